@@ -1,0 +1,27 @@
+// The chain as JSON: the signed head of GET /v1/chain/head, and the JSON Lines export
+// format shared by `einvoice chain export` and GET /v1/chain/blocks (README "Export format").
+#pragma once
+
+#include <Poco/JSON/Object.h>
+
+#include <functional>
+#include <ostream>
+
+#include "ledger/block_store.h"
+
+namespace app {
+
+Poco::JSON::Object::Ptr HeadJson(const ledger::SignedHeader& head);
+// The first line of an export: what the chain is and which key signs it.
+Poco::JSON::Object::Ptr ChainLineJson(const ledger::PublicKeyBytes& authority, const ledger::SignedHeader& head);
+// One block with its leaves.
+Poco::JSON::Object::Ptr BlockLineJson(const ledger::SignedHeader& block, const std::vector<ledger::LeafRecord>& leaves);
+
+// Writes blocks [from, from + limit) as JSON Lines (limit 0: to the head). `progress`
+// gets (entries written, entries in total). Returns the number of blocks written.
+ledger::Result<uint64_t> WriteBlocks(ledger::BlockStore& store, uint64_t from, uint64_t limit, std::ostream& out,
+                                     const std::function<void(uint64_t, uint64_t)>& progress = {});
+
+std::string Rfc3339(uint64_t time_ms);
+
+}  // namespace app

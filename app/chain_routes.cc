@@ -1,0 +1,119 @@
+// GET /healthz, /metrics, /v1/chain/head, /v1/chain/blocks, /v1/proofs/inclusion and
+// /v1/proofs/consistency: what every node serves about its chain.
+#include <Poco/JSON/Array.h>
+
+#include <sstream>
+
+#include "app/api_error.h"
+#include "app/chain_json.h"
+#include "app/node.h"
+
+namespace app {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+namespace {
+
+constexpr uint64_t kMaxBlocksPerPage = 1000;
+
+ledger::SignedHeader HeadOrUnavailable(ledger::BlockStore& store) {
+  auto head = store.Head();
+  if (!head.ok()) throw ApiError(503, "no_chain_yet", "this node holds no block yet");
+  return *head;
+}
+
+uint64_t RequireUint(Exchange& ex, const std::string& name) {
+  auto v = ex.QueryUint(name);
+  if (!v) throw ApiError::BadRequest("missing_parameter", name + " is required", name);
+  return *v;
+}
+
+Array::Ptr HexArray(const std::vector<ledger::Hash>& hashes) {
+  Array::Ptr a = new Array;
+  for (const auto& h : hashes) a->add(h.Hex());
+  return a;
+}
+
+}  // namespace
+
+void Node::AddHealthRoutes(Router& r) {
+  r.Add("GET", "/healthz", [this](Exchange& ex) {
+    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    auto head = store_->Head();
+    o->set("status", head.ok() ? "ok" : "starting");
+    o->set("role", config_.role == Role::kAuthority ? "authority" : "taxpayer");
+    o->set("name", config_.name);
+    o->set("height", head.ok() ? head->header.height : 0);
+    ex.Json(200, o);
+  });
+  r.Add("GET", "/metrics", [this](Exchange& ex) {
+    std::ostringstream out;
+    out << metrics_.Prometheus();
+    auto head = store_->Head();
+    out << "# HELP einvoice_chain_height Height of the newest block this node holds.\n"
+        << "# TYPE einvoice_chain_height gauge\n"
+        << "einvoice_chain_height " << (head.ok() ? head->header.height : 0) << "\n"
+        << "# HELP einvoice_chain_tree_size Entries sealed up to the newest block.\n"
+        << "# TYPE einvoice_chain_tree_size gauge\n"
+        << "einvoice_chain_tree_size " << (head.ok() ? head->header.tree_size : 0) << "\n";
+    ex.Send(200, "text/plain; version=0.0.4", out.str());
+  });
+}
+
+void Node::AddChainRoutes(Router& r) {
+  r.Add("GET", "/v1/chain/head", [this](Exchange& ex) {
+    Object::Ptr o = HeadJson(HeadOrUnavailable(*store_));
+    o->set("authority_public_key", ledger::ToHex(store_->authority_key()));
+    ex.Json(200, o);
+  });
+  r.Add("GET", "/v1/chain/blocks", [this](Exchange& ex) {
+    uint64_t from = ex.QueryUint("from").value_or(0);
+    uint64_t limit = ex.QueryUint("limit").value_or(100);
+    if (limit == 0 || limit > kMaxBlocksPerPage)
+      throw ApiError::BadRequest("invalid_parameter", "limit must be 1..1000", "limit");
+    uint64_t height = HeadOrUnavailable(*store_).header.height;
+    if (from > height) throw ApiError::NotFound("no block at height " + std::to_string(from));
+    std::ostringstream out;
+    auto written = WriteBlocks(*store_, from, limit, out);
+    if (!written.ok()) throw std::runtime_error(written.status().ToString());
+    ex.Send(200, "application/x-ndjson", out.str());
+  });
+  r.Add("GET", "/v1/proofs/inclusion", [this](Exchange& ex) {
+    auto leaf_hex = ex.Query("leaf_hash");
+    if (!leaf_hex) throw ApiError::BadRequest("missing_parameter", "leaf_hash is required", "leaf_hash");
+    auto leaf = ledger::HashFromHex(*leaf_hex);
+    if (!leaf) throw ApiError::BadRequest("invalid_parameter", "leaf_hash must be 64 hex digits", "leaf_hash");
+    ledger::SignedHeader head = HeadOrUnavailable(*store_);
+    uint64_t size = ex.QueryUint("tree_size").value_or(head.header.tree_size);
+    if (size > head.header.tree_size)
+      throw ApiError::BadRequest("invalid_parameter", "tree_size is beyond the head", "tree_size");
+    auto index = store_->FindLeaf(*leaf);
+    if (!index.ok()) throw std::runtime_error(index.status().ToString());
+    if (!*index || **index >= size) throw ApiError::NotFound("no such leaf in a tree of that size");
+    auto proof = store_->InclusionProof(**index, size);
+    if (!proof.ok()) throw std::runtime_error(proof.status().ToString());
+    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    o->set("leaf_index", **index);
+    o->set("tree_size", size);
+    o->set("leaf_hash", leaf->Hex());
+    o->set("proof", HexArray(*proof));
+    ex.Json(200, o);
+  });
+  r.Add("GET", "/v1/proofs/consistency", [this](Exchange& ex) {
+    uint64_t first = RequireUint(ex, "first"), second = RequireUint(ex, "second");
+    uint64_t size = HeadOrUnavailable(*store_).header.tree_size;
+    if (first == 0 || first > second)
+      throw ApiError::BadRequest("invalid_parameter", "need 0 < first <= second", "first");
+    if (second > size) throw ApiError::BadRequest("invalid_parameter", "second is beyond the head", "second");
+    auto proof = store_->ConsistencyProof(first, second);
+    if (!proof.ok()) throw std::runtime_error(proof.status().ToString());
+    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    o->set("first", first);
+    o->set("second", second);
+    o->set("proof", HexArray(*proof));
+    ex.Json(200, o);
+  });
+}
+
+}  // namespace app

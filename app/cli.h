@@ -1,0 +1,37 @@
+// The operator CLI's verbs. Each verb declares its options (Poco OptionSet) and a run
+// function; `einvoice VERB --help` prints them. Exit codes: 0 ok, 1 the check failed,
+// 2 usage error, 3 the operation could not be done (I/O, bad file).
+#pragma once
+
+#include <Poco/Util/OptionSet.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace app::cli {
+
+using Args = std::map<std::string, std::string>;  // option name -> value ("" for flags)
+
+struct Verb {
+  std::string name;     // e.g. "chain verify"
+  std::string summary;
+  std::string usage;
+  Poco::Util::OptionSet options;
+  std::function<int(const Args&)> run;
+};
+
+std::vector<Verb> AllVerbs();
+int Main(int argc, char** argv);
+
+// Verb groups, each in its own file.
+void AddKeyVerbs(std::vector<Verb>& verbs);
+void AddChainVerbs(std::vector<Verb>& verbs);
+
+// Helpers for verbs.
+Poco::Util::Option Required(const std::string& name, const std::string& arg, const std::string& desc);
+Poco::Util::Option Optional(const std::string& name, const std::string& arg, const std::string& desc);
+Poco::Util::Option Flag(const std::string& name, const std::string& desc);
+
+}  // namespace app::cli

@@ -1,0 +1,46 @@
+#include "app/config.h"
+
+#include <Poco/Util/AbstractConfiguration.h>
+
+#include <stdexcept>
+
+namespace app {
+
+NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
+  NodeConfig n;
+  std::string role = c.getString("node.role", "authority");
+  if (role == "authority") n.role = Role::kAuthority;
+  else if (role == "taxpayer") n.role = Role::kTaxpayer;
+  else throw std::invalid_argument("node.role must be authority or taxpayer, not '" + role + "'");
+  n.name = c.getString("node.name", role == "authority" ? "Tax authority" : "Taxpayer node");
+  n.tax_id = c.getString("node.tax_id", "");
+  std::string listen = c.getString("node.listen", "127.0.0.1:8700");
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) throw std::invalid_argument("node.listen must be host:port");
+  n.listen_host = listen.substr(0, colon);
+  try {
+    n.listen_port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    throw std::invalid_argument("node.listen has a bad port: " + listen);
+  }
+  if (n.listen_port < 0 || n.listen_port > 65535) throw std::invalid_argument("node.listen port out of range");
+  n.public_url = c.getString("node.public_url", "http://" + listen);
+  n.data_dir = c.getString("node.data_dir", "var/node");
+  n.db_path = c.getString("node.db", n.data_dir + "/node.db");
+  n.key_file = c.getString("node.key_file", n.data_dir + "/node.pem");
+  n.authority_url = c.getString("authority.url", "");
+  n.authority_key_file = c.getString("authority.public_key_file", "");
+  n.region_code = c.getString("node.region_code", "44");
+  if (n.region_code.size() != 2 || !std::isdigit(static_cast<unsigned char>(n.region_code[0])) ||
+      !std::isdigit(static_cast<unsigned char>(n.region_code[1])))
+    throw std::invalid_argument("node.region_code must be 2 digits");
+  n.http_threads = c.getInt("http.threads", 32);
+  n.keep_alive_s = c.getInt("http.keep_alive_timeout_s", 5);
+  n.max_keep_alive_requests = c.getInt("http.max_keep_alive_requests", 1000);
+  if (n.http_threads < 2 || n.http_threads > 1024) throw std::invalid_argument("http.threads must be 2..1024");
+  if (n.role == Role::kTaxpayer && (n.authority_url.empty() || n.authority_key_file.empty()))
+    throw std::invalid_argument("a taxpayer node needs authority.url and authority.public_key_file");
+  return n;
+}
+
+}  // namespace app

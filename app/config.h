@@ -1,0 +1,36 @@
+// The node's configuration, read once from a Poco properties file into a typed struct and
+// passed down. Every key and its default is listed in README "Configuration".
+#pragma once
+
+#include <string>
+
+namespace Poco::Util { class AbstractConfiguration; }
+
+namespace app {
+
+enum class Role { kAuthority, kTaxpayer };
+
+struct NodeConfig {
+  Role role = Role::kAuthority;
+  std::string name;             // node.name: shown on pages and in logs
+  std::string tax_id;           // node.tax_id: the taxpayer's credit code (taxpayer nodes)
+  std::string listen_host = "127.0.0.1";  // node.listen = host:port; port 0 picks a free one
+  int listen_port = 8700;
+  std::string public_url;       // node.public_url: how others reach this node
+  std::string data_dir;         // node.data_dir: where the node keeps its files
+  std::string db_path;          // node.db: default <data_dir>/node.db
+  std::string key_file;         // node.key_file: this node's Ed25519 private key (PEM)
+  std::string authority_url;    // authority.url (taxpayer nodes)
+  std::string authority_key_file;  // authority.public_key_file: the pinned authority key
+  std::string region_code = "44";  // node.region_code: 2 digits of every invoice number
+  int http_threads = 32;        // http.threads: concurrent connections served
+  int keep_alive_s = 5;         // http.keep_alive_timeout_s
+  int max_keep_alive_requests = 1000;  // http.max_keep_alive_requests
+
+  std::string ListenAddress() const { return listen_host + ":" + std::to_string(listen_port); }
+};
+
+// Reads and validates; throws std::invalid_argument naming the bad key.
+NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c);
+
+}  // namespace app

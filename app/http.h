@@ -1,0 +1,82 @@
+// The HTTP plumbing of a node: an explicit route table, one handler class that dispatches
+// to it and turns every exception into the contract's JSON error, and request metrics.
+// The factory never returns null (Poco would answer 501): unknown paths get a 404 body.
+#pragma once
+
+#include <Poco/JSON/Object.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/URI.h>
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace app {
+
+inline constexpr size_t kMaxBodyBytes = 1 << 20;  // larger bodies get 413
+
+// One request and its response, with the route's captured path parameters.
+class Exchange {
+ public:
+  Exchange(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp, std::vector<std::string> params);
+  Poco::Net::HTTPServerRequest& request() { return req_; }
+  const std::string& Param(size_t i) const { return params_.at(i); }
+  std::optional<std::string> Query(const std::string& name) const;
+  // A query parameter as an unsigned integer; 400 naming the field when malformed.
+  std::optional<uint64_t> QueryUint(const std::string& name) const;
+  std::string Body();  // at most kMaxBodyBytes, else ApiError 413
+
+  void Json(int status, const Poco::JSON::Object::Ptr& body);
+  void Send(int status, const std::string& content_type, const std::string& body);
+  int status() const { return status_; }
+
+ private:
+  Poco::Net::HTTPServerRequest& req_;
+  Poco::Net::HTTPServerResponse& resp_;
+  std::vector<std::string> params_;
+  mutable std::optional<Poco::URI::QueryParameters> query_;  // parsed on first use
+  int status_ = 0;
+};
+
+using Handler = std::function<void(Exchange&)>;
+
+// Requests by route and status, for /metrics. Thread-safe.
+class Metrics {
+ public:
+  void CountRequest(const std::string& route, int status);
+  std::string Prometheus() const;  // the request counters in the text format
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, int>, uint64_t> requests_;
+};
+
+class Router : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit Router(Metrics* metrics) : metrics_(metrics) {}
+  // `pattern` is a regex over the path (anchored); its groups become Exchange::Param(i).
+  void Add(const std::string& method, const std::string& pattern, Handler handler);
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& req) override;
+
+ private:
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::regex re;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+  Metrics* metrics_;
+};
+
+// Writes the contract's error body.
+void WriteError(Exchange& ex, int status, const std::string& code, const std::string& message,
+                const std::string& field = "");
+
+}  // namespace app

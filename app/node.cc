@@ -1,0 +1,98 @@
+#include "app/node.h"
+
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/ServerSocket.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace app {
+namespace {
+
+// The node key: loaded from node.key_file, or generated there (mode 0600) on first start.
+ledger::PrivateKey LoadOrCreateKey(const std::string& path) {
+  if (std::filesystem::exists(path)) {
+    auto key = ledger::PrivateKey::LoadPemFile(path);
+    if (!key.ok()) throw std::runtime_error(key.status().message());
+    return *key;
+  }
+  auto key = ledger::PrivateKey::Generate();
+  if (!key.ok()) throw std::runtime_error(key.status().message());
+  std::filesystem::path p(path);
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+  {
+    std::ofstream out(path, std::ios::trunc);
+    out << key->ToPem();
+    if (!out) throw std::runtime_error("cannot write the node key to " + path);
+  }
+  chmod(path.c_str(), 0600);
+  return *key;
+}
+
+ledger::PublicKeyBytes AuthorityKey(const NodeConfig& c, const ledger::PrivateKey& own) {
+  if (c.role == Role::kAuthority) return own.public_key();
+  auto k = ledger::LoadPublicKeyFile(c.authority_key_file);
+  if (!k.ok()) throw std::runtime_error("authority.public_key_file: " + k.status().message());
+  return *k;
+}
+
+}  // namespace
+
+uint64_t SystemClockMs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+Node::Node(NodeConfig config, Clock clock)
+    : config_(std::move(config)), clock_(std::move(clock)), key_(LoadOrCreateKey(config_.key_file)) {
+  std::filesystem::path db(config_.db_path);
+  if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path());
+  auto store = ledger::BlockStore::Open(config_.db_path, AuthorityKey(config_, key_));
+  if (!store.ok()) throw std::runtime_error(config_.db_path + ": " + store.status().ToString());
+  store_ = std::move(*store);
+  if (config_.role == Role::kAuthority) {
+    auto genesis = store_->InitGenesis(key_, clock_());
+    if (!genesis.ok()) throw std::runtime_error("genesis: " + genesis.status().ToString());
+  }
+}
+
+Node::~Node() { Stop(); }
+
+void Node::Start() {
+  auto* router = new Router(&metrics_);  // owned by the server
+  AddHealthRoutes(*router);
+  AddChainRoutes(*router);
+  auto* params = new Poco::Net::HTTPServerParams;
+  // One pool thread serves one keep-alive connection at a time: size the pool for the
+  // concurrent clients expected and bound how long an idle connection may hold a thread.
+  params->setMaxThreads(config_.http_threads);
+  params->setMaxQueued(4 * config_.http_threads);
+  params->setKeepAlive(true);
+  params->setKeepAliveTimeout(Poco::Timespan(config_.keep_alive_s, 0));
+  params->setMaxKeepAliveRequests(config_.max_keep_alive_requests);
+  pool_ = std::make_unique<Poco::ThreadPool>(2, config_.http_threads + 2);
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(config_.listen_host, static_cast<uint16_t>(config_.listen_port)));
+  server_ = std::make_unique<Poco::Net::HTTPServer>(router, *pool_, socket, params);
+  server_->start();
+}
+
+void Node::Stop() {
+  if (server_) {
+    server_->stopAll(true);
+    server_.reset();
+  }
+  if (pool_) {
+    pool_->joinAll();
+    pool_.reset();
+  }
+}
+
+uint16_t Node::port() const { return server_ ? server_->port() : 0; }
+
+std::string Node::BaseUrl() const { return "http://" + config_.listen_host + ":" + std::to_string(port()); }
+
+}  // namespace app

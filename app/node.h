@@ -1,0 +1,54 @@
+// A running node: its chain store, its key and its HTTP server. The authority seals the
+// chain (genesis on first start); a taxpayer node holds a replica. Construct, Start(),
+// Stop(); the routes are registered in chain_routes.cc and friends.
+#pragma once
+
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/ThreadPool.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+#include "app/config.h"
+#include "app/http.h"
+#include "ledger/block_store.h"
+#include "ledger/keys.h"
+
+namespace app {
+
+using Clock = std::function<uint64_t()>;  // Unix time in milliseconds
+uint64_t SystemClockMs();
+
+class Node {
+ public:
+  // Opens (creating on first start) the node's store and key; throws std::runtime_error
+  // with a message for the operator when it cannot.
+  Node(NodeConfig config, Clock clock = SystemClockMs);
+  ~Node();
+
+  void Start();
+  void Stop();
+  uint16_t port() const;  // the bound port (useful with node.listen = host:0)
+  std::string BaseUrl() const;
+
+  const NodeConfig& config() const { return config_; }
+  ledger::BlockStore& store() { return *store_; }
+  const ledger::PrivateKey& key() const { return key_; }
+  Metrics& metrics() { return metrics_; }
+  uint64_t Now() const { return clock_(); }
+
+ private:
+  void AddChainRoutes(Router& router);
+  void AddHealthRoutes(Router& router);
+
+  NodeConfig config_;
+  Clock clock_;
+  ledger::PrivateKey key_;
+  std::unique_ptr<ledger::BlockStore> store_;
+  Metrics metrics_;
+  std::unique_ptr<Poco::ThreadPool> pool_;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+};
+
+}  // namespace app

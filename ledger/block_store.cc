@@ -1,0 +1,297 @@
+#include "ledger/block_store.h"
+
+#include <cstring>
+#include <unordered_map>
+
+namespace ledger {
+namespace {
+
+constexpr const char* kSchema = R"(
+CREATE TABLE IF NOT EXISTS chain_meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS chain_block(
+  height INTEGER PRIMARY KEY, tree_size INTEGER NOT NULL, header BLOB NOT NULL, signature BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS chain_block_tree_size ON chain_block(tree_size);
+CREATE TABLE IF NOT EXISTS chain_leaf(
+  idx INTEGER PRIMARY KEY, hash BLOB NOT NULL, h64 INTEGER NOT NULL, entry BLOB);
+CREATE INDEX IF NOT EXISTS chain_leaf_h64 ON chain_leaf(h64);
+CREATE TABLE IF NOT EXISTS chain_node(id INTEGER PRIMARY KEY, hash BLOB NOT NULL);
+)";
+
+Result<Hash> HashFromBlob(const sql::Stmt& s, int col, const char* what) {
+  if (s.BlobSize(col) != 32) return Status::Corruption(std::string(what) + ": stored hash is not 32 bytes");
+  Hash h;
+  std::memcpy(h.bytes.data(), s.BlobData(col), 32);
+  return h;
+}
+
+Result<SignedHeader> HeaderFromRow(const sql::Stmt& s, int header_col, int sig_col) {
+  Result<BlockHeader> h = BlockHeader::Decode(ByteView(s.BlobData(header_col), s.BlobSize(header_col)));
+  if (!h.ok()) return h.status();
+  SignedHeader out{*h, {}};
+  if (s.BlobSize(sig_col) != 64) return Status::Corruption("block signature is not 64 bytes");
+  std::memcpy(out.signature.data(), s.BlobData(sig_col), 64);
+  return out;
+}
+
+}  // namespace
+
+int64_t LeafKey(const Hash& h) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = v << 8 | h.bytes[i];
+  return static_cast<int64_t>(v);
+}
+
+Result<std::unique_ptr<BlockStore>> BlockStore::Open(const std::string& path, const PublicKeyBytes& key) {
+  auto db = sql::Db::Open(path, sql::Db::Mode::kReadWrite);
+  if (!db.ok()) return db.status();
+  if (Status s = (*db)->Exec(kSchema); !s.ok()) return s;
+  auto get = (*db)->Prepare("SELECT value FROM chain_meta WHERE key = 'authority_key'");
+  if (!get.ok()) return get.status();
+  auto row = get->Step();
+  if (!row.ok()) return row.status();
+  if (*row) {
+    if (get->Blob(0) != Bytes(key.begin(), key.end()))
+      return Status::InvalidArgument(path + " belongs to another authority key");
+  } else {
+    auto put = (*db)->Prepare("INSERT INTO chain_meta(key, value) VALUES ('authority_key', ?1)");
+    if (!put.ok()) return put.status();
+    if (Status s = put->Bind(1, ByteView(key)).Run(); !s.ok()) return s;
+  }
+  get = sql::Stmt();
+  std::unique_ptr<BlockStore> store(new BlockStore(std::move(*db), key));
+  if (Status s = store->Prepare(); !s.ok()) return s;
+  return store;
+}
+
+Result<std::unique_ptr<BlockStore>> BlockStore::OpenExisting(const std::string& path) {
+  PublicKeyBytes key{};
+  {
+    auto db = sql::Db::Open(path, sql::Db::Mode::kReadOnly);
+    if (!db.ok()) return db.status();
+    auto get = (*db)->Prepare("SELECT value FROM chain_meta WHERE key = 'authority_key'");
+    if (!get.ok()) return get.status();
+    auto row = get->Step();
+    if (!row.ok()) return row.status();
+    if (!*row || get->BlobSize(0) != 32) return Status::NotFound(path + " holds no chain");
+    std::memcpy(key.data(), get->BlobData(0), 32);
+  }
+  return Open(path, key);
+}
+
+Status BlockStore::Prepare() {
+  struct { sql::Stmt* stmt; const char* sql; } stmts[] = {
+      {&read_leaf_, "SELECT hash FROM chain_leaf WHERE idx = ?1"},
+      {&read_node_, "SELECT hash FROM chain_node WHERE id = ?1"},
+      {&find_leaf_, "SELECT idx, hash FROM chain_leaf WHERE h64 = ?1"},
+      {&insert_leaf_, "INSERT INTO chain_leaf(idx, hash, h64, entry) VALUES (?1, ?2, ?3, ?4)"},
+      {&insert_node_, "INSERT INTO chain_node(id, hash) VALUES (?1, ?2)"},
+      {&insert_block_, "INSERT INTO chain_block(height, tree_size, header, signature) VALUES (?1, ?2, ?3, ?4)"},
+      {&read_block_, "SELECT header, signature FROM chain_block WHERE height = ?1"},
+      {&last_block_, "SELECT header, signature FROM chain_block ORDER BY height DESC LIMIT 1"},
+  };
+  for (auto& s : stmts) {
+    auto st = db_->Prepare(s.sql);
+    if (!st.ok()) return st.status();
+    *s.stmt = std::move(*st);
+  }
+  auto head = HeadLocked();
+  if (!head.ok() && head.status().code() != Status::Code::kNotFound) return head.status();
+  uint64_t size = head.ok() ? head->header.tree_size : 0;
+  // Leaves are written in the same transaction as their block, so leaves beyond the head
+  // mean the store was truncated or edited: refuse to extend it.
+  auto beyond = db_->Prepare("SELECT count(*) FROM chain_leaf WHERE idx >= ?1");
+  if (!beyond.ok()) return beyond.status();
+  auto row = beyond->Bind(1, static_cast<int64_t>(size)).Step();
+  if (!row.ok()) return row.status();
+  if (beyond->Int(0) != 0)
+    return Status::Corruption("leaves beyond the last block (a truncated or edited store); run `einvoice chain verify`");
+  if (!head.ok()) return Status::Ok();
+  auto f = Frontier::Load([this](int l, uint64_t i) { return ReadNode(l, i); }, head->header.tree_size);
+  if (!f.ok()) return f.status();
+  frontier_ = std::move(*f);
+  if (frontier_.Root() != head->header.tree_root)
+    return Status::Corruption("stored tree does not match the head's root; run `einvoice chain verify`");
+  return Status::Ok();
+}
+
+Result<Hash> BlockStore::ReadNode(int level, uint64_t index) {
+  sql::Stmt& s = level == 0 ? read_leaf_ : read_node_;
+  s.Bind(1, level == 0 ? static_cast<int64_t>(index) : NodeKey(level, index));
+  auto row = s.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    s.Reset();
+    return Status::Corruption("missing tree node level " + std::to_string(level) + " index " + std::to_string(index));
+  }
+  auto h = HashFromBlob(s, 0, "tree node");
+  s.Reset();
+  return h;
+}
+
+Result<SignedHeader> BlockStore::HeadLocked() {
+  if (head_) return *head_;
+  auto row = last_block_.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    last_block_.Reset();
+    return Status::NotFound("the chain has no blocks yet");
+  }
+  auto h = HeaderFromRow(last_block_, 0, 1);
+  last_block_.Reset();
+  if (h.ok()) head_ = *h;
+  return h;
+}
+
+Result<SignedHeader> BlockStore::Head() {
+  std::lock_guard lock(mu_);
+  return HeadLocked();
+}
+
+Result<SignedHeader> BlockStore::InitGenesis(const PrivateKey& authority, uint64_t time_ms) {
+  std::lock_guard lock(mu_);
+  if (auto head = HeadLocked(); head.ok() || head.status().code() != Status::Code::kNotFound) return head;
+  if (authority.public_key() != authority_key_) return Status::InvalidArgument("not this chain's authority key");
+  BlockHeader h{0, Hash{}, time_ms, 0, EmptyRoot()};
+  SignedHeader sh = SignHeader(h, authority);
+  sql::Transaction tx(db_.get());
+  if (!tx.begin_status().ok()) return tx.begin_status();
+  if (Status s = insert_block_.Bind(1, int64_t{0}).Bind(2, int64_t{0}).Bind(3, ByteView(h.Encode()))
+                     .Bind(4, ByteView(sh.signature)).Run(); !s.ok())
+    return s;
+  if (Status s = tx.Commit(); !s.ok()) return s;
+  head_ = sh;
+  return sh;
+}
+
+Result<std::optional<uint64_t>> BlockStore::FindLeafLocked(const Hash& leaf_hash) {
+  find_leaf_.Bind(1, LeafKey(leaf_hash));
+  std::optional<uint64_t> found;
+  while (true) {
+    auto row = find_leaf_.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (find_leaf_.BlobSize(1) == 32 && std::memcmp(find_leaf_.BlobData(1), leaf_hash.bytes.data(), 32) == 0) {
+      found = static_cast<uint64_t>(find_leaf_.Int(0));
+      break;
+    }
+  }
+  find_leaf_.Reset();
+  return found;
+}
+
+Result<std::optional<uint64_t>> BlockStore::FindLeaf(const Hash& leaf_hash) {
+  std::lock_guard lock(mu_);
+  return FindLeafLocked(leaf_hash);
+}
+
+Result<SealedBlock> BlockStore::Seal(const std::vector<Bytes>& entries, uint64_t time_ms,
+                                     const PrivateKey& authority) {
+  std::lock_guard lock(mu_);
+  if (authority.public_key() != authority_key_) return Status::InvalidArgument("not this chain's authority key");
+  auto head = HeadLocked();
+  if (!head.ok()) return head.status();
+
+  SealedBlock out;
+  Frontier next = frontier_;  // committed only after the transaction is
+  std::vector<Frontier::Completed> completed;
+  std::unordered_map<std::string, uint64_t> in_batch;  // leaf hash -> index, duplicates within the batch
+  sql::Transaction tx(db_.get());
+  if (!tx.begin_status().ok()) return tx.begin_status();
+  for (const Bytes& e : entries) {
+    Hash leaf = LeafHash(e);
+    std::string key(leaf.bytes.begin(), leaf.bytes.end());
+    if (auto it = in_batch.find(key); it != in_batch.end()) {
+      out.placements.emplace_back(it->second, false);
+      continue;
+    }
+    auto existing = FindLeafLocked(leaf);
+    if (!existing.ok()) return existing.status();
+    if (*existing) {
+      out.placements.emplace_back(**existing, false);
+      continue;
+    }
+    uint64_t index = next.size();
+    completed.clear();
+    next.Append(leaf, &completed);
+    if (Status s = insert_leaf_.Bind(1, static_cast<int64_t>(index)).Bind(2, leaf.View()).Bind(3, LeafKey(leaf))
+                       .Bind(4, ByteView(e)).Run(); !s.ok())
+      return s;
+    for (const auto& c : completed) {
+      if (Status s = insert_node_.Bind(1, NodeKey(c.level, c.index)).Bind(2, c.hash.View()).Run(); !s.ok())
+        return s;
+    }
+    in_batch.emplace(std::move(key), index);
+    out.placements.emplace_back(index, true);
+  }
+  if (next.size() == frontier_.size()) {
+    out.head = *head;
+    return out;
+  }
+  BlockHeader h{head->header.height + 1, head->header.BlockHash(), std::max(time_ms, head->header.time_ms),
+                next.size(), next.Root()};
+  out.head = SignHeader(h, authority);
+  if (Status s = insert_block_.Bind(1, static_cast<int64_t>(h.height)).Bind(2, static_cast<int64_t>(h.tree_size))
+                     .Bind(3, ByteView(h.Encode())).Bind(4, ByteView(out.head.signature)).Run(); !s.ok())
+    return s;
+  if (Status s = tx.Commit(); !s.ok()) return s;
+  frontier_ = std::move(next);
+  head_ = out.head;
+  return out;
+}
+
+Result<SignedHeader> BlockStore::BlockAt(uint64_t height) {
+  std::lock_guard lock(mu_);
+  read_block_.Bind(1, static_cast<int64_t>(height));
+  auto row = read_block_.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    read_block_.Reset();
+    return Status::NotFound("no block at height " + std::to_string(height));
+  }
+  auto h = HeaderFromRow(read_block_, 0, 1);
+  read_block_.Reset();
+  return h;
+}
+
+Result<std::vector<LeafRecord>> BlockStore::Leaves(uint64_t begin, uint64_t end) {
+  std::lock_guard lock(mu_);
+  auto s = db_->Prepare("SELECT idx, hash, entry FROM chain_leaf WHERE idx >= ?1 AND idx < ?2 ORDER BY idx");
+  if (!s.ok()) return s.status();
+  s->Bind(1, static_cast<int64_t>(begin)).Bind(2, static_cast<int64_t>(end));
+  std::vector<LeafRecord> out;
+  while (true) {
+    auto row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    auto h = HashFromBlob(*s, 1, "leaf");
+    if (!h.ok()) return h.status();
+    LeafRecord r{static_cast<uint64_t>(s->Int(0)), *h, std::nullopt};
+    if (!s->IsNull(2)) r.entry = s->Blob(2);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<std::vector<Hash>> BlockStore::InclusionProof(uint64_t index, uint64_t tree_size) {
+  std::lock_guard lock(mu_);
+  if (tree_size > frontier_.size()) return Status::InvalidArgument("tree_size beyond the head");
+  return ledger::InclusionProof([this](int l, uint64_t i) { return ReadNode(l, i); }, index, tree_size);
+}
+
+Result<std::vector<Hash>> BlockStore::ConsistencyProof(uint64_t first, uint64_t second) {
+  std::lock_guard lock(mu_);
+  if (second > frontier_.size()) return Status::InvalidArgument("second beyond the head");
+  return ledger::ConsistencyProof([this](int l, uint64_t i) { return ReadNode(l, i); }, first, second);
+}
+
+Result<uint64_t> BlockStore::HeightOfLeaf(uint64_t index) {
+  std::lock_guard lock(mu_);
+  auto s = db_->Prepare("SELECT height FROM chain_block WHERE tree_size > ?1 ORDER BY tree_size LIMIT 1");
+  if (!s.ok()) return s.status();
+  auto row = s->Bind(1, static_cast<int64_t>(index)).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("leaf " + std::to_string(index) + " is not sealed");
+  return static_cast<uint64_t>(s->Int(0));
+}
+
+}  // namespace ledger

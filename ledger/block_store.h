@@ -1,0 +1,85 @@
+// The durable chain: blocks, leaves (with the full entry where this node holds it) and
+// every complete Merkle subtree, in one SQLite file (WAL, synchronous=FULL).
+//
+// Seal() is the authority's group commit: many entries become one block in one
+// transaction, and it returns only after that transaction is on disk. Proofs read a
+// handful of stored subtree hashes, never the leaves. Thread-safe: one internal lock
+// serialises access to the connection.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ledger/block.h"
+#include "ledger/merkle.h"
+#include "ledger/sqlite_db.h"
+
+namespace ledger {
+
+struct LeafRecord {
+  uint64_t index = 0;
+  Hash leaf_hash;
+  std::optional<Bytes> entry;  // absent on a replica that does not hold this entry
+};
+
+struct SealedBlock {
+  SignedHeader head;
+  // For each input entry, in order: its leaf index, and whether this block sealed it
+  // (false: the same entry was already on the chain, at that index).
+  std::vector<std::pair<uint64_t, bool>> placements;
+};
+
+class BlockStore {
+ public:
+  // Opens the store, creating the tables if needed. A new store is bound to
+  // `authority_key`; an existing one must already be bound to the same key.
+  static Result<std::unique_ptr<BlockStore>> Open(const std::string& path,
+                                                  const PublicKeyBytes& authority_key);
+  // Opens an existing store with the authority key it was created with.
+  static Result<std::unique_ptr<BlockStore>> OpenExisting(const std::string& path);
+
+  const PublicKeyBytes& authority_key() const { return authority_key_; }
+
+  // Writes the genesis block (height 0, empty tree) if the chain is empty.
+  Result<SignedHeader> InitGenesis(const PrivateKey& authority, uint64_t time_ms);
+  // Seals canonical entries into one new block, durably. Entries already on the chain are
+  // not sealed again. `time_ms` is clamped to the previous block's time if earlier. An
+  // empty batch of new entries seals nothing and returns the current head.
+  Result<SealedBlock> Seal(const std::vector<Bytes>& entries, uint64_t time_ms, const PrivateKey& authority);
+
+  Result<SignedHeader> Head();
+  Result<SignedHeader> BlockAt(uint64_t height);
+  Result<std::vector<LeafRecord>> Leaves(uint64_t begin, uint64_t end);
+  Result<std::optional<uint64_t>> FindLeaf(const Hash& leaf_hash);
+  Result<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t tree_size);
+  Result<std::vector<Hash>> ConsistencyProof(uint64_t first, uint64_t second);
+  // The height of the block that sealed leaf `index`.
+  Result<uint64_t> HeightOfLeaf(uint64_t index);
+
+ private:
+  BlockStore(std::unique_ptr<sql::Db> db, PublicKeyBytes key) : db_(std::move(db)), authority_key_(key) {}
+  Status Prepare();
+  Result<Hash> ReadNode(int level, uint64_t index);
+  Result<std::optional<uint64_t>> FindLeafLocked(const Hash& leaf_hash);
+  Result<SignedHeader> HeadLocked();
+
+  std::mutex mu_;
+  std::unique_ptr<sql::Db> db_;
+  PublicKeyBytes authority_key_;
+  std::optional<SignedHeader> head_;  // cached, matches the last committed block
+  Frontier frontier_;                 // right edge of the tree after head_
+  sql::Stmt read_leaf_, read_node_, find_leaf_, insert_leaf_, insert_node_, insert_block_,
+      read_block_, last_block_;
+};
+
+// The integer key of a complete subtree in the node table: level in the high bits.
+inline int64_t NodeKey(int level, uint64_t index) {
+  return static_cast<int64_t>((static_cast<uint64_t>(level) << 40) | index);
+}
+// The first 8 bytes of a leaf hash as the (non-unique) lookup key of the leaf table.
+int64_t LeafKey(const Hash& h);
+
+}  // namespace ledger

@@ -1,0 +1,123 @@
+#include "ledger/sqlite_db.h"
+
+#include <sqlite3.h>
+
+namespace ledger::sql {
+
+Stmt& Stmt::operator=(Stmt&& o) noexcept {
+  if (this != &o) {
+    sqlite3_finalize(s_);
+    db_ = o.db_;
+    s_ = o.s_;
+    o.s_ = nullptr;
+  }
+  return *this;
+}
+
+Stmt::~Stmt() { sqlite3_finalize(s_); }
+
+Stmt& Stmt::Bind(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); return *this; }
+Stmt& Stmt::Bind(int i, std::string_view v) {
+  sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::Bind(int i, ByteView v) {
+  // An empty span has a null data pointer, which SQLite would store as NULL.
+  static const uint8_t kEmpty = 0;
+  sqlite3_bind_blob(s_, i, v.empty() ? &kEmpty : v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::BindNull(int i) { sqlite3_bind_null(s_, i); return *this; }
+
+Result<bool> Stmt::Step() {
+  int rc = sqlite3_step(s_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  std::string msg = sqlite3_errmsg(db_);
+  sqlite3_reset(s_);
+  if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) return Status::Corruption("sqlite: " + msg);
+  if (rc == SQLITE_CONSTRAINT) return Status::Conflict("sqlite: " + msg);
+  return Status::IOError("sqlite: " + msg);
+}
+
+Status Stmt::Run() {
+  Result<bool> r = Step();
+  while (r.ok() && *r) r = Step();
+  Reset();
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+void Stmt::Reset() {
+  sqlite3_reset(s_);
+  sqlite3_clear_bindings(s_);
+}
+
+int64_t Stmt::Int(int col) const { return sqlite3_column_int64(s_, col); }
+Bytes Stmt::Blob(int col) const {
+  const uint8_t* p = BlobData(col);
+  return Bytes(p, p + BlobSize(col));
+}
+std::string Stmt::Text(int col) const {
+  const unsigned char* p = sqlite3_column_text(s_, col);
+  return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, col)) : std::string();
+}
+bool Stmt::IsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+int Stmt::BlobSize(int col) const { return sqlite3_column_bytes(s_, col); }
+const uint8_t* Stmt::BlobData(int col) const {
+  return static_cast<const uint8_t*>(sqlite3_column_blob(s_, col));
+}
+
+Result<std::unique_ptr<Db>> Db::Open(const std::string& path, Mode mode) {
+  sqlite3* raw = nullptr;
+  int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<Db> db(new Db(raw));
+  if (rc != SQLITE_OK) return Status::IOError("cannot open " + path + ": " + sqlite3_errstr(rc));
+  sqlite3_busy_timeout(raw, 5000);
+  // WAL lets readers run beside the writer; synchronous=FULL makes every commit fsync the
+  // WAL before it returns, which is what "acknowledged only once on disk" means.
+  if (mode == Mode::kReadWrite) {
+    Status s = db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    if (!s.ok()) return s;
+  }
+  return db;
+}
+
+Db::~Db() { sqlite3_close_v2(db_); }
+
+Status Db::Exec(const std::string& sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+  if (rc == SQLITE_OK) return Status::Ok();
+  std::string msg = err ? err : sqlite3_errstr(rc);
+  sqlite3_free(err);
+  if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) return Status::Corruption("sqlite: " + msg);
+  return Status::IOError("sqlite: " + msg);
+}
+
+Result<Stmt> Db::Prepare(const std::string& sql) {
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = "sqlite: " + LastError() + " in: " + sql;
+    if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) return Status::Corruption(msg);
+    return Status::IOError(msg);
+  }
+  return Stmt(db_, s);
+}
+
+std::string Db::LastError() const { return sqlite3_errmsg(db_); }
+
+Transaction::Transaction(Db* db) : db_(db), begin_(db->Exec("BEGIN IMMEDIATE")) {}
+
+Transaction::~Transaction() {
+  if (!done_ && begin_.ok()) db_->Exec("ROLLBACK");
+}
+
+Status Transaction::Commit() {
+  Status s = db_->Exec("COMMIT");
+  if (s.ok()) done_ = true;
+  return s;
+}
+
+}  // namespace ledger::sql

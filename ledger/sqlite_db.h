@@ -1,0 +1,79 @@
+// A thin RAII layer over SQLite: a connection with the durability settings of the chain
+// (WAL, synchronous=FULL), prepared statements with bound parameters only, and a
+// transaction guard. A Db is used by one thread at a time (callers hold their own lock).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ledger/hash.h"
+#include "ledger/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace ledger::sql {
+
+class Stmt {
+ public:
+  Stmt() = default;
+  Stmt(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
+  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(o.s_) { o.s_ = nullptr; }
+  Stmt& operator=(Stmt&& o) noexcept;
+  ~Stmt();
+
+  Stmt& Bind(int i, int64_t v);
+  Stmt& Bind(int i, std::string_view v);
+  Stmt& Bind(int i, ByteView v);
+  Stmt& BindNull(int i);
+  // Steps once: true when a row is ready, false when done. Errors come back as Status.
+  Result<bool> Step();
+  Status Run();  // steps to completion and resets
+  void Reset();
+
+  int64_t Int(int col) const;
+  Bytes Blob(int col) const;
+  std::string Text(int col) const;
+  bool IsNull(int col) const;
+  int BlobSize(int col) const;
+  const uint8_t* BlobData(int col) const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* s_ = nullptr;
+};
+
+class Db {
+ public:
+  enum class Mode { kReadWrite, kReadOnly };
+  static Result<std::unique_ptr<Db>> Open(const std::string& path, Mode mode);
+  ~Db();
+
+  Status Exec(const std::string& sql);  // no parameters: schema and pragmas only
+  Result<Stmt> Prepare(const std::string& sql);
+  std::string LastError() const;
+  sqlite3* raw() { return db_; }
+
+ private:
+  explicit Db(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+};
+
+// BEGIN IMMEDIATE on construction, ROLLBACK on destruction unless Commit() succeeded.
+class Transaction {
+ public:
+  explicit Transaction(Db* db);
+  ~Transaction();
+  Status begin_status() const { return begin_; }
+  Status Commit();
+
+ private:
+  Db* db_;
+  Status begin_;
+  bool done_ = false;
+};
+
+}  // namespace ledger::sql

@@ -1,0 +1,69 @@
+// Helpers for app tests: run a command and capture its output, a temp folder, HTTP GET.
+#pragma once
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+namespace apptest {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+inline CommandResult RunCommand(const std::string& command) {
+  CommandResult r;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) r.output.append(buf, n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "einvoice-app-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+  std::string content_type;
+};
+
+inline HttpResult Request(uint16_t port, const std::string& method, const std::string& uri,
+                          const std::string& body = "") {
+  Poco::Net::HTTPClientSession s("127.0.0.1", port);
+  Poco::Net::HTTPRequest req(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
+  if (!body.empty()) {
+    req.setContentType("application/json");
+    req.setContentLength64(static_cast<Poco::Int64>(body.size()));
+  }
+  s.sendRequest(req) << body;
+  Poco::Net::HTTPResponse resp;
+  std::istream& in = s.receiveResponse(resp);
+  HttpResult r;
+  r.status = resp.getStatus();
+  r.content_type = resp.getContentType();
+  Poco::StreamCopier::copyToString(in, r.body);
+  return r;
+}
+
+}  // namespace apptest
