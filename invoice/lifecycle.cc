@@ -1,0 +1,309 @@
+#include "invoice/lifecycle.h"
+
+#include "invoice/credit_code.h"
+
+namespace invoice {
+namespace {
+
+Verdict Refuse(Refusal r, std::string message, std::string field = "") {
+  return Verdict{r, std::move(message), std::move(field), std::nullopt};
+}
+
+bool ValidPeriod(const std::string& p) {
+  // "YYYY-MM" (01..12) or "YYYY-Qn" (1..4)
+  if (p.size() != 7 || p[4] != '-') return false;
+  for (int i = 0; i < 4; ++i)
+    if (!std::isdigit(static_cast<unsigned char>(p[i]))) return false;
+  if (p[5] == 'Q') return p[6] >= '1' && p[6] <= '4';
+  if (!std::isdigit(static_cast<unsigned char>(p[5])) || !std::isdigit(static_cast<unsigned char>(p[6]))) return false;
+  int m = (p[5] - '0') * 10 + (p[6] - '0');
+  return m >= 1 && m <= 12;
+}
+
+bool ValidId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+  return true;
+}
+
+const std::vector<NumberRange> kNoRanges;
+
+}  // namespace
+
+std::string_view RefusalCode(Refusal r) {
+  switch (r) {
+    case Refusal::kNone: return "accepted";
+    case Refusal::kInvalid: return "invalid_event";
+    case Refusal::kNotAuthorised: return "not_authorised";
+    case Refusal::kUnknownTaxpayer: return "unknown_taxpayer";
+    case Refusal::kAlreadyRegistered: return "already_registered";
+    case Refusal::kRangeExhausted: return "range_exhausted";
+    case Refusal::kOutsideGrantedRange: return "outside_granted_range";
+    case Refusal::kNumberUsed: return "number_used";
+    case Refusal::kPaymentAlreadyInvoiced: return "payment_already_invoiced";
+    case Refusal::kUnknownInvoice: return "unknown_invoice";
+    case Refusal::kNotBlue: return "not_blue";
+    case Refusal::kReversesMoreThanRemains: return "reverses_more_than_remains";
+    case Refusal::kNeedsBuyerConfirmation: return "needs_buyer_confirmation";
+    case Refusal::kWrongCompany: return "wrong_company";
+    case Refusal::kAlreadyLocked: return "already_locked";
+    case Refusal::kAlreadySettled: return "already_settled";
+    case Refusal::kNotLocked: return "not_locked";
+    case Refusal::kNotClaimant: return "not_claimant";
+    case Refusal::kFullyReversed: return "fully_reversed";
+    case Refusal::kUnknownRequest: return "unknown_request";
+    case Refusal::kRequestNotPending: return "request_not_pending";
+    case Refusal::kDuplicateId: return "duplicate_id";
+    case Refusal::kAlreadyFiled: return "already_filed";
+    case Refusal::kBadAmendment: return "bad_amendment";
+  }
+  return "refused";
+}
+
+int RefusalStatus(Refusal r) {
+  switch (r) {
+    case Refusal::kNone: return 200;
+    case Refusal::kNotAuthorised:
+    case Refusal::kWrongCompany:
+    case Refusal::kNotClaimant: return 403;
+    case Refusal::kInvalid: return 422;
+    case Refusal::kUnknownInvoice:
+    case Refusal::kUnknownRequest: return 404;
+    default: return 409;
+  }
+}
+
+std::string_view ReimbursementName(Reimbursement r) {
+  switch (r) {
+    case Reimbursement::kNone: return "none";
+    case Reimbursement::kLocked: return "locked";
+    case Reimbursement::kSettled: return "settled";
+  }
+  return "none";
+}
+
+const InvoiceState* Lifecycle::FindInvoice(const std::string& no) const {
+  auto it = invoices_.find(no);
+  return it == invoices_.end() ? nullptr : &it->second;
+}
+
+const ConfirmationState* Lifecycle::FindConfirmation(const std::string& id) const {
+  auto it = confirmations_.find(id);
+  return it == confirmations_.end() ? nullptr : &it->second;
+}
+
+const std::vector<NumberRange>& Lifecycle::RangesOf(const std::string& seller) const {
+  auto it = ranges_.find(seller);
+  return it == ranges_.end() ? kNoRanges : it->second;
+}
+
+Verdict Lifecycle::Check(const std::string& submitter, const Event& e) const {
+  NumberRange grant;
+  return CheckEvent(submitter, e, &grant);
+}
+
+Verdict Lifecycle::Apply(const std::string& submitter, const Event& e) {
+  NumberRange grant;
+  Verdict v = CheckEvent(submitter, e, &grant);
+  if (v.ok()) Commit(submitter, e, grant);
+  return v;
+}
+
+Verdict Lifecycle::CheckEvent(const std::string& submitter, const Event& e, NumberRange* grant) const {
+  if (auto* r = std::get_if<RegisterEvent>(&e)) {
+    if (submitter != kAuthoritySubmitter) return Refuse(Refusal::kNotAuthorised, "only the authority registers taxpayers");
+    if (!IsValidCreditCode(r->tax_id))
+      return Refuse(Refusal::kInvalid, DescribeCreditCodeError(CheckCreditCode(r->tax_id)), "tax_id");
+    if (r->name.empty()) return Refuse(Refusal::kInvalid, "a taxpayer has a name", "name");
+    if (r->node_key.size() != 64 || r->node_key.find_first_not_of("0123456789abcdef") != std::string::npos)
+      return Refuse(Refusal::kInvalid, "node_key is 64 lower-case hex digits", "node_key");
+    if (taxpayers_.count(r->tax_id)) return Refuse(Refusal::kAlreadyRegistered, r->tax_id + " is already registered", "tax_id");
+    return {};
+  }
+  if (auto* a = std::get_if<ApplyEvent>(&e)) {
+    if (!taxpayers_.count(a->seller)) return Refuse(Refusal::kUnknownTaxpayer, a->seller + " is not registered", "seller");
+    if (submitter != a->seller) return Refuse(Refusal::kNotAuthorised, "a merchant applies only for itself", "seller");
+    const NumberPrefix& p = a->prefix;
+    if (p.year < 0 || p.year > 99 || p.region < 0 || p.region > 99 || p.channel < 0 || p.channel > 9)
+      return Refuse(Refusal::kInvalid, "prefix is year 00-99, region 00-99, channel 0-9", "prefix");
+    if (a->count == 0 || a->count > max_apply_count_)
+      return Refuse(Refusal::kInvalid, "count is 1.." + std::to_string(max_apply_count_), "count");
+    auto it = next_free_.find(p);
+    uint64_t first = it == next_free_.end() ? 1 : it->second;  // sequence 0 is never issued
+    if (first > kMaxSequence || kMaxSequence - first + 1 < a->count)
+      return Refuse(Refusal::kRangeExhausted, "no numbers left under prefix " + p.ToString(), "count");
+    *grant = NumberRange{p, first, a->count};
+    Verdict v;
+    v.granted = *grant;
+    return v;
+  }
+  if (auto* i = std::get_if<IssueEvent>(&e)) return CheckIssue(submitter, i->invoice);
+  if (auto* r = std::get_if<ReimburseEvent>(&e)) return CheckReimburse(submitter, *r);
+  if (auto* c = std::get_if<ConfirmEvent>(&e)) return CheckConfirm(submitter, *c);
+  return CheckFile(submitter, std::get<FileEvent>(e));
+}
+
+Verdict Lifecycle::CheckIssue(const std::string& submitter, const Invoice& inv) const {
+  if (auto p = Validate(inv)) return Refuse(Refusal::kInvalid, p->message, p->field);
+  if (!taxpayers_.count(inv.seller.tax_id))
+    return Refuse(Refusal::kUnknownTaxpayer, inv.seller.tax_id + " is not registered", "seller.tax_id");
+  if (submitter != inv.seller.tax_id) return Refuse(Refusal::kNotAuthorised, "a merchant issues only its own invoices");
+  if (invoices_.count(inv.invoice_no)) return Refuse(Refusal::kNumberUsed, inv.invoice_no + " is already used", "invoice_no");
+  InvoiceNumber no = *InvoiceNumber::Parse(inv.invoice_no);
+  bool granted = false;
+  for (const NumberRange& r : RangesOf(inv.seller.tax_id)) granted = granted || r.Contains(no);
+  if (!granted)
+    return Refuse(Refusal::kOutsideGrantedRange, inv.invoice_no + " is outside the ranges granted to the seller", "invoice_no");
+  std::string pay_key = std::string(ColorName(inv.color)) + ":" + inv.payment_id;
+  if (paid_.count({inv.seller.tax_id, pay_key}))
+    return Refuse(Refusal::kPaymentAlreadyInvoiced, "payment " + inv.payment_id + " already has an invoice", "payment_id");
+  if (inv.color == Color::kBlue) return {};
+
+  const InvoiceState* orig = FindInvoice(inv.original_no);
+  if (!orig) return Refuse(Refusal::kUnknownInvoice, inv.original_no + " does not exist", "original_no");
+  if (orig->invoice.color != Color::kBlue) return Refuse(Refusal::kNotBlue, "only a blue invoice can be reversed", "original_no");
+  if (orig->invoice.seller.tax_id != inv.seller.tax_id)
+    return Refuse(Refusal::kNotAuthorised, "only the seller reverses its invoice", "original_no");
+  if (-inv.TotalFen() > orig->remaining_fen)
+    return Refuse(Refusal::kReversesMoreThanRemains,
+                  "the red invoice reverses " + FormatYuan(-inv.TotalFen()) + " but only " +
+                      FormatYuan(orig->remaining_fen) + " remains",
+                  "items");
+  if (orig->reimbursement != Reimbursement::kNone) {
+    const ConfirmationState* c = FindConfirmation(inv.confirmation_id);
+    if (!c || c->status != ConfirmationState::Status::kAccepted || c->request.invoice_no != inv.original_no ||
+        c->request.amount_fen != -inv.TotalFen())
+      return Refuse(Refusal::kNeedsBuyerConfirmation,
+                    "the original is " + std::string(ReimbursementName(orig->reimbursement)) +
+                        " for reimbursement: the buyer company must confirm this reversal first",
+                    "confirmation_id");
+  }
+  return {};
+}
+
+Verdict Lifecycle::CheckReimburse(const std::string& submitter, const ReimburseEvent& e) const {
+  if (!taxpayers_.count(e.company)) return Refuse(Refusal::kUnknownTaxpayer, e.company + " is not registered", "company");
+  if (submitter != e.company) return Refuse(Refusal::kNotAuthorised, "a company acts only on its own claims", "company");
+  const InvoiceState* s = FindInvoice(e.invoice_no);
+  if (!s) return Refuse(Refusal::kUnknownInvoice, e.invoice_no + " does not exist", "invoice_no");
+  if (s->invoice.color != Color::kBlue) return Refuse(Refusal::kNotBlue, "a red invoice cannot be reimbursed", "invoice_no");
+  switch (e.action) {
+    case ReimburseAction::kClaim:
+      if (e.employee.empty()) return Refuse(Refusal::kInvalid, "a claim names the employee", "employee");
+      if (!s->invoice.buyer.tax_id.empty() && s->invoice.buyer.tax_id != e.company)
+        return Refuse(Refusal::kWrongCompany, "the invoice was issued to another company", "invoice_no");
+      if (s->reimbursement == Reimbursement::kSettled)
+        return Refuse(Refusal::kAlreadySettled, "the invoice was already reimbursed", "invoice_no");
+      if (s->reimbursement == Reimbursement::kLocked)
+        return Refuse(Refusal::kAlreadyLocked, "the invoice is already claimed", "invoice_no");
+      if (s->remaining_fen == 0) return Refuse(Refusal::kFullyReversed, "the invoice was fully reversed", "invoice_no");
+      return {};
+    case ReimburseAction::kSettle:
+    case ReimburseAction::kRelease:
+      if (s->reimbursement == Reimbursement::kSettled)
+        return Refuse(Refusal::kAlreadySettled, "the reimbursement is settled and final", "invoice_no");
+      if (s->reimbursement == Reimbursement::kNone)
+        return Refuse(Refusal::kNotLocked, "the invoice is not claimed", "invoice_no");
+      if (s->claimant != e.company) return Refuse(Refusal::kNotClaimant, "another company holds the claim", "invoice_no");
+      return {};
+  }
+  return {};
+}
+
+Verdict Lifecycle::CheckConfirm(const std::string& submitter, const ConfirmEvent& e) const {
+  if (!ValidId(e.request_id)) return Refuse(Refusal::kInvalid, "request_id is 1..64 of [A-Za-z0-9._-]", "request_id");
+  if (e.action == ConfirmAction::kRequest) {
+    if (confirmations_.count(e.request_id)) return Refuse(Refusal::kDuplicateId, "request_id already used", "request_id");
+    const InvoiceState* s = FindInvoice(e.invoice_no);
+    if (!s) return Refuse(Refusal::kUnknownInvoice, e.invoice_no + " does not exist", "invoice_no");
+    if (s->invoice.color != Color::kBlue) return Refuse(Refusal::kNotBlue, "only a blue invoice can be reversed", "invoice_no");
+    if (submitter != s->invoice.seller.tax_id)
+      return Refuse(Refusal::kNotAuthorised, "only the seller requests a red-letter confirmation");
+    if (!IsRedReason(e.reason)) return Refuse(Refusal::kInvalid, "the reason is 01, 02, 03 or 04", "reason");
+    if (e.amount_fen <= 0) return Refuse(Refusal::kInvalid, "amount_fen is positive", "amount_fen");
+    if (e.amount_fen > s->remaining_fen)
+      return Refuse(Refusal::kReversesMoreThanRemains, "more than the invoice's remaining amount", "amount_fen");
+    if (s->reimbursement == Reimbursement::kNone && s->invoice.buyer.tax_id.empty())
+      return Refuse(Refusal::kInvalid, "no company holds this invoice: reverse it directly", "invoice_no");
+    return {};
+  }
+  const ConfirmationState* c = FindConfirmation(e.request_id);
+  if (!c) return Refuse(Refusal::kUnknownRequest, "no such confirmation request", "request_id");
+  if (submitter != c->company) return Refuse(Refusal::kNotAuthorised, "only the buyer company answers the request");
+  if (c->status != ConfirmationState::Status::kPending)
+    return Refuse(Refusal::kRequestNotPending, "the request was already answered", "request_id");
+  return {};
+}
+
+Verdict Lifecycle::CheckFile(const std::string& submitter, const FileEvent& e) const {
+  if (!taxpayers_.count(e.seller)) return Refuse(Refusal::kUnknownTaxpayer, e.seller + " is not registered", "seller");
+  if (submitter != e.seller) return Refuse(Refusal::kNotAuthorised, "a merchant files only its own return", "seller");
+  if (!ValidId(e.filing_id)) return Refuse(Refusal::kInvalid, "filing_id is 1..64 of [A-Za-z0-9._-]", "filing_id");
+  if (!ValidPeriod(e.period)) return Refuse(Refusal::kInvalid, "period is YYYY-MM or YYYY-Qn", "period");
+  if (filings_.count(e.filing_id)) return Refuse(Refusal::kDuplicateId, "filing_id already used", "filing_id");
+  auto latest = latest_filing_.find({e.seller, e.period});
+  if (latest == latest_filing_.end()) {
+    if (!e.amends.empty()) return Refuse(Refusal::kBadAmendment, "there is no earlier filing to amend", "amends");
+    return {};
+  }
+  if (e.amends.empty())
+    return Refuse(Refusal::kAlreadyFiled, "the period is filed; a new filing must amend " + latest->second, "amends");
+  if (e.amends != latest->second)
+    return Refuse(Refusal::kBadAmendment, "an amendment replaces the latest filing, " + latest->second, "amends");
+  return {};
+}
+
+void Lifecycle::Commit(const std::string& submitter, const Event& e, const NumberRange& grant) {
+  if (auto* r = std::get_if<RegisterEvent>(&e)) {
+    taxpayers_[r->tax_id] = *r;
+  } else if (auto* a = std::get_if<ApplyEvent>(&e)) {
+    ranges_[a->seller].push_back(grant);
+    next_free_[grant.prefix] = grant.first + grant.count;
+  } else if (auto* i = std::get_if<IssueEvent>(&e)) {
+    const Invoice& inv = i->invoice;
+    paid_.insert({inv.seller.tax_id, std::string(ColorName(inv.color)) + ":" + inv.payment_id});
+    InvoiceState& s = invoices_[inv.invoice_no];
+    s.invoice = inv;
+    s.remaining_fen = inv.color == Color::kBlue ? inv.TotalFen() : 0;
+    if (inv.color == Color::kRed) {
+      InvoiceState& orig = invoices_[inv.original_no];
+      orig.remaining_fen += inv.TotalFen();
+      orig.reversals.push_back(inv.invoice_no);
+      if (!inv.confirmation_id.empty() && confirmations_.count(inv.confirmation_id))
+        confirmations_[inv.confirmation_id].status = ConfirmationState::Status::kUsed;
+    }
+  } else if (auto* r = std::get_if<ReimburseEvent>(&e)) {
+    InvoiceState& s = invoices_[r->invoice_no];
+    switch (r->action) {
+      case ReimburseAction::kClaim:
+        s.reimbursement = Reimbursement::kLocked;
+        s.claimant = r->company;
+        s.employee = r->employee;
+        break;
+      case ReimburseAction::kSettle: s.reimbursement = Reimbursement::kSettled; break;
+      case ReimburseAction::kRelease:
+        s.reimbursement = Reimbursement::kNone;
+        s.claimant.clear();
+        s.employee.clear();
+        break;
+    }
+  } else if (auto* c = std::get_if<ConfirmEvent>(&e)) {
+    if (c->action == ConfirmAction::kRequest) {
+      const InvoiceState& s = invoices_[c->invoice_no];
+      ConfirmationState st;
+      st.request = *c;
+      st.seller = submitter;
+      st.company = !s.claimant.empty() ? s.claimant : s.invoice.buyer.tax_id;
+      confirmations_[c->request_id] = st;
+    } else {
+      confirmations_[c->request_id].status = c->action == ConfirmAction::kAccept ? ConfirmationState::Status::kAccepted
+                                                                                 : ConfirmationState::Status::kRefused;
+    }
+  } else if (auto* f = std::get_if<FileEvent>(&e)) {
+    filings_[f->filing_id] = *f;
+    latest_filing_[{f->seller, f->period}] = f->filing_id;
+  }
+}
+
+}  // namespace invoice

@@ -1,0 +1,159 @@
+// The invoice lifecycle as a pure state machine over the chain's events. Replaying the
+// sealed events in chain order rebuilds every taxpayer's state; the authority runs the same
+// machine to refuse an event before sealing it. Each refusal has a typed reason.
+//
+// Events: register (authority), apply (merchant: a number range), issue (merchant: blue
+// invoice, or red reversing a blue one), reimburse (company: claim, settle, release),
+// confirm (red-letter confirmation: the seller requests, the buyer company accepts or
+// refuses), file (merchant: a period's VAT return). Not thread-safe.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+
+#include "invoice/invoice.h"
+#include "invoice/invoice_number.h"
+
+namespace invoice {
+
+inline constexpr std::string_view kAuthoritySubmitter = "authority";
+
+struct RegisterEvent {
+  std::string tax_id;
+  std::string name;
+  std::string node_key;  // the node's Ed25519 public key, 64 hex digits
+};
+
+struct ApplyEvent {
+  std::string seller;
+  NumberPrefix prefix;
+  uint64_t count = 0;  // numbers wanted; the grant is the next free range under the prefix
+};
+
+struct IssueEvent {
+  Invoice invoice;
+};
+
+enum class ReimburseAction { kClaim, kSettle, kRelease };
+struct ReimburseEvent {
+  ReimburseAction action = ReimburseAction::kClaim;
+  std::string invoice_no;
+  std::string company;   // the claiming company's tax id
+  std::string employee;  // who claims (claim only)
+};
+
+enum class ConfirmAction { kRequest, kAccept, kRefuse };
+struct ConfirmEvent {
+  ConfirmAction action = ConfirmAction::kRequest;
+  std::string request_id;  // chosen by the seller, unique network-wide
+  std::string invoice_no;  // the blue invoice to reverse
+  Fen amount_fen = 0;      // how much of it (positive), request only
+  std::string reason;      // 01..04, request only
+};
+
+struct FileEvent {
+  std::string filing_id;  // chosen by the merchant, unique network-wide
+  std::string seller;
+  std::string period;     // "2026-10" or "2026-Q4"
+  std::string amends;     // the filing it replaces, for a second filing of a period
+};
+
+using Event = std::variant<RegisterEvent, ApplyEvent, IssueEvent, ReimburseEvent, ConfirmEvent, FileEvent>;
+
+enum class Refusal {
+  kNone,
+  kInvalid,                 // the event itself is malformed (see problem.field)
+  kNotAuthorised,           // the submitter may not send this event
+  kUnknownTaxpayer,
+  kAlreadyRegistered,
+  kRangeExhausted,          // no numbers left under the prefix
+  kOutsideGrantedRange,     // issuing a number the seller was not granted
+  kNumberUsed,
+  kPaymentAlreadyInvoiced,
+  kUnknownInvoice,
+  kNotBlue,                 // reversing or claiming a red invoice
+  kReversesMoreThanRemains,
+  kNeedsBuyerConfirmation,  // reversing a locked or settled invoice without confirmation
+  kWrongCompany,            // the buyer is another company
+  kAlreadyLocked,
+  kAlreadySettled,
+  kNotLocked,
+  kNotClaimant,             // another company holds the claim
+  kFullyReversed,           // nothing left to claim
+  kUnknownRequest,
+  kRequestNotPending,
+  kDuplicateId,
+  kAlreadyFiled,            // a second filing that does not amend the first
+  kBadAmendment,
+};
+
+std::string_view RefusalCode(Refusal r);  // snake_case, for APIs
+// The HTTP status the contract gives a refusal: 403 for who-may, 422 for invalid, else 409.
+int RefusalStatus(Refusal r);
+
+struct Verdict {
+  Refusal refusal = Refusal::kNone;
+  std::string message;
+  std::string field;
+  std::optional<NumberRange> granted;  // apply: the range granted
+  bool ok() const { return refusal == Refusal::kNone; }
+};
+
+enum class Reimbursement { kNone, kLocked, kSettled };
+std::string_view ReimbursementName(Reimbursement r);  // "none", "locked", "settled"
+
+struct InvoiceState {
+  Invoice invoice;
+  Fen remaining_fen = 0;  // blue: total minus all red reversals
+  Reimbursement reimbursement = Reimbursement::kNone;
+  std::string claimant;   // company holding the claim (locked or settled)
+  std::string employee;
+  std::vector<std::string> reversals;  // red invoice numbers
+};
+
+struct ConfirmationState {
+  ConfirmEvent request;
+  std::string seller;
+  std::string company;  // who must answer
+  enum class Status { kPending, kAccepted, kRefused, kUsed } status = Status::kPending;
+};
+
+class Lifecycle {
+ public:
+  // `max_apply_count`: the largest range one apply may ask for (the authority's quota).
+  explicit Lifecycle(uint64_t max_apply_count = 100'000'000) : max_apply_count_(max_apply_count) {}
+
+  // Checks `event` from `submitter` against the current state; applies it only if accepted.
+  Verdict Apply(const std::string& submitter, const Event& event);
+  // Checks without applying.
+  Verdict Check(const std::string& submitter, const Event& event) const;
+
+  const InvoiceState* FindInvoice(const std::string& no) const;
+  const ConfirmationState* FindConfirmation(const std::string& id) const;
+  bool IsRegistered(const std::string& tax_id) const { return taxpayers_.count(tax_id) > 0; }
+  const std::vector<NumberRange>& RangesOf(const std::string& seller) const;
+  const std::map<std::string, FileEvent>& filings() const { return filings_; }
+
+ private:
+  Verdict CheckEvent(const std::string& submitter, const Event& e, NumberRange* grant) const;
+  Verdict CheckIssue(const std::string& submitter, const Invoice& inv) const;
+  Verdict CheckReimburse(const std::string& submitter, const ReimburseEvent& e) const;
+  Verdict CheckConfirm(const std::string& submitter, const ConfirmEvent& e) const;
+  Verdict CheckFile(const std::string& submitter, const FileEvent& e) const;
+  void Commit(const std::string& submitter, const Event& e, const NumberRange& grant);
+
+  uint64_t max_apply_count_;
+  std::map<std::string, RegisterEvent> taxpayers_;
+  std::map<std::string, std::vector<NumberRange>> ranges_;  // by seller
+  std::map<NumberPrefix, uint64_t> next_free_;             // first ungranted sequence per prefix
+  std::map<std::string, InvoiceState> invoices_;
+  std::set<std::pair<std::string, std::string>> paid_;     // (seller, payment_id) invoiced blue
+  std::map<std::string, ConfirmationState> confirmations_;
+  std::map<std::string, FileEvent> filings_;               // by filing id
+  std::map<std::pair<std::string, std::string>, std::string> latest_filing_;  // (seller, period) -> id
+};
+
+}  // namespace invoice
