@@ -15,10 +15,17 @@ __int128 Pow10(int n) {
   return p;
 }
 
-// Printable UTF-8 without control characters; the XML and page writers rely on it.
+// Valid UTF-8 without control characters; the XML and page writers rely on it.
 bool CleanText(const std::string& s) {
-  for (unsigned char c : s)
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x20 || c == 0x7f) return false;
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > s.size() || (n == 2 && c < 0xc2)) return false;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+    i += n;
+  }
   return true;
 }
 
@@ -31,13 +38,14 @@ std::optional<Problem> CheckText(const std::string& s, const std::string& field,
 
 }  // namespace
 
-std::optional<Decimal> Decimal::Parse(std::string_view t) {
+std::optional<Decimal> Decimal::Parse(std::string_view t, int max_scale) {
   bool neg = !t.empty() && t[0] == '-';
   if (neg) t.remove_prefix(1);
   size_t dot = t.find('.');
   std::string_view whole = t.substr(0, dot);
   std::string_view frac = dot == std::string_view::npos ? std::string_view() : t.substr(dot + 1);
-  if (whole.empty() || whole.size() > 12 || frac.size() > 6 || (dot != std::string_view::npos && frac.empty()))
+  if (whole.empty() || whole.size() > 12 || frac.size() > static_cast<size_t>(max_scale) ||
+      whole.size() + frac.size() > 18 || (dot != std::string_view::npos && frac.empty()))
     return std::nullopt;  // at most 18 digits in all: the units fit in int64
   int64_t units = 0;
   for (std::string_view part : {whole, frac})
@@ -55,6 +63,15 @@ std::optional<Decimal> Decimal::Parse(std::string_view t) {
 }
 
 std::string Decimal::ToString() const {
+  Decimal c = *this;  // canonical: no trailing fraction zeros
+  while (c.scale > 0 && c.units % 10 == 0) {
+    c.units /= 10;
+    --c.scale;
+  }
+  return c.Format();
+}
+
+std::string Decimal::Format() const {
   bool neg = units < 0;
   std::string digits = std::to_string(neg ? -units : units);
   if (scale > 0) {

@@ -17,9 +17,14 @@ namespace invoice {
 struct Decimal {
   int64_t units = 0;
   int scale = 0;
-  // "12", "0.5", "-3.125" (at most 12 integer and 6 fraction digits).
-  static std::optional<Decimal> Parse(std::string_view text);
+  // "12", "0.5", "-3.125" (at most 12 integer and `max_scale` fraction digits).
+  static std::optional<Decimal> Parse(std::string_view text, int max_scale = 6);
   std::string ToString() const;  // canonical: no trailing fraction zeros, no "+"
+
+ private:
+  std::string Format() const;
+
+ public:
   bool operator==(const Decimal& o) const;
 };
 

@@ -21,13 +21,24 @@ namespace invoice {
 
 inline constexpr std::string_view kAuthoritySubmitter = "authority";
 
+// Every event but issue carries a submitter-chosen id and time, so that two events with the
+// same content (a claim, its release, the same claim again) are different entries on the
+// chain. An issue event is unique by its invoice number.
+struct EventMeta {
+  std::string event_id;  // 1..64 of [A-Za-z0-9._-]
+  uint64_t time_ms = 0;  // the submitter's clock, Unix ms
+  bool operator==(const EventMeta&) const = default;
+};
+
 struct RegisterEvent {
+  EventMeta meta;
   std::string tax_id;
   std::string name;
   std::string node_key;  // the node's Ed25519 public key, 64 hex digits
 };
 
 struct ApplyEvent {
+  EventMeta meta;
   std::string seller;
   NumberPrefix prefix;
   uint64_t count = 0;  // numbers wanted; the grant is the next free range under the prefix
@@ -39,6 +50,7 @@ struct IssueEvent {
 
 enum class ReimburseAction { kClaim, kSettle, kRelease };
 struct ReimburseEvent {
+  EventMeta meta;
   ReimburseAction action = ReimburseAction::kClaim;
   std::string invoice_no;
   std::string company;   // the claiming company's tax id
@@ -47,6 +59,7 @@ struct ReimburseEvent {
 
 enum class ConfirmAction { kRequest, kAccept, kRefuse };
 struct ConfirmEvent {
+  EventMeta meta;
   ConfirmAction action = ConfirmAction::kRequest;
   std::string request_id;  // chosen by the seller, unique network-wide
   std::string invoice_no;  // the blue invoice to reverse
@@ -55,6 +68,7 @@ struct ConfirmEvent {
 };
 
 struct FileEvent {
+  EventMeta meta;
   std::string filing_id;  // chosen by the merchant, unique network-wide
   std::string seller;
   std::string period;     // "2026-10" or "2026-Q4"

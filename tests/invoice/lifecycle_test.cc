@@ -46,8 +46,8 @@ class LifecycleTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const auto& id : {kMerchant, kMerchant2, kCompany, kCompany2})
-      ASSERT_TRUE(lc.Apply(kAuth, RegisterEvent{id, "Taxpayer " + id, kKey}).ok());
-    Verdict v = lc.Apply(kMerchant, ApplyEvent{kMerchant, {26, 44, 1}, 100});
+      ASSERT_TRUE(lc.Apply(kAuth, RegisterEvent{{}, id, "Taxpayer " + id, kKey}).ok());
+    Verdict v = lc.Apply(kMerchant, ApplyEvent{{}, kMerchant, {26, 44, 1}, 100});
     ASSERT_TRUE(v.ok());
     ASSERT_EQ(v.granted, (NumberRange{{26, 44, 1}, 1, 100}));
     ASSERT_TRUE(lc.Apply(kMerchant, IssueEvent{Blue(No(1), kCompany, 11300, "pay-1")}).ok());
@@ -55,49 +55,49 @@ class LifecycleTest : public ::testing::Test {
   }
   Refusal Try(const std::string& submitter, const Event& e) { return lc.Apply(submitter, e).refusal; }
   ReimburseEvent Claim(const std::string& no, const std::string& company) {
-    return {ReimburseAction::kClaim, no, company, "Li Si"};
+    return {{}, ReimburseAction::kClaim, no, company, "Li Si"};
   }
-  ReimburseEvent Act(ReimburseAction a, const std::string& no, const std::string& company) { return {a, no, company, ""}; }
+  ReimburseEvent Act(ReimburseAction a, const std::string& no, const std::string& company) { return {{}, a, no, company, ""}; }
 
   Lifecycle lc;
 };
 
 TEST_F(LifecycleTest, RegisterRules) {
-  EXPECT_EQ(Try(kMerchant, RegisterEvent{"91350100M000100Y43", "x", kKey}), Refusal::kNotAuthorised);
-  EXPECT_EQ(Try(kAuth, RegisterEvent{kMerchant, "again", kKey}), Refusal::kAlreadyRegistered);
-  auto bad = lc.Apply(kAuth, RegisterEvent{"91440300MA5DQ3QP4Y", "x", kKey});
+  EXPECT_EQ(Try(kMerchant, RegisterEvent{{}, "91350100M000100Y43", "x", kKey}), Refusal::kNotAuthorised);
+  EXPECT_EQ(Try(kAuth, RegisterEvent{{}, kMerchant, "again", kKey}), Refusal::kAlreadyRegistered);
+  auto bad = lc.Apply(kAuth, RegisterEvent{{}, "91440300MA5DQ3QP4Y", "x", kKey});
   EXPECT_EQ(bad.refusal, Refusal::kInvalid);
   EXPECT_EQ(bad.field, "tax_id");
-  EXPECT_EQ(lc.Apply(kAuth, RegisterEvent{"91310000MA1FL1MMXL", "x", "xyz"}).field, "node_key");
+  EXPECT_EQ(lc.Apply(kAuth, RegisterEvent{{}, "91310000MA1FL1MMXL", "x", "xyz"}).field, "node_key");
 }
 
 TEST_F(LifecycleTest, ApplyGrantsConsecutiveRangesPerPrefix) {
-  Verdict v = lc.Apply(kMerchant2, ApplyEvent{kMerchant2, {26, 44, 1}, 50});
+  Verdict v = lc.Apply(kMerchant2, ApplyEvent{{}, kMerchant2, {26, 44, 1}, 50});
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v.granted, (NumberRange{{26, 44, 1}, 101, 50}));
-  EXPECT_EQ(lc.Apply(kMerchant2, ApplyEvent{kMerchant2, {26, 31, 1}, 5}).granted, (NumberRange{{26, 31, 1}, 1, 5}));
-  EXPECT_EQ(Try(kMerchant, ApplyEvent{kMerchant2, {26, 44, 1}, 5}), Refusal::kNotAuthorised);
-  EXPECT_EQ(Try("91110000802100433B", ApplyEvent{"91110000802100433B", {26, 44, 1}, 5}), Refusal::kUnknownTaxpayer);
-  EXPECT_EQ(Try(kMerchant, ApplyEvent{kMerchant, {26, 44, 1}, 0}), Refusal::kInvalid);
-  EXPECT_EQ(Try(kMerchant, ApplyEvent{kMerchant, {26, 44, 10}, 1}), Refusal::kInvalid);
+  EXPECT_EQ(lc.Apply(kMerchant2, ApplyEvent{{}, kMerchant2, {26, 31, 1}, 5}).granted, (NumberRange{{26, 31, 1}, 1, 5}));
+  EXPECT_EQ(Try(kMerchant, ApplyEvent{{}, kMerchant2, {26, 44, 1}, 5}), Refusal::kNotAuthorised);
+  EXPECT_EQ(Try("91110000802100433B", ApplyEvent{{}, "91110000802100433B", {26, 44, 1}, 5}), Refusal::kUnknownTaxpayer);
+  EXPECT_EQ(Try(kMerchant, ApplyEvent{{}, kMerchant, {26, 44, 1}, 0}), Refusal::kInvalid);
+  EXPECT_EQ(Try(kMerchant, ApplyEvent{{}, kMerchant, {26, 44, 10}, 1}), Refusal::kInvalid);
   EXPECT_EQ(lc.RangesOf(kMerchant2).size(), 2u);
 }
 
 TEST_F(LifecycleTest, RangeExhaustion) {
-  EXPECT_TRUE(lc.Apply(kMerchant2, ApplyEvent{kMerchant2, {26, 44, 1}, 100'000'000}).ok());
-  EXPECT_EQ(Try(kMerchant2, ApplyEvent{kMerchant2, {26, 44, 1}, 100'000'001}), Refusal::kInvalid);  // over quota
+  EXPECT_TRUE(lc.Apply(kMerchant2, ApplyEvent{{}, kMerchant2, {26, 44, 1}, 100'000'000}).ok());
+  EXPECT_EQ(Try(kMerchant2, ApplyEvent{{}, kMerchant2, {26, 44, 1}, 100'000'001}), Refusal::kInvalid);  // over quota
   // Fill a prefix up to its last sequence number, with a quota of 10^14 per apply.
   Lifecycle fresh(100'000'000'000'000);
-  fresh.Apply(kAuth, RegisterEvent{kMerchant, "m", kKey});
+  fresh.Apply(kAuth, RegisterEvent{{}, kMerchant, "m", kKey});
   for (int i = 0; i < 9; ++i)
-    ASSERT_TRUE(fresh.Apply(kMerchant, ApplyEvent{kMerchant, {26, 44, 9}, 100'000'000'000'000}).ok()) << i;
+    ASSERT_TRUE(fresh.Apply(kMerchant, ApplyEvent{{}, kMerchant, {26, 44, 9}, 100'000'000'000'000}).ok()) << i;
   // Sequences 1 .. 999,999,999,999,999: after 9 x 10^14 only 10^14 - 1 are left.
-  EXPECT_EQ(fresh.Apply(kMerchant, ApplyEvent{kMerchant, {26, 44, 9}, 100'000'000'000'000}).refusal,
+  EXPECT_EQ(fresh.Apply(kMerchant, ApplyEvent{{}, kMerchant, {26, 44, 9}, 100'000'000'000'000}).refusal,
             Refusal::kRangeExhausted);
-  Verdict last = fresh.Apply(kMerchant, ApplyEvent{kMerchant, {26, 44, 9}, 99'999'999'999'999});
+  Verdict last = fresh.Apply(kMerchant, ApplyEvent{{}, kMerchant, {26, 44, 9}, 99'999'999'999'999});
   ASSERT_TRUE(last.ok());
   EXPECT_EQ(last.granted->first + last.granted->count - 1, kMaxSequence);
-  EXPECT_EQ(fresh.Apply(kMerchant, ApplyEvent{kMerchant, {26, 44, 9}, 1}).refusal, Refusal::kRangeExhausted);
+  EXPECT_EQ(fresh.Apply(kMerchant, ApplyEvent{{}, kMerchant, {26, 44, 9}, 1}).refusal, Refusal::kRangeExhausted);
 }
 
 TEST_F(LifecycleTest, IssueRules) {
@@ -140,7 +140,7 @@ TEST_F(LifecycleTest, ClaimSettleRelease) {
   EXPECT_EQ(Try(kCompany2, Claim(No(1), kCompany)), Refusal::kNotAuthorised);
   EXPECT_EQ(Try(kCompany, Act(ReimburseAction::kSettle, No(1), kCompany)), Refusal::kNotLocked);
   EXPECT_EQ(Try(kCompany, Act(ReimburseAction::kRelease, No(1), kCompany)), Refusal::kNotLocked);
-  EXPECT_EQ(Try(kCompany, ReimburseEvent{ReimburseAction::kClaim, No(1), kCompany, ""}), Refusal::kInvalid);
+  EXPECT_EQ(Try(kCompany, ReimburseEvent{{}, ReimburseAction::kClaim, No(1), kCompany, ""}), Refusal::kInvalid);
   EXPECT_EQ(Try(kCompany, Claim(No(1), kCompany)), Refusal::kNone);
   EXPECT_EQ(lc.FindInvoice(No(1))->reimbursement, Reimbursement::kLocked);
   EXPECT_EQ(Try(kCompany, Claim(No(1), kCompany)), Refusal::kAlreadyLocked);
@@ -171,7 +171,7 @@ TEST_F(LifecycleTest, ReversingAClaimedInvoiceNeedsTheBuyersConfirmation) {
   ASSERT_EQ(Try(kCompany, Claim(No(1), kCompany)), Refusal::kNone);
   ASSERT_EQ(Try(kCompany, Act(ReimburseAction::kSettle, No(1), kCompany)), Refusal::kNone);
   EXPECT_EQ(Try(kMerchant, IssueEvent{Red(No(20), No(1), 11300, "refund-9")}), Refusal::kNeedsBuyerConfirmation);
-  ConfirmEvent req{ConfirmAction::kRequest, "req-1", No(1), 11300, "02"};
+  ConfirmEvent req{{}, ConfirmAction::kRequest, "req-1", No(1), 11300, "02"};
   EXPECT_EQ(Try(kCompany, req), Refusal::kNotAuthorised);
   ConfirmEvent too_much = req;
   too_much.amount_fen = 11301;
@@ -180,10 +180,10 @@ TEST_F(LifecycleTest, ReversingAClaimedInvoiceNeedsTheBuyersConfirmation) {
   EXPECT_EQ(Try(kMerchant, req), Refusal::kDuplicateId);
   // Not yet confirmed.
   EXPECT_EQ(Try(kMerchant, IssueEvent{Red(No(20), No(1), 11300, "refund-9", "req-1")}), Refusal::kNeedsBuyerConfirmation);
-  ConfirmEvent accept{ConfirmAction::kAccept, "req-1", "", 0, ""};
+  ConfirmEvent accept{{}, ConfirmAction::kAccept, "req-1", "", 0, ""};
   EXPECT_EQ(Try(kCompany2, accept), Refusal::kNotAuthorised);
   EXPECT_EQ(Try(kMerchant, accept), Refusal::kNotAuthorised);
-  EXPECT_EQ(Try(kCompany, ConfirmEvent{ConfirmAction::kAccept, "req-x", "", 0, ""}), Refusal::kUnknownRequest);
+  EXPECT_EQ(Try(kCompany, ConfirmEvent{{}, ConfirmAction::kAccept, "req-x", "", 0, ""}), Refusal::kUnknownRequest);
   EXPECT_EQ(Try(kCompany, accept), Refusal::kNone);
   EXPECT_EQ(Try(kCompany, accept), Refusal::kRequestNotPending);
   // The amount must be the confirmed one.
@@ -195,22 +195,22 @@ TEST_F(LifecycleTest, ReversingAClaimedInvoiceNeedsTheBuyersConfirmation) {
 
 TEST_F(LifecycleTest, RefusedConfirmationBlocksTheReversal) {
   ASSERT_EQ(Try(kCompany, Claim(No(1), kCompany)), Refusal::kNone);
-  ASSERT_EQ(Try(kMerchant, ConfirmEvent{ConfirmAction::kRequest, "req-2", No(1), 100, "04"}), Refusal::kNone);
-  ASSERT_EQ(Try(kCompany, ConfirmEvent{ConfirmAction::kRefuse, "req-2", "", 0, ""}), Refusal::kNone);
+  ASSERT_EQ(Try(kMerchant, ConfirmEvent{{}, ConfirmAction::kRequest, "req-2", No(1), 100, "04"}), Refusal::kNone);
+  ASSERT_EQ(Try(kCompany, ConfirmEvent{{}, ConfirmAction::kRefuse, "req-2", "", 0, ""}), Refusal::kNone);
   EXPECT_EQ(Try(kMerchant, IssueEvent{Red(No(22), No(1), 100, "refund-11", "req-2")}), Refusal::kNeedsBuyerConfirmation);
 }
 
 TEST_F(LifecycleTest, FilingAndAmendments) {
-  EXPECT_EQ(Try(kMerchant, FileEvent{"f1", kMerchant, "2026-13", ""}), Refusal::kInvalid);
-  EXPECT_EQ(Try(kMerchant, FileEvent{"f1", kMerchant, "2026-Q5", ""}), Refusal::kInvalid);
-  EXPECT_EQ(Try(kMerchant2, FileEvent{"f1", kMerchant, "2026-10", ""}), Refusal::kNotAuthorised);
-  EXPECT_EQ(Try(kMerchant, FileEvent{"f1", kMerchant, "2026-10", "f0"}), Refusal::kBadAmendment);
-  EXPECT_EQ(Try(kMerchant, FileEvent{"f1", kMerchant, "2026-10", ""}), Refusal::kNone);
-  EXPECT_EQ(Try(kMerchant, FileEvent{"f2", kMerchant, "2026-10", ""}), Refusal::kAlreadyFiled);
-  EXPECT_EQ(Try(kMerchant, FileEvent{"f1", kMerchant, "2026-Q4", ""}), Refusal::kDuplicateId);
-  EXPECT_EQ(Try(kMerchant, FileEvent{"f2", kMerchant, "2026-10", "f1"}), Refusal::kNone);
-  EXPECT_EQ(Try(kMerchant, FileEvent{"f3", kMerchant, "2026-10", "f1"}), Refusal::kBadAmendment);
-  EXPECT_EQ(Try(kMerchant, FileEvent{"f3", kMerchant, "2026-Q4", ""}), Refusal::kNone);
+  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f1", kMerchant, "2026-13", ""}), Refusal::kInvalid);
+  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f1", kMerchant, "2026-Q5", ""}), Refusal::kInvalid);
+  EXPECT_EQ(Try(kMerchant2, FileEvent{{}, "f1", kMerchant, "2026-10", ""}), Refusal::kNotAuthorised);
+  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f1", kMerchant, "2026-10", "f0"}), Refusal::kBadAmendment);
+  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f1", kMerchant, "2026-10", ""}), Refusal::kNone);
+  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f2", kMerchant, "2026-10", ""}), Refusal::kAlreadyFiled);
+  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f1", kMerchant, "2026-Q4", ""}), Refusal::kDuplicateId);
+  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f2", kMerchant, "2026-10", "f1"}), Refusal::kNone);
+  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f3", kMerchant, "2026-10", "f1"}), Refusal::kBadAmendment);
+  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f3", kMerchant, "2026-Q4", ""}), Refusal::kNone);
 }
 
 TEST(Refusal, StatusesFollowTheContract) {

@@ -1,0 +1,15 @@
+// Unix milliseconds <-> "2026-11-24T01:30:00.000Z" (RFC 3339, UTC, always milliseconds).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace invoice {
+
+std::string FormatUtcMs(uint64_t ms);
+std::optional<uint64_t> ParseUtcMs(std::string_view text);  // only the exact form above
+std::string DateOf(uint64_t ms);                            // "2026-11-24"
+
+}  // namespace invoice
