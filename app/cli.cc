@@ -22,6 +22,7 @@ std::vector<Verb> AllVerbs() {
   std::vector<Verb> verbs;
   AddKeyVerbs(verbs);
   AddChainVerbs(verbs);
+  AddTokenVerbs(verbs);
   for (Verb& v : verbs) v.options.addOption(Flag("help", "print this verb's help"));
   return verbs;
 }

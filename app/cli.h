@@ -28,6 +28,7 @@ int Main(int argc, char** argv);
 // Verb groups, each in its own file.
 void AddKeyVerbs(std::vector<Verb>& verbs);
 void AddChainVerbs(std::vector<Verb>& verbs);
+void AddTokenVerbs(std::vector<Verb>& verbs);
 
 // Helpers for verbs.
 Poco::Util::Option Required(const std::string& name, const std::string& arg, const std::string& desc);

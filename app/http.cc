@@ -41,15 +41,24 @@ std::optional<uint64_t> Exchange::QueryUint(const std::string& name) const {
 }
 
 std::string Exchange::Body() {
-  if (req_.hasContentLength() && req_.getContentLength64() > static_cast<int64_t>(kMaxBodyBytes))
-    throw ApiError(413, "body_too_large", "the request body is over 1 MiB");
+  // An over-long body is read and discarded (up to kMaxDrainBytes) before the 413, so that
+  // the client, still sending, gets to read the answer; then the connection is closed.
+  auto too_large = [this]() {
+    char sink[16384];
+    std::istream& in = req_.stream();
+    for (size_t drained = 0; in && drained < kMaxDrainBytes; drained += static_cast<size_t>(in.gcount()))
+      in.read(sink, sizeof sink);
+    resp_.setKeepAlive(false);
+    return ApiError(413, "body_too_large", "the request body is over 1 MiB");
+  };
+  if (req_.hasContentLength() && req_.getContentLength64() > static_cast<int64_t>(kMaxBodyBytes)) throw too_large();
   std::string body;
   char buf[16384];
   std::istream& in = req_.stream();
   while (in) {
     in.read(buf, sizeof buf);
     body.append(buf, static_cast<size_t>(in.gcount()));
-    if (body.size() > kMaxBodyBytes) throw ApiError(413, "body_too_large", "the request body is over 1 MiB");
+    if (body.size() > kMaxBodyBytes) throw too_large();
   }
   return body;
 }

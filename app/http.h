@@ -19,7 +19,8 @@
 
 namespace app {
 
-inline constexpr size_t kMaxBodyBytes = 1 << 20;  // larger bodies get 413
+inline constexpr size_t kMaxBodyBytes = 1 << 20;   // larger bodies get 413
+inline constexpr size_t kMaxDrainBytes = 8 << 20;  // read and dropped before a 413
 
 // One request and its response, with the route's captured path parameters.
 class Exchange {

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "app/api_error.h"
+
 namespace app {
 namespace {
 
@@ -54,10 +56,23 @@ Node::Node(NodeConfig config, Clock clock)
   auto store = ledger::BlockStore::Open(config_.db_path, AuthorityKey(config_, key_));
   if (!store.ok()) throw std::runtime_error(config_.db_path + ": " + store.status().ToString());
   store_ = std::move(*store);
+  tokens_ = TokenStore::Open(config_.db_path);
   if (config_.role == Role::kAuthority) {
     auto genesis = store_->InitGenesis(key_, clock_());
     if (!genesis.ok()) throw std::runtime_error("genesis: " + genesis.status().ToString());
+    authority_ = std::make_unique<Authority>(*store_, key_);
+    authority_->Replay();
   }
+}
+
+Principal Node::Authorize(Exchange& ex, std::initializer_list<TokenRole> roles) {
+  const std::string& header = ex.request().get("Authorization", "");
+  if (header.rfind("Bearer ", 0) != 0) throw ApiError(401, "unauthenticated", "an Authorization: Bearer token is required");
+  auto who = tokens_->Authenticate(header.substr(7));
+  if (!who) throw ApiError(401, "unauthenticated", "the bearer token is not valid on this node");
+  for (TokenRole r : roles)
+    if (who->role == r) return *who;
+  throw ApiError(403, "forbidden", "a " + TokenRoleName(who->role) + " token may not do this");
 }
 
 Node::~Node() { Stop(); }
@@ -66,6 +81,7 @@ void Node::Start() {
   auto* router = new Router(&metrics_);  // owned by the server
   AddHealthRoutes(*router);
   AddChainRoutes(*router);
+  if (authority_) AddAuthorityRoutes(*router);
   auto* params = new Poco::Net::HTTPServerParams;
   // One pool thread serves one keep-alive connection at a time: size the pool for the
   // concurrent clients expected and bound how long an idle connection may hold a thread.

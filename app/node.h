@@ -11,7 +11,9 @@
 #include <memory>
 
 #include "app/config.h"
+#include "app/authority.h"
 #include "app/http.h"
+#include "app/tokens.h"
 #include "ledger/block_store.h"
 #include "ledger/keys.h"
 
@@ -36,17 +38,26 @@ class Node {
   ledger::BlockStore& store() { return *store_; }
   const ledger::PrivateKey& key() const { return key_; }
   Metrics& metrics() { return metrics_; }
+  TokenStore& tokens() { return *tokens_; }
+  Authority* authority() { return authority_.get(); }  // null on a taxpayer node
+
+  // The bearer token's principal if its role is one of `roles`: 401 without a valid token,
+  // 403 with a token of another role.
+  Principal Authorize(Exchange& ex, std::initializer_list<TokenRole> roles);
   uint64_t Now() const { return clock_(); }
 
  private:
   void AddChainRoutes(Router& router);
   void AddHealthRoutes(Router& router);
+  void AddAuthorityRoutes(Router& router);
 
   NodeConfig config_;
   Clock clock_;
   ledger::PrivateKey key_;
   std::unique_ptr<ledger::BlockStore> store_;
   Metrics metrics_;
+  std::unique_ptr<TokenStore> tokens_;
+  std::unique_ptr<Authority> authority_;
   std::unique_ptr<Poco::ThreadPool> pool_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 };

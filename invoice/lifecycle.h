@@ -148,6 +148,10 @@ class Lifecycle {
   const InvoiceState* FindInvoice(const std::string& no) const;
   const ConfirmationState* FindConfirmation(const std::string& id) const;
   bool IsRegistered(const std::string& tax_id) const { return taxpayers_.count(tax_id) > 0; }
+  const RegisterEvent* FindTaxpayer(const std::string& tax_id) const {
+    auto it = taxpayers_.find(tax_id);
+    return it == taxpayers_.end() ? nullptr : &it->second;
+  }
   const std::vector<NumberRange>& RangesOf(const std::string& seller) const;
   const std::map<std::string, FileEvent>& filings() const { return filings_; }
 

@@ -1,0 +1,112 @@
+#include "app/authority.h"
+
+#include <stdexcept>
+
+#include "invoice/event_codec.h"
+#include "ledger/entry.h"
+
+namespace app {
+
+using invoice::Refusal;
+using invoice::Verdict;
+
+namespace {
+
+Verdict Refuse(Refusal r, std::string message, std::string field = "") {
+  return Verdict{r, std::move(message), std::move(field), std::nullopt};
+}
+
+}  // namespace
+
+Authority::Authority(ledger::BlockStore& store, const ledger::PrivateKey& key) : store_(store), key_(key) {}
+
+void Authority::Replay() {
+  std::lock_guard lock(mu_);
+  lifecycle_ = invoice::Lifecycle();
+  auto head = store_.Head();
+  if (!head.ok()) return;
+  const uint64_t kPage = 10000;
+  for (uint64_t begin = 0; begin < head->header.tree_size; begin += kPage) {
+    auto leaves = store_.Leaves(begin, std::min(begin + kPage, head->header.tree_size));
+    if (!leaves.ok()) throw std::runtime_error("replay: " + leaves.status().ToString());
+    for (const auto& leaf : *leaves) {
+      if (!leaf.entry) throw std::runtime_error("replay: the authority lacks entry " + std::to_string(leaf.index));
+      auto entry = ledger::Entry::Decode(*leaf.entry);
+      if (!entry.ok()) throw std::runtime_error("replay: entry " + std::to_string(leaf.index) + " is malformed");
+      auto event = invoice::DecodeEvent(entry->kind, std::string(entry->payload.begin(), entry->payload.end()));
+      if (auto* p = std::get_if<invoice::Problem>(&event))
+        throw std::runtime_error("replay: entry " + std::to_string(leaf.index) + ": " + p->message);
+      Verdict v = lifecycle_.Apply(entry->submitter, std::get<invoice::Event>(event));
+      if (!v.ok())
+        throw std::runtime_error("replay: entry " + std::to_string(leaf.index) + " breaks the rules: " + v.message);
+    }
+  }
+}
+
+Verdict Authority::CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& scratch) {
+  auto entry = ledger::Entry::Decode(bytes);
+  if (!entry.ok()) return Refuse(Refusal::kInvalid, "not a canonical entry envelope: " + entry.status().message(), "entry");
+  // WARNING: the submitter key inside the entry proves nothing by itself; it must be the
+  // key registered for the submitter, or anyone could sign events in a taxpayer's name.
+  if (entry->submitter == invoice::kAuthoritySubmitter) {
+    if (entry->submitter_key != key_.public_key())
+      return Refuse(Refusal::kNotAuthorised, "only the authority key signs as authority", "entry");
+  } else {
+    const invoice::RegisterEvent* reg = scratch.FindTaxpayer(entry->submitter);
+    if (!reg) return Refuse(Refusal::kUnknownTaxpayer, entry->submitter + " is not registered", "entry");
+    if (reg->node_key != ledger::ToHex(entry->submitter_key))
+      return Refuse(Refusal::kNotAuthorised, "the entry is not signed with " + entry->submitter + "'s node key", "entry");
+  }
+  if (!entry->SignatureValid()) return Refuse(Refusal::kNotAuthorised, "the entry's signature does not verify", "entry");
+  auto event = invoice::DecodeEvent(entry->kind, std::string(entry->payload.begin(), entry->payload.end()));
+  if (auto* p = std::get_if<invoice::Problem>(&event)) return Refuse(Refusal::kInvalid, p->message, p->field);
+  return scratch.Apply(entry->submitter, std::get<invoice::Event>(event));
+}
+
+std::vector<EntryOutcome> Authority::Submit(const std::vector<ledger::Bytes>& entries, uint64_t now_ms) {
+  std::lock_guard lock(mu_);
+  std::vector<EntryOutcome> out(entries.size());
+  std::vector<ledger::Bytes> accepted;
+  std::vector<size_t> accepted_at;
+  invoice::Lifecycle scratch = lifecycle_;  // committed only once the block is on disk
+  for (size_t i = 0; i < entries.size(); ++i) {
+    ledger::Hash leaf = ledger::LeafHash(entries[i]);
+    out[i].leaf_hash = leaf.Hex();
+    // Already sealed: the same bytes again (a retry) are acknowledged, not refused.
+    auto existing = store_.FindLeaf(leaf);
+    if (!existing.ok()) throw std::runtime_error(existing.status().ToString());
+    if (*existing) {
+      auto height = store_.HeightOfLeaf(**existing);
+      if (!height.ok()) throw std::runtime_error(height.status().ToString());
+      out[i].sealed = true;
+      out[i].leaf_index = **existing;
+      out[i].height = *height;
+      continue;
+    }
+    out[i].verdict = CheckEntry(entries[i], scratch);
+    if (!out[i].verdict.ok()) continue;
+    accepted.push_back(entries[i]);
+    accepted_at.push_back(i);
+  }
+  if (accepted.empty()) return out;
+  auto sealed = store_.Seal(accepted, now_ms, key_);
+  if (!sealed.ok()) throw std::runtime_error("sealing failed: " + sealed.status().ToString());
+  lifecycle_ = std::move(scratch);
+  for (size_t k = 0; k < accepted.size(); ++k) {
+    EntryOutcome& o = out[accepted_at[k]];
+    o.sealed = true;
+    o.leaf_index = sealed->placements[k].first;
+    o.height = sealed->head.header.height;
+  }
+  return out;
+}
+
+EntryOutcome Authority::Register(const invoice::RegisterEvent& event, uint64_t now_ms) {
+  std::string payload = invoice::EncodeEvent(event);
+  auto entry = ledger::Entry::Make("register", std::string(invoice::kAuthoritySubmitter),
+                                   ledger::Bytes(payload.begin(), payload.end()), key_);
+  if (!entry.ok()) throw std::runtime_error(entry.status().ToString());
+  return Submit({entry->Encode()}, now_ms).at(0);
+}
+
+}  // namespace app

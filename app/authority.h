@@ -1,0 +1,57 @@
+// The authority's sealer: the single writer of the chain. It keeps the lifecycle state
+// machine in step with the chain (replayed from the store at start), checks every submitted
+// entry (canonical envelope, submitter signature, the submitter's registered node key, the
+// lifecycle rules) and seals the accepted ones in one durable block per batch. Refused
+// entries never reach the chain; each gets its typed reason back. Thread-safe.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "invoice/lifecycle.h"
+#include "ledger/block_store.h"
+
+namespace app {
+
+struct EntryOutcome {
+  std::string leaf_hash;       // hex
+  bool sealed = false;         // true also when it was already on the chain (idempotent)
+  uint64_t height = 0;         // the block that sealed it
+  uint64_t leaf_index = 0;
+  invoice::Verdict verdict;    // why it was refused, or what an apply was granted
+};
+
+class Authority {
+ public:
+  Authority(ledger::BlockStore& store, const ledger::PrivateKey& key);
+
+  // Rebuilds the lifecycle from every entry on the chain; throws if the chain holds an
+  // entry the rules refuse (the store is not this authority's).
+  void Replay();
+
+  // Checks and seals `entries` (canonical envelopes) as one block.
+  std::vector<EntryOutcome> Submit(const std::vector<ledger::Bytes>& entries, uint64_t now_ms);
+
+  // Registers a taxpayer: an authority-signed `register` entry, sealed.
+  EntryOutcome Register(const invoice::RegisterEvent& event, uint64_t now_ms);
+
+  // Runs `f` with the lifecycle under the lock (read-only use).
+  template <typename F>
+  auto WithLifecycle(F f) {
+    std::lock_guard lock(mu_);
+    return f(static_cast<const invoice::Lifecycle&>(lifecycle_));
+  }
+
+ private:
+  // Checks one entry; on acceptance applies it to `scratch` (the state as of this batch).
+  invoice::Verdict CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& scratch);
+
+  std::mutex mu_;
+  ledger::BlockStore& store_;
+  const ledger::PrivateKey& key_;
+  invoice::Lifecycle lifecycle_;
+};
+
+}  // namespace app

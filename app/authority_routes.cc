@@ -1,0 +1,152 @@
+// The authority's API: POST /v1/taxpayers and GET /v1/taxpayers/{tax_id} (bearer tokens),
+// and POST /v1/events, where taxpayer nodes submit signed entries (node signature, see
+// README "Node to node").
+#include <Poco/JSON/Array.h>
+
+#include "app/api_error.h"
+#include "app/json_body.h"
+#include "app/node.h"
+#include "app/payment_crypto.h"
+#include "invoice/credit_code.h"
+#include "ledger/entry.h"
+
+namespace app {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+namespace {
+
+constexpr size_t kMaxEntriesPerBatch = 1000;
+
+Object::Ptr LedgerJson(const EntryOutcome& o) {
+  Object::Ptr l = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  l->set("height", o.height);
+  l->set("leaf_index", o.leaf_index);
+  l->set("leaf_hash", o.leaf_hash);
+  return l;
+}
+
+Object::Ptr OutcomeJson(const EntryOutcome& o) {
+  Object::Ptr r = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  r->set("leaf_hash", o.leaf_hash);
+  r->set("status", o.sealed ? "sealed" : "refused");
+  if (o.sealed) {
+    r->set("height", o.height);
+    r->set("leaf_index", o.leaf_index);
+  } else {
+    r->set("code", std::string(invoice::RefusalCode(o.verdict.refusal)));
+    r->set("http_status", invoice::RefusalStatus(o.verdict.refusal));
+    r->set("message", o.verdict.message);
+    if (!o.verdict.field.empty()) r->set("field", o.verdict.field);
+  }
+  if (o.verdict.granted) {
+    Object::Ptr g = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    g->set("prefix", o.verdict.granted->prefix.ToString());
+    g->set("first", o.verdict.granted->first);
+    g->set("count", o.verdict.granted->count);
+    r->set("granted", g);
+  }
+  return r;
+}
+
+}  // namespace
+
+void Node::AddAuthorityRoutes(Router& r) {
+  r.Add("POST", "/v1/taxpayers", [this](Exchange& ex) {
+    Authorize(ex, {TokenRole::kAdmin});
+    Object::Ptr body = ParseJsonObject(ex.Body());
+    invoice::RegisterEvent ev;
+    ev.tax_id = RequireString(body, "tax_id");
+    ev.name = RequireString(body, "name");
+    std::string key = RequireString(body, "node_public_key");
+    if (!invoice::IsValidCreditCode(ev.tax_id))
+      throw ApiError(422, "invalid_tax_id", invoice::DescribeCreditCodeError(invoice::CheckCreditCode(ev.tax_id)), "tax_id");
+    if (key.rfind("-----BEGIN", 0) == 0) {
+      auto k = ledger::PublicKeyFromPem(key);
+      if (!k.ok()) throw ApiError(422, "invalid_key", "node_public_key is not an Ed25519 key", "node_public_key");
+      key = ledger::ToHex(*k);
+    }
+    ev.node_key = key;
+    ev.meta = {"register-" + ev.tax_id, Now()};
+    EntryOutcome o = authority_->Register(ev, Now());
+    if (!o.sealed)
+      throw ApiError(invoice::RefusalStatus(o.verdict.refusal), std::string(invoice::RefusalCode(o.verdict.refusal)),
+                     o.verdict.message, o.verdict.field == "node_key" ? "node_public_key" : o.verdict.field);
+    Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    out->set("tax_id", ev.tax_id);
+    out->set("name", ev.name);
+    out->set("node_key", ev.node_key);
+    out->set("ledger", LedgerJson(o));
+    ex.Json(201, out);
+  });
+
+  r.Add("GET", "/v1/taxpayers/([0-9A-Z]{18})", [this](Exchange& ex) {
+    Authorize(ex, {TokenRole::kAdmin, TokenRole::kAuditor});
+    Object::Ptr out = authority_->WithLifecycle([&](const invoice::Lifecycle& lc) -> Object::Ptr {
+      const invoice::RegisterEvent* reg = lc.FindTaxpayer(ex.Param(0));
+      if (!reg) return nullptr;
+      Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      o->set("tax_id", reg->tax_id);
+      o->set("name", reg->name);
+      o->set("node_key", reg->node_key);
+      Array::Ptr ranges = new Array;
+      for (const auto& range : lc.RangesOf(reg->tax_id)) {
+        Object::Ptr g = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        g->set("prefix", range.prefix.ToString());
+        g->set("first", range.first);
+        g->set("count", range.count);
+        ranges->add(g);
+      }
+      o->set("ranges", ranges);
+      return o;
+    });
+    if (!out) throw ApiError::NotFound("no taxpayer " + ex.Param(0) + " is registered");
+    ex.Json(200, out);
+  });
+
+  r.Add("POST", "/v1/events", [this](Exchange& ex) {
+    std::string body = ex.Body();
+    // Node to node: X-Node-Id names the registered submitter, X-Node-Signature is its
+    // Ed25519 signature (hex) over the raw body, verified with the registered node key.
+    std::string node_id = ex.request().get("X-Node-Id", "");
+    auto sig = ledger::FromHex(ex.request().get("X-Node-Signature", ""));
+    std::string key_hex = authority_->WithLifecycle([&](const invoice::Lifecycle& lc) {
+      const invoice::RegisterEvent* reg = lc.FindTaxpayer(node_id);
+      return reg ? reg->node_key : std::string();
+    });
+    auto key_bytes = ledger::FromHex(key_hex);
+    ledger::PublicKeyBytes key{};
+    if (!sig || !key_bytes || key_bytes->size() != 32)
+      throw ApiError(401, "unauthenticated", "X-Node-Id must name a registered node and X-Node-Signature sign the body");
+    std::copy(key_bytes->begin(), key_bytes->end(), key.begin());
+    if (!ledger::VerifySignature(key, ledger::AsBytes(body), *sig))
+      throw ApiError(401, "unauthenticated", "X-Node-Signature does not verify with the node's registered key");
+    Object::Ptr req = ParseJsonObject(body);
+    if (!req->has("entries") || req->get("entries").type() != typeid(Array::Ptr))
+      throw ApiError::BadRequest("missing_field", "entries is required (an array of base64 entries)", "entries");
+    Array::Ptr arr = req->getArray("entries");
+    if (arr->size() == 0 || arr->size() > kMaxEntriesPerBatch)
+      throw ApiError::BadRequest("invalid_field", "entries holds 1..1000 entries", "entries");
+    std::vector<ledger::Bytes> entries;
+    for (size_t i = 0; i < arr->size(); ++i) {
+      Poco::Dynamic::Var v = arr->get(i);
+      auto bytes = v.isString() ? ledger::FromBase64(v.toString()) : std::nullopt;
+      if (!bytes) throw ApiError::BadRequest("invalid_field", "entries[" + std::to_string(i) + "] is not base64",
+                                             "entries[" + std::to_string(i) + "]");
+      auto entry = ledger::Entry::Decode(*bytes);
+      if (entry.ok() && entry->submitter != node_id)
+        throw ApiError(403, "forbidden", "entries[" + std::to_string(i) + "] was submitted by another taxpayer",
+                       "entries[" + std::to_string(i) + "]");
+      entries.push_back(std::move(*bytes));
+    }
+    std::vector<EntryOutcome> outcomes = authority_->Submit(entries, Now());
+    Object::Ptr out = new Object;
+    Array::Ptr results = new Array;
+    for (const auto& o : outcomes) results->add(OutcomeJson(o));
+    out->set("results", results);
+    ex.Json(200, out);
+  });
+}
+
+}  // namespace app

@@ -1,0 +1,42 @@
+// Bearer tokens (contract section 2): random 256-bit secrets shown once at creation and
+// stored only as their SHA-256, each bound to a role and, for taxpayer roles, a tax id
+// (and for employees a person's name). Thread-safe.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "ledger/sqlite_db.h"
+
+namespace app {
+
+enum class TokenRole { kAdmin, kMerchant, kEmployee, kFinance, kAuditor };
+
+struct Principal {
+  TokenRole role = TokenRole::kAdmin;
+  std::string tax_id;  // merchant, employee, finance
+  std::string name;    // employee: the person; others: a label
+};
+
+std::optional<TokenRole> ParseTokenRole(const std::string& s);
+std::string TokenRoleName(TokenRole r);
+
+class TokenStore {
+ public:
+  // Opens the token table in the node's database (creating it if needed).
+  static std::unique_ptr<TokenStore> Open(const std::string& db_path);
+
+  // Creates a token; throws std::invalid_argument when the binding does not fit the role
+  // (a taxpayer role without a valid tax id, an employee without a name).
+  std::string Create(TokenRole role, const std::string& tax_id, const std::string& name, uint64_t now_ms);
+  std::optional<Principal> Authenticate(const std::string& token);
+
+ private:
+  explicit TokenStore(std::unique_ptr<ledger::sql::Db> db) : db_(std::move(db)) {}
+  std::mutex mu_;
+  std::unique_ptr<ledger::sql::Db> db_;
+};
+
+}  // namespace app
