@@ -43,6 +43,15 @@ void Authority::Replay() {
   }
 }
 
+std::optional<invoice::NumberRange> Authority::GrantOfEntry(const ledger::Bytes& bytes) const {
+  auto entry = ledger::Entry::Decode(bytes);
+  if (!entry.ok() || entry->kind != "apply") return std::nullopt;
+  auto event = invoice::DecodeEvent("apply", std::string(entry->payload.begin(), entry->payload.end()));
+  if (!std::holds_alternative<invoice::Event>(event)) return std::nullopt;
+  const auto& apply = std::get<invoice::ApplyEvent>(std::get<invoice::Event>(event));
+  return lifecycle_.GrantOf(apply.seller, apply.meta.event_id);
+}
+
 Verdict Authority::CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& scratch) {
   auto entry = ledger::Entry::Decode(bytes);
   if (!entry.ok()) return Refuse(Refusal::kInvalid, "not a canonical entry envelope: " + entry.status().message(), "entry");
@@ -81,6 +90,7 @@ std::vector<EntryOutcome> Authority::Submit(const std::vector<ledger::Bytes>& en
       out[i].sealed = true;
       out[i].leaf_index = **existing;
       out[i].height = *height;
+      out[i].verdict.granted = GrantOfEntry(entries[i]);  // a retried apply learns its range again
       continue;
     }
     out[i].verdict = CheckEntry(entries[i], scratch);

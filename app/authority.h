@@ -47,6 +47,7 @@ class Authority {
  private:
   // Checks one entry; on acceptance applies it to `scratch` (the state as of this batch).
   invoice::Verdict CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& scratch);
+  std::optional<invoice::NumberRange> GrantOfEntry(const ledger::Bytes& bytes) const;
 
   std::mutex mu_;
   ledger::BlockStore& store_;

@@ -34,12 +34,30 @@ NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
   if (n.region_code.size() != 2 || !std::isdigit(static_cast<unsigned char>(n.region_code[0])) ||
       !std::isdigit(static_cast<unsigned char>(n.region_code[1])))
     throw std::invalid_argument("node.region_code must be 2 digits");
+  n.authority_public_url = c.getString("authority.public_url", n.authority_url);
+  n.invoice_channel = c.getInt("invoice.channel", 1);
+  if (n.invoice_channel < 0 || n.invoice_channel > 9) throw std::invalid_argument("invoice.channel must be 0..9");
+  n.invoice_range_size = c.getUInt64("invoice.range_size", 100000);
+  if (n.invoice_range_size < 10 || n.invoice_range_size > 100000000)
+    throw std::invalid_argument("invoice.range_size must be 10..100000000");
+  n.templates_dir = c.getString("ui.templates_dir", "ui-templates");
+  n.wechat_mchid = c.getString("payment.wechatpay.mchid", "");
+  n.wechat_serial = c.getString("payment.wechatpay.platform_serial", "");
+  n.wechat_public_key_file = c.getString("payment.wechatpay.platform_public_key_file", "");
+  n.wechat_private_key_file = c.getString("payment.wechatpay.platform_private_key_file", "");
+  n.wechat_api_v3_key = c.getString("payment.wechatpay.api_v3_key", "");
+  if (!n.wechat_api_v3_key.empty() && n.wechat_api_v3_key.size() != 32)
+    throw std::invalid_argument("payment.wechatpay.api_v3_key must be 32 bytes");
+  n.generic_secret = c.getString("payment.generic.secret", "");
+  n.callback_tolerance_s = c.getInt("payment.timestamp_tolerance_s", 300);
+  n.demo_checkout = c.getBool("demo.checkout", false);
   n.http_threads = c.getInt("http.threads", 32);
   n.keep_alive_s = c.getInt("http.keep_alive_timeout_s", 5);
   n.max_keep_alive_requests = c.getInt("http.max_keep_alive_requests", 1000);
   if (n.http_threads < 2 || n.http_threads > 1024) throw std::invalid_argument("http.threads must be 2..1024");
   if (n.role == Role::kTaxpayer && (n.authority_url.empty() || n.authority_key_file.empty()))
     throw std::invalid_argument("a taxpayer node needs authority.url and authority.public_key_file");
+  if (n.role == Role::kTaxpayer && n.tax_id.empty()) throw std::invalid_argument("a taxpayer node needs node.tax_id");
   return n;
 }
 

@@ -23,6 +23,21 @@ struct NodeConfig {
   std::string authority_url;    // authority.url (taxpayer nodes)
   std::string authority_key_file;  // authority.public_key_file: the pinned authority key
   std::string region_code = "44";  // node.region_code: 2 digits of every invoice number
+  std::string authority_public_url;  // authority.public_url: base of QR codes (default authority.url)
+  int invoice_channel = 1;      // invoice.channel: the channel digit of invoice numbers
+  uint64_t invoice_range_size = 100000;  // invoice.range_size: numbers asked for per apply
+  std::string templates_dir = "ui-templates";  // ui.templates_dir
+
+  // Payment providers (merchant nodes). Test keys only in fixtures/.
+  std::string wechat_mchid;             // payment.wechatpay.mchid
+  std::string wechat_serial;            // payment.wechatpay.platform_serial
+  std::string wechat_public_key_file;   // payment.wechatpay.platform_public_key_file
+  std::string wechat_private_key_file;  // payment.wechatpay.platform_private_key_file (simulator only)
+  std::string wechat_api_v3_key;        // payment.wechatpay.api_v3_key (32 bytes)
+  std::string generic_secret;           // payment.generic.secret
+  int callback_tolerance_s = 300;       // payment.timestamp_tolerance_s
+  bool demo_checkout = false;           // demo.checkout: the home page's checkout simulator
+
   int http_threads = 32;        // http.threads: concurrent connections served
   int keep_alive_s = 5;         // http.keep_alive_timeout_s
   int max_keep_alive_requests = 1000;  // http.max_keep_alive_requests

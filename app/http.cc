@@ -93,9 +93,19 @@ void Metrics::CountRequest(const std::string& route, int status) {
   ++requests_[{route, status}];
 }
 
+void Metrics::CountCallbackRejected(const std::string& provider, const std::string& reason) {
+  std::lock_guard lock(mu_);
+  ++callbacks_rejected_[{provider, reason}];
+}
+
 std::string Metrics::Prometheus() const {
   std::lock_guard lock(mu_);
   std::ostringstream out;
+  out << "# HELP einvoice_callbacks_rejected_total Payment callbacks refused, by provider and reason.\n"
+      << "# TYPE einvoice_callbacks_rejected_total counter\n";
+  for (const auto& [key, n] : callbacks_rejected_)
+    out << "einvoice_callbacks_rejected_total{provider=\"" << key.first << "\",reason=\"" << key.second << "\"} " << n
+        << "\n";
   out << "# HELP einvoice_http_requests_total HTTP requests by route and status.\n"
       << "# TYPE einvoice_http_requests_total counter\n";
   for (const auto& [key, n] : requests_)

@@ -51,11 +51,13 @@ using Handler = std::function<void(Exchange&)>;
 class Metrics {
  public:
   void CountRequest(const std::string& route, int status);
-  std::string Prometheus() const;  // the request counters in the text format
+  void CountCallbackRejected(const std::string& provider, const std::string& reason);
+  std::string Prometheus() const;  // the counters in the text format
 
  private:
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;
+  std::map<std::pair<std::string, std::string>, uint64_t> callbacks_rejected_;
 };
 
 class Router : public Poco::Net::HTTPRequestHandlerFactory {

@@ -10,6 +10,9 @@
 #include <stdexcept>
 
 #include "app/api_error.h"
+#include "app/payment_crypto.h"
+
+#include <sstream>
 
 namespace app {
 namespace {
@@ -62,6 +65,24 @@ Node::Node(NodeConfig config, Clock clock)
     if (!genesis.ok()) throw std::runtime_error("genesis: " + genesis.status().ToString());
     authority_ = std::make_unique<Authority>(*store_, key_);
     authority_->Replay();
+  } else {
+    MerchantConfig mc;
+    mc.db_path = config_.db_path;
+    mc.seller = invoice::Party{config_.name, config_.tax_id, ""};
+    mc.region = std::stoi(config_.region_code);
+    mc.channel = config_.invoice_channel;
+    mc.range_size = config_.invoice_range_size;
+    mc.authority_public_url = config_.authority_public_url;
+    merchant_ = std::make_unique<Merchant>(
+        mc, key_, std::make_unique<AuthorityClient>(config_.authority_url, config_.tax_id, key_), clock_);
+  }
+  if (!config_.wechat_public_key_file.empty()) {
+    std::ifstream in(config_.wechat_public_key_file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    wechat_public_key_ = ss.str();
+    if (!payment::IsRsaPublicKey(wechat_public_key_))
+      throw std::runtime_error("payment.wechatpay.platform_public_key_file is not an RSA public key");
   }
 }
 
@@ -82,6 +103,11 @@ void Node::Start() {
   AddHealthRoutes(*router);
   AddChainRoutes(*router);
   if (authority_) AddAuthorityRoutes(*router);
+  if (merchant_) {
+    AddMerchantRoutes(*router);
+    AddCallbackRoutes(*router);
+    merchant_->StartPump();
+  }
   auto* params = new Poco::Net::HTTPServerParams;
   // One pool thread serves one keep-alive connection at a time: size the pool for the
   // concurrent clients expected and bound how long an idle connection may hold a thread.
@@ -94,9 +120,11 @@ void Node::Start() {
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(config_.listen_host, static_cast<uint16_t>(config_.listen_port)));
   server_ = std::make_unique<Poco::Net::HTTPServer>(router, *pool_, socket, params);
   server_->start();
+  config_.listen_port = server_->port();  // a restart (Stop, Start) comes back on the same port
 }
 
 void Node::Stop() {
+  if (merchant_) merchant_->StopPump();
   if (server_) {
     server_->stopAll(true);
     server_.reset();

@@ -13,6 +13,7 @@
 #include "app/config.h"
 #include "app/authority.h"
 #include "app/http.h"
+#include "app/merchant.h"
 #include "app/tokens.h"
 #include "ledger/block_store.h"
 #include "ledger/keys.h"
@@ -40,6 +41,7 @@ class Node {
   Metrics& metrics() { return metrics_; }
   TokenStore& tokens() { return *tokens_; }
   Authority* authority() { return authority_.get(); }  // null on a taxpayer node
+  Merchant* merchant() { return merchant_.get(); }     // null on the authority
 
   // The bearer token's principal if its role is one of `roles`: 401 without a valid token,
   // 403 with a token of another role.
@@ -50,6 +52,8 @@ class Node {
   void AddChainRoutes(Router& router);
   void AddHealthRoutes(Router& router);
   void AddAuthorityRoutes(Router& router);
+  void AddMerchantRoutes(Router& router);
+  void AddCallbackRoutes(Router& router);
 
   NodeConfig config_;
   Clock clock_;
@@ -58,6 +62,8 @@ class Node {
   Metrics metrics_;
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<Authority> authority_;
+  std::unique_ptr<Merchant> merchant_;
+  std::string wechat_public_key_;  // PEM of the WeChat Pay platform key
   std::unique_ptr<Poco::ThreadPool> pool_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 };

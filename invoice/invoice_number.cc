@@ -33,7 +33,13 @@ std::optional<InvoiceNumber> InvoiceNumber::Parse(std::string_view t) {
   return InvoiceNumber{{static_cast<int>(y), static_cast<int>(r), static_cast<int>(c)}, s};
 }
 
-void NumberAllocator::Grant(const NumberRange& range) { ranges_.push_back(range); }
+bool NumberAllocator::Grant(const NumberRange& range) {
+  if (range.count == 0) return false;
+  for (const NumberRange& r : ranges_)
+    if (r.Overlaps(range)) return false;
+  ranges_.push_back(range);
+  return true;
+}
 
 NumberAllocator::Lease NumberAllocator::Take(size_t n) {
   Lease lease;

@@ -54,7 +54,9 @@ class NumberAllocator {
     std::vector<InvoiceNumber> numbers;
   };
 
-  void Grant(const NumberRange& range);  // a range the authority sealed for this merchant
+  // Adds a range the authority sealed for this merchant; false (and nothing changes) if it
+  // overlaps a range already held, e.g. the same grant reported twice.
+  bool Grant(const NumberRange& range);
   // Up to `n` fresh numbers; fewer (maybe none) when the granted ranges run out.
   Lease Take(size_t n);
   uint64_t Remaining() const;

@@ -98,6 +98,12 @@ const std::vector<NumberRange>& Lifecycle::RangesOf(const std::string& seller) c
   return it == ranges_.end() ? kNoRanges : it->second;
 }
 
+std::optional<NumberRange> Lifecycle::GrantOf(const std::string& seller, const std::string& event_id) const {
+  auto it = grants_.find({seller, event_id});
+  if (it == grants_.end()) return std::nullopt;
+  return it->second;
+}
+
 Verdict Lifecycle::Check(const std::string& submitter, const Event& e) const {
   NumberRange grant;
   return CheckEvent(submitter, e, &grant);
@@ -259,6 +265,7 @@ void Lifecycle::Commit(const std::string& submitter, const Event& e, const Numbe
     taxpayers_[r->tax_id] = *r;
   } else if (auto* a = std::get_if<ApplyEvent>(&e)) {
     ranges_[a->seller].push_back(grant);
+    grants_[{a->seller, a->meta.event_id}] = grant;
     next_free_[grant.prefix] = grant.first + grant.count;
   } else if (auto* i = std::get_if<IssueEvent>(&e)) {
     const Invoice& inv = i->invoice;

@@ -153,6 +153,8 @@ class Lifecycle {
     return it == taxpayers_.end() ? nullptr : &it->second;
   }
   const std::vector<NumberRange>& RangesOf(const std::string& seller) const;
+  // The range an accepted apply event was granted (for answering a retried submission).
+  std::optional<NumberRange> GrantOf(const std::string& seller, const std::string& event_id) const;
   const std::map<std::string, FileEvent>& filings() const { return filings_; }
 
  private:
@@ -167,6 +169,7 @@ class Lifecycle {
   std::map<std::string, RegisterEvent> taxpayers_;
   std::map<std::string, std::vector<NumberRange>> ranges_;  // by seller
   std::map<NumberPrefix, uint64_t> next_free_;             // first ungranted sequence per prefix
+  std::map<std::pair<std::string, std::string>, NumberRange> grants_;  // (seller, apply event id)
   std::map<std::string, InvoiceState> invoices_;
   std::set<std::pair<std::string, std::string>> paid_;     // (seller, payment_id) invoiced blue
   std::map<std::string, ConfirmationState> confirmations_;

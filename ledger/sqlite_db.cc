@@ -108,6 +108,8 @@ Result<Stmt> Db::Prepare(const std::string& sql) {
 
 std::string Db::LastError() const { return sqlite3_errmsg(db_); }
 
+int64_t Db::Changes() const { return sqlite3_changes64(db_); }
+
 Transaction::Transaction(Db* db) : db_(db), begin_(db->Exec("BEGIN IMMEDIATE")) {}
 
 Transaction::~Transaction() {

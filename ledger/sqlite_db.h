@@ -55,6 +55,7 @@ class Db {
   Status Exec(const std::string& sql);  // no parameters: schema and pragmas only
   Result<Stmt> Prepare(const std::string& sql);
   std::string LastError() const;
+  int64_t Changes() const;  // rows changed by the last INSERT, UPDATE or DELETE
   sqlite3* raw() { return db_; }
 
  private:

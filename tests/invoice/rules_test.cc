@@ -85,8 +85,11 @@ TEST(InvoiceNumber, FormatAndParse) {
 TEST(NumberAllocator, OnlyInsideGrantedRanges) {
   NumberAllocator a;
   EXPECT_TRUE(a.Take(1).numbers.empty());  // nothing granted: nothing to hand out
-  a.Grant({{26, 44, 1}, 100, 3});
-  a.Grant({{26, 44, 1}, 500, 2});
+  EXPECT_TRUE(a.Grant({{26, 44, 1}, 100, 3}));
+  EXPECT_TRUE(a.Grant({{26, 44, 1}, 500, 2}));
+  EXPECT_FALSE(a.Grant({{26, 44, 1}, 100, 3}));  // the same grant twice is refused
+  EXPECT_FALSE(a.Grant({{26, 44, 1}, 501, 9}));  // as is any overlap
+  EXPECT_FALSE(a.Grant({{26, 44, 2}, 100, 0}));  // an empty range
   auto lease = a.Take(10);
   ASSERT_EQ(lease.numbers.size(), 5u);
   EXPECT_EQ(lease.numbers[0].ToString(), "26441000000000000100");
