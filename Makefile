@@ -8,10 +8,9 @@ JOBS      ?= 2
 DEB_PACKAGES := cmake make g++ pkg-config ccache \
 	libpoco-dev libsqlite3-dev libssl-dev openssl libqrencode-dev libpng-dev \
 	libpugixml-dev libfmt-dev libgtest-dev libkainjow-mustache-dev \
-	libxml2-utils zbar-tools
+	libxml2-utils zbar-tools chromium fonts-noto-cjk
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-
 
 .PHONY: all deps configure build test run clean
 
@@ -21,13 +20,19 @@ deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
 	done); \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:" $$missing; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-configure: deps
+# playwright-core for the browser tests, pinned by tests/browser/package-lock.json.
+tests/browser/node_modules/playwright-core: tests/browser/package.json tests/browser/package-lock.json | deps
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+configure: deps tests/browser/node_modules/playwright-core
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEINVOICE_WERROR=ON \
 		$$(command -v ccache >/dev/null && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache) >/dev/null
 
@@ -38,7 +43,7 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 run: build
-	./$(BUILD_DIR)/einvoiced --config fixtures/demo/authority.properties
+	./$(BUILD_DIR)/einvoice demo --fixtures fixtures/demo --data var/demo
 
 clean:
 	rm -rf $(BUILD_DIR)

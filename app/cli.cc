@@ -23,6 +23,8 @@ std::vector<Verb> AllVerbs() {
   AddKeyVerbs(verbs);
   AddChainVerbs(verbs);
   AddTokenVerbs(verbs);
+  AddPaymentVerbs(verbs);
+  AddDemoVerbs(verbs);
   for (Verb& v : verbs) v.options.addOption(Flag("help", "print this verb's help"));
   return verbs;
 }

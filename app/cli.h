@@ -29,6 +29,8 @@ int Main(int argc, char** argv);
 void AddKeyVerbs(std::vector<Verb>& verbs);
 void AddChainVerbs(std::vector<Verb>& verbs);
 void AddTokenVerbs(std::vector<Verb>& verbs);
+void AddPaymentVerbs(std::vector<Verb>& verbs);
+void AddDemoVerbs(std::vector<Verb>& verbs);
 
 // Helpers for verbs.
 Poco::Util::Option Required(const std::string& name, const std::string& arg, const std::string& desc);

@@ -2,6 +2,7 @@
 
 #include <Poco/Util/AbstractConfiguration.h>
 
+#include <filesystem>
 #include <stdexcept>
 
 namespace app {
@@ -40,7 +41,10 @@ NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
   n.invoice_range_size = c.getUInt64("invoice.range_size", 100000);
   if (n.invoice_range_size < 10 || n.invoice_range_size > 100000000)
     throw std::invalid_argument("invoice.range_size must be 10..100000000");
-  n.templates_dir = c.getString("ui.templates_dir", "ui-templates");
+  // ui.templates_dir; by default ./ui-templates, else the source tree's (built in).
+  n.templates_dir = c.getString("ui.templates_dir", "");
+  if (n.templates_dir.empty())
+    n.templates_dir = std::filesystem::is_directory("ui-templates") ? "ui-templates" : EINVOICE_DEFAULT_TEMPLATES_DIR;
   n.wechat_mchid = c.getString("payment.wechatpay.mchid", "");
   n.wechat_serial = c.getString("payment.wechatpay.platform_serial", "");
   n.wechat_public_key_file = c.getString("payment.wechatpay.platform_public_key_file", "");

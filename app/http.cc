@@ -63,6 +63,11 @@ std::string Exchange::Body() {
   return body;
 }
 
+void Exchange::Redirect(const std::string& location) {
+  status_ = 303;
+  resp_.redirect(location, Poco::Net::HTTPResponse::HTTP_SEE_OTHER);
+}
+
 void Exchange::Json(int status, const Object::Ptr& body) {
   std::ostringstream ss;
   body->stringify(ss);

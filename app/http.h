@@ -27,6 +27,8 @@ class Exchange {
  public:
   Exchange(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp, std::vector<std::string> params);
   Poco::Net::HTTPServerRequest& request() { return req_; }
+  // A redirect (303 See Other) to `location`.
+  void Redirect(const std::string& location);
   const std::string& Param(size_t i) const { return params_.at(i); }
   std::optional<std::string> Query(const std::string& name) const;
   // A query parameter as an unsigned integer; 400 naming the field when malformed.

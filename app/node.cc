@@ -60,6 +60,7 @@ Node::Node(NodeConfig config, Clock clock)
   if (!store.ok()) throw std::runtime_error(config_.db_path + ": " + store.status().ToString());
   store_ = std::move(*store);
   tokens_ = TokenStore::Open(config_.db_path);
+  templates_ = std::make_unique<Templates>(config_.templates_dir);
   if (config_.role == Role::kAuthority) {
     auto genesis = store_->InitGenesis(key_, clock_());
     if (!genesis.ok()) throw std::runtime_error("genesis: " + genesis.status().ToString());
@@ -102,6 +103,7 @@ void Node::Start() {
   auto* router = new Router(&metrics_);  // owned by the server
   AddHealthRoutes(*router);
   AddChainRoutes(*router);
+  AddPageRoutes(*router);
   if (authority_) AddAuthorityRoutes(*router);
   if (merchant_) {
     AddMerchantRoutes(*router);

@@ -14,6 +14,7 @@
 #include "app/authority.h"
 #include "app/http.h"
 #include "app/merchant.h"
+#include "app/pages.h"
 #include "app/tokens.h"
 #include "ledger/block_store.h"
 #include "ledger/keys.h"
@@ -54,6 +55,10 @@ class Node {
   void AddAuthorityRoutes(Router& router);
   void AddMerchantRoutes(Router& router);
   void AddCallbackRoutes(Router& router);
+  void AddPageRoutes(Router& router);
+  PageData BasePage(const std::string& title);
+  void SendMessagePage(Exchange& ex, int status, const std::string& heading, const std::string& message,
+                       const std::string& link = "", const std::string& link_text = "");
 
   NodeConfig config_;
   Clock clock_;
@@ -64,6 +69,7 @@ class Node {
   std::unique_ptr<Authority> authority_;
   std::unique_ptr<Merchant> merchant_;
   std::string wechat_public_key_;  // PEM of the WeChat Pay platform key
+  std::unique_ptr<Templates> templates_;
   std::unique_ptr<Poco::ThreadPool> pool_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 };

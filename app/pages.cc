@@ -1,0 +1,35 @@
+#include "app/pages.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace app {
+
+Templates::Templates(const std::string& dir) {
+  if (!std::filesystem::is_directory(dir)) throw std::runtime_error("ui.templates_dir " + dir + " is not a folder");
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".mustache") continue;
+    std::ifstream in(e.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    kainjow::mustache::mustache check(ss.str());
+    if (!check.is_valid()) throw std::runtime_error(e.path().string() + ": " + check.error_message());
+    sources_[e.path().stem().string()] = ss.str();
+  }
+}
+
+std::string Templates::Render(const std::string& name, PageData data) const {
+  auto it = sources_.find(name);
+  if (it == sources_.end()) throw std::runtime_error("no template " + name);
+  for (const auto& [partial, text] : sources_)
+    if (!partial.empty() && partial[0] == '_') {
+      std::string copy = text;
+      data.set(partial, kainjow::mustache::partial([copy] { return copy; }));
+    }
+  kainjow::mustache::mustache tmpl(it->second);
+  return tmpl.render(data);
+}
+
+}  // namespace app

@@ -1,0 +1,30 @@
+// HTML pages: mustache templates from ui-templates/ (kainjow/mustache), loaded once at
+// start. `{{name}}` is HTML-escaped; `{{{name}}}` is raw and used only for markup this
+// program made itself (the QR code's SVG). Files starting with "_" are partials
+// (`{{> _head}}`). Thread-safe after construction.
+#pragma once
+
+#include <kainjow/mustache.hpp>
+
+#include <map>
+#include <string>
+
+namespace app {
+
+using PageData = kainjow::mustache::data;
+
+class Templates {
+ public:
+  // Loads every *.mustache in `dir`; throws naming the file that does not parse.
+  explicit Templates(const std::string& dir);
+  // Renders template `name` (without .mustache); throws if there is no such template.
+  std::string Render(const std::string& name, PageData data) const;
+
+ private:
+  std::map<std::string, std::string> sources_;
+};
+
+// A list for templates, from anything with a conversion to PageData.
+inline PageData List() { return PageData(PageData::type::list); }
+
+}  // namespace app
