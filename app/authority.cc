@@ -23,6 +23,7 @@ Authority::Authority(ledger::BlockStore& store, const ledger::PrivateKey& key) :
 void Authority::Replay() {
   std::lock_guard lock(mu_);
   lifecycle_ = invoice::Lifecycle();
+  invoice_leaf_.clear();
   auto head = store_.Head();
   if (!head.ok()) return;
   const uint64_t kPage = 10000;
@@ -36,9 +37,11 @@ void Authority::Replay() {
       auto event = invoice::DecodeEvent(entry->kind, std::string(entry->payload.begin(), entry->payload.end()));
       if (auto* p = std::get_if<invoice::Problem>(&event))
         throw std::runtime_error("replay: entry " + std::to_string(leaf.index) + ": " + p->message);
-      Verdict v = lifecycle_.Apply(entry->submitter, std::get<invoice::Event>(event));
+      const invoice::Event& ev = std::get<invoice::Event>(event);
+      Verdict v = lifecycle_.Apply(entry->submitter, ev);
       if (!v.ok())
         throw std::runtime_error("replay: entry " + std::to_string(leaf.index) + " breaks the rules: " + v.message);
+      if (auto* issue = std::get_if<invoice::IssueEvent>(&ev)) invoice_leaf_[issue->invoice.invoice_no] = leaf.index;
     }
   }
 }
@@ -107,8 +110,21 @@ std::vector<EntryOutcome> Authority::Submit(const std::vector<ledger::Bytes>& en
     o.sealed = true;
     o.leaf_index = sealed->placements[k].first;
     o.height = sealed->head.header.height;
+    auto entry = ledger::Entry::Decode(accepted[k]);
+    if (entry.ok() && entry->kind == "issue") {
+      auto event = invoice::DecodeEvent("issue", std::string(entry->payload.begin(), entry->payload.end()));
+      if (auto* ev = std::get_if<invoice::Event>(&event))
+        invoice_leaf_[std::get<invoice::IssueEvent>(*ev).invoice.invoice_no] = o.leaf_index;
+    }
   }
   return out;
+}
+
+std::optional<uint64_t> Authority::LeafOfInvoice(const std::string& no) {
+  std::lock_guard lock(mu_);
+  auto it = invoice_leaf_.find(no);
+  if (it == invoice_leaf_.end()) return std::nullopt;
+  return it->second;
 }
 
 EntryOutcome Authority::Register(const invoice::RegisterEvent& event, uint64_t now_ms) {

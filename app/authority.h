@@ -5,6 +5,7 @@
 // entries never reach the chain; each gets its typed reason back. Thread-safe.
 #pragma once
 
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -37,6 +38,9 @@ class Authority {
   // Registers a taxpayer: an authority-signed `register` entry, sealed.
   EntryOutcome Register(const invoice::RegisterEvent& event, uint64_t now_ms);
 
+  // The leaf that sealed invoice `no`'s issue event, if any.
+  std::optional<uint64_t> LeafOfInvoice(const std::string& no);
+
   // Runs `f` with the lifecycle under the lock (read-only use).
   template <typename F>
   auto WithLifecycle(F f) {
@@ -53,6 +57,7 @@ class Authority {
   ledger::BlockStore& store_;
   const ledger::PrivateKey& key_;
   invoice::Lifecycle lifecycle_;
+  std::map<std::string, uint64_t> invoice_leaf_;  // invoice number -> leaf index of its issue entry
 };
 
 }  // namespace app

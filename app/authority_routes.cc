@@ -8,6 +8,7 @@
 #include "app/node.h"
 #include "app/payment_crypto.h"
 #include "invoice/credit_code.h"
+#include "invoice/qr.h"
 #include "ledger/entry.h"
 
 namespace app {
@@ -105,6 +106,30 @@ void Node::AddAuthorityRoutes(Router& r) {
     ex.Json(200, out);
   });
 
+  // The authority holds every invoice: auditors read any of them, with its live state.
+  r.Add("GET", "/v1/invoices/([0-9]{20})", [this](Exchange& ex) {
+    Authorize(ex, {TokenRole::kAuditor});
+    auto leaf = authority_->LeafOfInvoice(ex.Param(0));
+    if (!leaf) throw ApiError::NotFound("no invoice " + ex.Param(0) + " is on the chain");
+    auto leaves = store_->Leaves(*leaf, *leaf + 1);
+    auto height = store_->HeightOfLeaf(*leaf);
+    if (!leaves.ok() || leaves->empty() || !height.ok()) throw std::runtime_error("the chain lost invoice " + ex.Param(0));
+    InvoiceRecord rec;
+    rec.status = "sealed";
+    rec.leaf_hash = leaves->front().leaf_hash.Hex();
+    rec.height = static_cast<int64_t>(*height);
+    rec.leaf_index = static_cast<int64_t>(*leaf);
+    std::string reimbursement = authority_->WithLifecycle([&](const invoice::Lifecycle& lc) {
+      const invoice::InvoiceState* st = lc.FindInvoice(ex.Param(0));
+      rec.invoice = st->invoice;
+      rec.reversals = st->reversals;
+      return std::string(invoice::ReimbursementName(st->reimbursement));
+    });
+    ex.Json(200, InvoiceJson(rec, invoice::QrPayloadUrl(config_.public_url, rec.invoice.invoice_no, rec.leaf_hash,
+                                                        rec.invoice.TotalFen()),
+                             reimbursement));
+  });
+
   r.Add("POST", "/v1/events", [this](Exchange& ex) {
     std::string body = ex.Body();
     // Node to node: X-Node-Id names the registered submitter, X-Node-Signature is its
@@ -135,7 +160,10 @@ void Node::AddAuthorityRoutes(Router& r) {
       if (!bytes) throw ApiError::BadRequest("invalid_field", "entries[" + std::to_string(i) + "] is not base64",
                                              "entries[" + std::to_string(i) + "]");
       auto entry = ledger::Entry::Decode(*bytes);
-      if (entry.ok() && entry->submitter != node_id)
+      if (!entry.ok())
+        throw ApiError::BadRequest("invalid_entry", "entries[" + std::to_string(i) + "] is not a canonical entry envelope: " +
+                                   entry.status().message(), "entries[" + std::to_string(i) + "]");
+      if (entry->submitter != node_id)
         throw ApiError(403, "forbidden", "entries[" + std::to_string(i) + "] was submitted by another taxpayer",
                        "entries[" + std::to_string(i) + "]");
       entries.push_back(std::move(*bytes));

@@ -57,6 +57,20 @@ void Node::AddHealthRoutes(Router& r) {
         << "# HELP einvoice_chain_tree_size Entries sealed up to the newest block.\n"
         << "# TYPE einvoice_chain_tree_size gauge\n"
         << "einvoice_chain_tree_size " << (head.ok() ? head->header.tree_size : 0) << "\n";
+    if (merchant_) {
+      Merchant::Counters c = merchant_->counters();
+      out << "# HELP einvoice_invoices Invoices this node issued, by status.\n"
+          << "# TYPE einvoice_invoices gauge\n"
+          << "einvoice_invoices{status=\"sealed\"} " << c.sealed << "\n"
+          << "einvoice_invoices{status=\"pending\"} " << c.pending << "\n"
+          << "einvoice_invoices{status=\"rejected\"} " << c.rejected << "\n"
+          << "# HELP einvoice_invoices_issued_total Invoices this node issued.\n"
+          << "# TYPE einvoice_invoices_issued_total counter\n"
+          << "einvoice_invoices_issued_total " << c.issued << "\n"
+          << "# HELP einvoice_invoice_numbers_left Granted invoice numbers not used yet.\n"
+          << "# TYPE einvoice_invoice_numbers_left gauge\n"
+          << "einvoice_invoice_numbers_left " << merchant_->NumbersLeft() << "\n";
+    }
     ex.Send(200, "text/plain; version=0.0.4", out.str());
   });
 }

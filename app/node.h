@@ -21,6 +21,9 @@
 
 namespace app {
 
+// The contract's invoice JSON (GET /v1/invoices/{no}).
+Poco::JSON::Object::Ptr InvoiceJson(const InvoiceRecord& r, const std::string& qr_url, const std::string& reimbursement);
+
 using Clock = std::function<uint64_t()>;  // Unix time in milliseconds
 uint64_t SystemClockMs();
 

@@ -1,0 +1,159 @@
+// A real authority node and a real merchant node, in this process, on loopback ports the
+// OS picks, with the merchant registered and holding a number range. For end-to-end tests.
+#pragma once
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "app/node.h"
+#include "app/payment_crypto.h"
+#include "app/payment_sim.h"
+#include "test_util.h"
+
+namespace app {
+namespace e2e {
+
+using Poco::JSON::Object;
+
+inline const std::string kMerchant = "91440300MA5DQ3QP4X";
+inline const std::string kSrc = EINVOICE_SOURCE_DIR;
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline Object::Ptr Parse(const std::string& s) { return Poco::JSON::Parser().parse(s).extract<Object::Ptr>(); }
+
+inline apptest::HttpResult Http(uint16_t port, const std::string& method, const std::string& uri, const std::string& body,
+                         const std::map<std::string, std::string>& headers) {
+  Poco::Net::HTTPClientSession s("127.0.0.1", port);
+  Poco::Net::HTTPRequest req(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
+  for (const auto& [k, v] : headers) req.set(k, v);
+  if (!body.empty() || method == "POST") req.setContentLength64(static_cast<Poco::Int64>(body.size()));
+  s.sendRequest(req) << body;
+  Poco::Net::HTTPResponse resp;
+  std::istream& in = s.receiveResponse(resp);
+  apptest::HttpResult r;
+  r.status = resp.getStatus();
+  r.content_type = resp.getContentType();
+  Poco::StreamCopier::copyToString(in, r.body);
+  return r;
+}
+
+class TwoNodes : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    NodeConfig a;
+    a.role = Role::kAuthority;
+    a.listen_port = 0;
+    a.db_path = dir_.File("authority.db");
+    a.key_file = dir_.File("authority.pem");
+    authority_ = std::make_unique<Node>(a, [this] { return Now(); });
+    authority_->Start();
+    admin_ = authority_->tokens().Create(TokenRole::kAdmin, "", "ops", 0);
+
+    m_.role = Role::kTaxpayer;
+    m_.name = "深圳市前海咖啡有限公司";
+    m_.tax_id = kMerchant;
+    m_.listen_port = 0;
+    m_.public_url = "http://merchant.example";
+    m_.db_path = dir_.File("merchant.db");
+    m_.key_file = dir_.File("merchant.pem");
+    m_.authority_url = authority_->BaseUrl();
+    m_.authority_public_url = "http://tax.example";
+    std::ofstream(dir_.File("authority.pub.pem")) << authority_->key().PublicPem();
+    m_.authority_key_file = dir_.File("authority.pub.pem");
+    m_.invoice_range_size = 1000;
+    m_.wechat_mchid = "1900000109";
+    m_.wechat_serial = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
+    m_.wechat_public_key_file = kSrc + "/fixtures/keys/wechatpay_platform.pub.pem";
+    m_.wechat_api_v3_key = "demo-api-v3-key-0123456789abcdef";
+    m_.generic_secret = "whsec_demo_generic_secret";
+    keys_ = {m_.wechat_mchid, m_.wechat_serial, ReadFile(kSrc + "/fixtures/keys/wechatpay_platform.pem"),
+             m_.wechat_api_v3_key};
+    merchant_ = std::make_unique<Node>(m_, [this] { return Now(); });
+    merchant_->Start();
+    auto reg = Http(authority_->port(), "POST", "/v1/taxpayers",
+                    "{\"tax_id\":\"" + kMerchant + "\",\"name\":\"" + m_.name + "\",\"node_public_key\":\"" +
+                        ledger::ToHex(merchant_->key().public_key()) + "\"}",
+                    {{"Authorization", "Bearer " + admin_}});
+    ASSERT_EQ(reg.status, 201) << reg.body;
+    token_ = merchant_->tokens().Create(TokenRole::kMerchant, kMerchant, "till", 0);
+    merchant_->merchant()->PumpOnce();  // applies for numbers
+    ASSERT_EQ(merchant_->merchant()->NumbersLeft(), 1000u);
+  }
+  void TearDown() override {
+    if (merchant_) merchant_->Stop();
+    authority_->Stop();
+  }
+  uint64_t Now() { return clock_.load(); }
+  int64_t NowS() { return static_cast<int64_t>(Now() / 1000); }
+
+  apptest::HttpResult Api(const std::string& method, const std::string& uri, const std::string& body = "") {
+    return Http(merchant_->port(), method, uri, body, {{"Authorization", "Bearer " + token_}});
+  }
+  apptest::HttpResult Deliver(const payment::SignedNotification& n, const std::string& provider = "wechatpay") {
+    return Http(merchant_->port(), "POST", "/v1/callbacks/" + provider, n.body, n.headers);
+  }
+  void CreateOrder(const std::string& id, int64_t gross, bool with_buyer = true) {
+    std::string buyer = with_buyer ? ",\"buyer\":{\"name\":\"北京海淀科技有限公司\",\"tax_id\":\"91110108MA01G7GK9M\"}" : "";
+    auto r = Api("POST", "/v1/orders",
+                 "{\"order_id\":\"" + id + "\",\"items\":[{\"name\":\"拿铁咖啡\",\"quantity\":\"1\",\"unit_price_fen\":" +
+                     std::to_string(gross) + ",\"gross_fen\":" + std::to_string(gross) + ",\"tax_rate\":\"0.13\"}]" +
+                     buyer + "}");
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  Object::Ptr Order(const std::string& id) {
+    auto r = Api("GET", "/v1/orders/" + id);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return Parse(r.body);
+  }
+  // Waits (the pump runs in the background) until the invoice reaches `status`.
+  Object::Ptr WaitInvoice(const std::string& no, const std::string& status) {
+    Object::Ptr inv;
+    for (int i = 0; i < 200; ++i) {
+      auto r = Api("GET", "/v1/invoices/" + no);
+      if (r.status == 200) {
+        inv = Parse(r.body);
+        if (inv->getValue<std::string>("status") == status) return inv;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    ADD_FAILURE() << "invoice " << no << " never became " << status;
+    return inv;
+  }
+  std::string BlueOf(const std::string& order_id) {
+    auto invs = Order(order_id)->getArray("invoices");
+    return invs->size() ? invs->getObject(0)->getValue<std::string>("invoice_no") : "";
+  }
+  size_t InvoiceCount() { return Parse(Api("GET", "/v1/invoices?limit=1000").body)->getArray("invoices")->size(); }
+
+  apptest::TempDir dir_;
+  std::atomic<uint64_t> clock_{1795483800000};
+  std::unique_ptr<Node> authority_, merchant_;
+  NodeConfig m_;
+  payment::WechatSimKeys keys_;
+  std::string admin_, token_;
+};
+
+inline void ExpectError(const apptest::HttpResult& r, int status, const std::string& code) {
+  EXPECT_EQ(r.status, status) << r.body;
+  auto o = Parse(r.body);
+  ASSERT_TRUE(o->has("error")) << r.body;
+  EXPECT_EQ(o->getObject("error")->getValue<std::string>("code"), code) << r.body;
+}
+
+
+}  // namespace e2e
+}  // namespace app
