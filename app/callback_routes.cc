@@ -29,6 +29,15 @@ std::optional<int64_t> ParseUnix(const std::string& s) {
   return v;
 }
 
+// The body, or the callback refused (and counted) as too large.
+std::string CallbackBody(Exchange& ex, Metrics& m, const std::string& provider) {
+  try {
+    return ex.Body();
+  } catch (const ApiError& e) {
+    Reject(m, provider, e.status(), e.code(), e.what());
+  }
+}
+
 void Answer(Exchange& ex, Metrics& m, const std::string& provider, NoticeOutcome outcome) {
   switch (outcome) {
     case NoticeOutcome::kRecorded:
@@ -50,12 +59,7 @@ void Node::AddCallbackRoutes(Router& r) {
   r.Add("POST", "/v1/callbacks/wechatpay", [this](Exchange& ex) {
     const std::string p = "wechatpay";
     if (config_.wechat_api_v3_key.empty()) Reject(metrics_, p, 404, "not_configured", "WeChat Pay is not configured");
-    std::string body;
-    try {
-      body = ex.Body();
-    } catch (const ApiError& e) {
-      Reject(metrics_, p, e.status(), e.code(), e.what());
-    }
+    std::string body = CallbackBody(ex, metrics_, p);
     const auto& req = ex.request();
     std::string ts = req.get("Wechatpay-Timestamp", ""), nonce = req.get("Wechatpay-Nonce", ""),
                 sig = req.get("Wechatpay-Signature", ""), serial = req.get("Wechatpay-Serial", "");
@@ -123,12 +127,7 @@ void Node::AddCallbackRoutes(Router& r) {
   r.Add("POST", "/v1/callbacks/generic", [this](Exchange& ex) {
     const std::string p = "generic";
     if (config_.generic_secret.empty()) Reject(metrics_, p, 404, "not_configured", "the generic provider is not configured");
-    std::string body;
-    try {
-      body = ex.Body();
-    } catch (const ApiError& e) {
-      Reject(metrics_, p, e.status(), e.code(), e.what());
-    }
+    std::string body = CallbackBody(ex, metrics_, p);
     // X-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>
     std::string header = ex.request().get("X-Signature", ""), t, v1;
     for (size_t pos = 0; pos < header.size();) {

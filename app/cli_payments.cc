@@ -1,9 +1,5 @@
 // einvoice simulate-payment: a correctly signed payment or refund notification for a
 // merchant node, printed or sent; uses the test platform key named in the node's config.
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 #include <Poco/Util/PropertyFileConfiguration.h>
 
 #include <fstream>
@@ -48,16 +44,9 @@ int Simulate(const Args& a) {
     std::cout << "\n" << n.body << "\n";
     return 0;
   }
-  Poco::Net::HTTPClientSession s(cfg.listen_host, static_cast<uint16_t>(cfg.listen_port));
-  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/v1/callbacks/" + provider, Poco::Net::HTTPMessage::HTTP_1_1);
-  for (const auto& [k, v] : n.headers) req.set(k, v);
-  req.setContentLength64(static_cast<Poco::Int64>(n.body.size()));
-  s.sendRequest(req) << n.body;
-  Poco::Net::HTTPResponse resp;
-  std::string answer;
-  Poco::StreamCopier::copyToString(s.receiveResponse(resp), answer);
-  std::cout << resp.getStatus() << " " << resp.getReason() << "\n" << answer << (answer.empty() ? "" : "\n");
-  return resp.getStatus() / 100 == 2 ? 0 : 1;
+  auto [status, answer] = payment::Deliver(cfg.listen_host, static_cast<uint16_t>(cfg.listen_port), provider, n);
+  std::cout << status << "\n" << answer << (answer.empty() ? "" : "\n");
+  return status / 100 == 2 ? 0 : 1;
 }
 
 }  // namespace

@@ -1,10 +1,6 @@
 // HTML pages: the home page (with the demo checkout simulator on a merchant), the printable
 // invoice page, the buyer's application form, and the demo order page.
 #include <Poco/Net/HTMLForm.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 
 #include <fstream>
 #include <sstream>
@@ -254,16 +250,9 @@ void Node::AddPageRoutes(Router& r) {
                                 config_.wechat_api_v3_key};
     auto n = payment::WechatTransaction(keys, order.order_id, "42000" + std::to_string(Now()), order.TotalFen(),
                                         static_cast<int64_t>(Now() / 1000));
-    Poco::Net::HTTPClientSession s(config_.listen_host, port());
-    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/v1/callbacks/wechatpay", Poco::Net::HTTPMessage::HTTP_1_1);
-    for (const auto& [k, v] : n.headers) req.set(k, v);
-    req.setContentLength64(static_cast<Poco::Int64>(n.body.size()));
-    s.sendRequest(req) << n.body;
-    Poco::Net::HTTPResponse resp;
-    std::string answer;
-    Poco::StreamCopier::copyToString(s.receiveResponse(resp), answer);
-    if (resp.getStatus() != 204)
-      return SendMessagePage(ex, 502, "Payment failed", "The callback answered " + std::to_string(resp.getStatus()) + ": " + answer);
+    auto [status, answer] = payment::Deliver(config_.listen_host, port(), "wechatpay", n);
+    if (status != 204)
+      return SendMessagePage(ex, 502, "Payment failed", "The callback answered " + std::to_string(status) + ": " + answer);
     ex.Redirect("/demo/orders/" + order.order_id);
   });
 

@@ -1,6 +1,10 @@
 #include "app/payment_sim.h"
 
 #include <Poco/JSON/Object.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
 
 #include <sstream>
 
@@ -112,6 +116,19 @@ SignedNotification GenericNotice(const std::string& secret, const std::string& t
   out.headers = {{"X-Signature", "t=" + t + ",v1=" + HmacSha256Hex(secret, t + "." + out.body)},
                  {"Content-Type", "application/json"}};
   return out;
+}
+
+std::pair<int, std::string> Deliver(const std::string& host, uint16_t port, const std::string& provider,
+                                    const SignedNotification& n) {
+  Poco::Net::HTTPClientSession s(host, port);
+  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/v1/callbacks/" + provider, Poco::Net::HTTPMessage::HTTP_1_1);
+  for (const auto& [k, v] : n.headers) req.set(k, v);
+  req.setContentLength64(static_cast<Poco::Int64>(n.body.size()));
+  s.sendRequest(req) << n.body;
+  Poco::Net::HTTPResponse resp;
+  std::string answer;
+  Poco::StreamCopier::copyToString(s.receiveResponse(resp), answer);
+  return {resp.getStatus(), answer};
 }
 
 }  // namespace app::payment

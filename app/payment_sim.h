@@ -4,6 +4,7 @@
 // it needs the platform's private key, which only a test fixture has.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -28,5 +29,9 @@ SignedNotification WechatRefund(const WechatSimKeys& k, const std::string& order
 SignedNotification GenericNotice(const std::string& secret, const std::string& type, const std::string& order_id,
                                  const std::string& payment_id, int64_t amount_fen, const std::string& refund_id,
                                  int64_t refund_fen, int64_t unix_s);
+
+// Posts `n` to http://host:port/v1/callbacks/<provider>; returns the status and body.
+std::pair<int, std::string> Deliver(const std::string& host, uint16_t port, const std::string& provider,
+                                    const SignedNotification& n);
 
 }  // namespace app::payment

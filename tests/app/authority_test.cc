@@ -22,22 +22,6 @@ const std::string kCompany = "91110108MA01G7GK9M";
 
 Object::Ptr Parse(const std::string& s) { return Poco::JSON::Parser().parse(s).extract<Object::Ptr>(); }
 
-apptest::HttpResult Call(uint16_t port, const std::string& method, const std::string& uri, const std::string& body,
-                         const std::map<std::string, std::string>& headers) {
-  Poco::Net::HTTPClientSession s("127.0.0.1", port);
-  Poco::Net::HTTPRequest req(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
-  for (const auto& [k, v] : headers) req.set(k, v);
-  req.setContentType("application/json");
-  req.setContentLength64(static_cast<Poco::Int64>(body.size()));
-  s.sendRequest(req) << body;
-  Poco::Net::HTTPResponse resp;
-  std::istream& in = s.receiveResponse(resp);
-  apptest::HttpResult r;
-  r.status = resp.getStatus();
-  Poco::StreamCopier::copyToString(in, r.body);
-  return r;
-}
-
 class AuthorityHttp : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -61,7 +45,7 @@ class AuthorityHttp : public ::testing::Test {
     Start();
   }
   apptest::HttpResult Post(const std::string& uri, const std::string& body, const std::string& token) {
-    return Call(node_->port(), "POST", uri, body, {{"Authorization", "Bearer " + token}});
+    return apptest::Http(node_->port(), "POST", uri, body, {{"Authorization", "Bearer " + token}});
   }
   apptest::HttpResult Register(const std::string& tax_id, const ledger::PrivateKey& key) {
     return Post("/v1/taxpayers",
@@ -76,7 +60,7 @@ class AuthorityHttp : public ::testing::Test {
     for (size_t i = 0; i < entries.size(); ++i) body += (i ? ",\"" : "\"") + ledger::ToBase64(entries[i]) + "\"";
     body += "]}";
     auto sig = signer.Sign(ledger::AsBytes(body));
-    auto r = Call(node_->port(), "POST", "/v1/events", body, {{"X-Node-Id", submitter}, {"X-Node-Signature", ledger::ToHex(sig)}});
+    auto r = apptest::Http(node_->port(), "POST", "/v1/events", body, {{"X-Node-Id", submitter}, {"X-Node-Signature", ledger::ToHex(sig)}});
     EXPECT_EQ(r.status, expect_status) << r.body;
     return Parse(r.body);
   }
@@ -117,7 +101,7 @@ void ExpectError(const apptest::HttpResult& r, int status, const std::string& co
 }
 
 TEST_F(AuthorityHttp, RegistrationNeedsAnAdminTokenAndAValidTaxId) {
-  ExpectError(Call(node_->port(), "POST", "/v1/taxpayers", "{}", {}), 401, "unauthenticated");
+  ExpectError(apptest::Http(node_->port(), "POST", "/v1/taxpayers", "{}", {}), 401, "unauthenticated");
   ExpectError(Post("/v1/taxpayers", "{}", "eit_" + std::string(64, '0')), 401, "unauthenticated");
   std::string auditor = node_->tokens().Create(TokenRole::kAuditor, "", "bureau", 0);
   ExpectError(Post("/v1/taxpayers", "{}", auditor), 403, "forbidden");
@@ -137,10 +121,10 @@ TEST_F(AuthorityHttp, RegistrationNeedsAnAdminTokenAndAValidTaxId) {
   ASSERT_EQ(ok.status, 201) << ok.body;
   EXPECT_EQ(Parse(ok.body)->getObject("ledger")->getValue<uint64_t>("height"), 1u);
   ExpectError(Register(kMerchant, merchant_key_), 409, "already_registered", "tax_id");
-  auto got = Call(node_->port(), "GET", "/v1/taxpayers/" + kMerchant, "", {{"Authorization", "Bearer " + auditor}});
+  auto got = apptest::Http(node_->port(), "GET", "/v1/taxpayers/" + kMerchant, "", {{"Authorization", "Bearer " + auditor}});
   EXPECT_EQ(got.status, 200);
   EXPECT_EQ(Parse(got.body)->getValue<std::string>("node_key"), ledger::ToHex(merchant_key_.public_key()));
-  ExpectError(Call(node_->port(), "GET", "/v1/taxpayers/" + kCompany, "", {{"Authorization", "Bearer " + auditor}}), 404,
+  ExpectError(apptest::Http(node_->port(), "GET", "/v1/taxpayers/" + kCompany, "", {{"Authorization", "Bearer " + auditor}}), 404,
               "not_found");
 }
 
@@ -183,10 +167,10 @@ TEST_F(AuthorityHttp, SignedEventsAreSealedOrRefusedWithTheirReason) {
 
   // Node signatures: wrong key, unknown node, entries of another submitter.
   std::string body = "{\"entries\":[\"" + ledger::ToBase64(EventEntry(apply, kMerchant, merchant_key_)) + "\"]}";
-  ExpectError(Call(node_->port(), "POST", "/v1/events", body,
+  ExpectError(apptest::Http(node_->port(), "POST", "/v1/events", body,
                    {{"X-Node-Id", kMerchant}, {"X-Node-Signature", ledger::ToHex(stranger.Sign(ledger::AsBytes(body)))}}),
               401, "unauthenticated");
-  ExpectError(Call(node_->port(), "POST", "/v1/events", body, {{"X-Node-Id", "91350100M000100Y43"},
+  ExpectError(apptest::Http(node_->port(), "POST", "/v1/events", body, {{"X-Node-Id", "91350100M000100Y43"},
                                                               {"X-Node-Signature", std::string(128, '0')}}),
               401, "unauthenticated");
   Submit(kCompany, company_key_, {EventEntry(apply, kMerchant, merchant_key_)}, 403);

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <string>
 
 namespace apptest {
@@ -48,14 +49,14 @@ struct HttpResult {
   std::string content_type;
 };
 
-inline HttpResult Request(uint16_t port, const std::string& method, const std::string& uri,
-                          const std::string& body = "") {
+// One HTTP exchange on 127.0.0.1:port; a Content-Length is sent with every POST.
+inline HttpResult Http(uint16_t port, const std::string& method, const std::string& uri, const std::string& body = "",
+                       const std::map<std::string, std::string>& headers = {}) {
   Poco::Net::HTTPClientSession s("127.0.0.1", port);
   Poco::Net::HTTPRequest req(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
-  if (!body.empty()) {
-    req.setContentType("application/json");
-    req.setContentLength64(static_cast<Poco::Int64>(body.size()));
-  }
+  for (const auto& [k, v] : headers) req.set(k, v);
+  if (!body.empty() && !req.has("Content-Type")) req.setContentType("application/json");
+  if (!body.empty() || method == "POST") req.setContentLength64(static_cast<Poco::Int64>(body.size()));
   s.sendRequest(req) << body;
   Poco::Net::HTTPResponse resp;
   std::istream& in = s.receiveResponse(resp);
@@ -64,6 +65,10 @@ inline HttpResult Request(uint16_t port, const std::string& method, const std::s
   r.content_type = resp.getContentType();
   Poco::StreamCopier::copyToString(in, r.body);
   return r;
+}
+
+inline HttpResult Request(uint16_t port, const std::string& method, const std::string& uri, const std::string& body = "") {
+  return Http(port, method, uri, body);
 }
 
 }  // namespace apptest

@@ -35,21 +35,7 @@ inline std::string ReadFile(const std::string& path) {
 
 inline Object::Ptr Parse(const std::string& s) { return Poco::JSON::Parser().parse(s).extract<Object::Ptr>(); }
 
-inline apptest::HttpResult Http(uint16_t port, const std::string& method, const std::string& uri, const std::string& body,
-                         const std::map<std::string, std::string>& headers) {
-  Poco::Net::HTTPClientSession s("127.0.0.1", port);
-  Poco::Net::HTTPRequest req(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
-  for (const auto& [k, v] : headers) req.set(k, v);
-  if (!body.empty() || method == "POST") req.setContentLength64(static_cast<Poco::Int64>(body.size()));
-  s.sendRequest(req) << body;
-  Poco::Net::HTTPResponse resp;
-  std::istream& in = s.receiveResponse(resp);
-  apptest::HttpResult r;
-  r.status = resp.getStatus();
-  r.content_type = resp.getContentType();
-  Poco::StreamCopier::copyToString(in, r.body);
-  return r;
-}
+using apptest::Http;
 
 class TwoNodes : public ::testing::Test {
  protected:
