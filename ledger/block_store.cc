@@ -3,6 +3,8 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "ledger/entry.h"
+
 namespace ledger {
 namespace {
 
@@ -155,9 +157,7 @@ Result<SignedHeader> BlockStore::InitGenesis(const PrivateKey& authority, uint64
   SignedHeader sh = SignHeader(h, authority);
   sql::Transaction tx(db_.get());
   if (!tx.begin_status().ok()) return tx.begin_status();
-  if (Status s = insert_block_.Bind(1, int64_t{0}).Bind(2, int64_t{0}).Bind(3, ByteView(h.Encode()))
-                     .Bind(4, ByteView(sh.signature)).Run(); !s.ok())
-    return s;
+  if (Status s = InsertBlockLocked(sh); !s.ok()) return s;
   if (Status s = tx.Commit(); !s.ok()) return s;
   head_ = sh;
   return sh;
@@ -193,7 +193,6 @@ Result<SealedBlock> BlockStore::Seal(const std::vector<Bytes>& entries, uint64_t
 
   SealedBlock out;
   Frontier next = frontier_;  // committed only after the transaction is
-  std::vector<Frontier::Completed> completed;
   std::unordered_map<std::string, uint64_t> in_batch;  // leaf hash -> index, duplicates within the batch
   sql::Transaction tx(db_.get());
   if (!tx.begin_status().ok()) return tx.begin_status();
@@ -211,15 +210,7 @@ Result<SealedBlock> BlockStore::Seal(const std::vector<Bytes>& entries, uint64_t
       continue;
     }
     uint64_t index = next.size();
-    completed.clear();
-    next.Append(leaf, &completed);
-    if (Status s = insert_leaf_.Bind(1, static_cast<int64_t>(index)).Bind(2, leaf.View()).Bind(3, LeafKey(leaf))
-                       .Bind(4, ByteView(e)).Run(); !s.ok())
-      return s;
-    for (const auto& c : completed) {
-      if (Status s = insert_node_.Bind(1, NodeKey(c.level, c.index)).Bind(2, c.hash.View()).Run(); !s.ok())
-        return s;
-    }
+    if (Status s = AppendLeafLocked(&next, leaf, ByteView(e)); !s.ok()) return s;
     in_batch.emplace(std::move(key), index);
     out.placements.emplace_back(index, true);
   }
@@ -230,17 +221,88 @@ Result<SealedBlock> BlockStore::Seal(const std::vector<Bytes>& entries, uint64_t
   BlockHeader h{head->header.height + 1, head->header.BlockHash(), std::max(time_ms, head->header.time_ms),
                 next.size(), next.Root()};
   out.head = SignHeader(h, authority);
-  if (Status s = insert_block_.Bind(1, static_cast<int64_t>(h.height)).Bind(2, static_cast<int64_t>(h.tree_size))
-                     .Bind(3, ByteView(h.Encode())).Bind(4, ByteView(out.head.signature)).Run(); !s.ok())
-    return s;
+  if (Status s = InsertBlockLocked(out.head); !s.ok()) return s;
   if (Status s = tx.Commit(); !s.ok()) return s;
   frontier_ = std::move(next);
   head_ = out.head;
   return out;
 }
 
+Status BlockStore::AppendLeafLocked(Frontier* next, const Hash& leaf, std::optional<ByteView> entry) {
+  uint64_t index = next->size();
+  std::vector<Frontier::Completed> completed;
+  next->Append(leaf, &completed);
+  insert_leaf_.Bind(1, static_cast<int64_t>(index)).Bind(2, leaf.View()).Bind(3, LeafKey(leaf));
+  if (entry) insert_leaf_.Bind(4, *entry);
+  else insert_leaf_.BindNull(4);
+  if (Status s = insert_leaf_.Run(); !s.ok()) return s;
+  for (const auto& c : completed)
+    if (Status s = insert_node_.Bind(1, NodeKey(c.level, c.index)).Bind(2, c.hash.View()).Run(); !s.ok()) return s;
+  return Status::Ok();
+}
+
+Status BlockStore::InsertBlockLocked(const SignedHeader& block) {
+  const BlockHeader& h = block.header;
+  return insert_block_.Bind(1, static_cast<int64_t>(h.height)).Bind(2, static_cast<int64_t>(h.tree_size))
+      .Bind(3, ByteView(h.Encode())).Bind(4, ByteView(block.signature)).Run();
+}
+
+Status BlockStore::ApplyBlock(const SignedHeader& block, const std::vector<LeafRecord>& leaves) {
+  std::lock_guard lock(mu_);
+  const BlockHeader& h = block.header;
+  std::string at = "block " + std::to_string(h.height) + ": ";
+  if (!block.SignatureValid(authority_key_)) return Status::Corruption(at + "the authority's signature does not verify");
+  auto head = HeadLocked();
+  if (!head.ok() && head.status().code() != Status::Code::kNotFound) return head.status();
+  if (!head.ok()) {
+    if (h.height != 0 || h.prev_hash != Hash{} || h.tree_size != 0 || h.tree_root != EmptyRoot() || !leaves.empty())
+      return Status::InvalidArgument(at + "an empty replica starts with the genesis block");
+  } else {
+    const BlockHeader& p = head->header;
+    if (h.height <= p.height) {
+      // Already held: the same block again is fine; a different one is a second history.
+      auto mine = BlockAtLocked(h.height);
+      if (!mine.ok()) return mine.status();
+      if (mine->header == h) return Status::Ok();
+      return Status::Conflict(at + "the authority signed a different block at this height (split view)");
+    }
+    if (h.height != p.height + 1) return Status::InvalidArgument(at + "does not follow block " + std::to_string(p.height));
+    if (h.prev_hash != p.BlockHash())
+      return Status::Conflict(at + "prev_hash does not link to block " + std::to_string(p.height) + " (split view)");
+    if (h.time_ms < p.time_ms) return Status::Corruption(at + "time goes backwards");
+    if (h.tree_size <= p.tree_size || h.tree_size - p.tree_size != leaves.size())
+      return Status::Corruption(at + "the leaves do not match its tree size");
+  }
+  Frontier next = frontier_;
+  sql::Transaction tx(db_.get());
+  if (!tx.begin_status().ok()) return tx.begin_status();
+  for (const LeafRecord& l : leaves) {
+    if (l.index != next.size()) return Status::Corruption(at + "leaf " + std::to_string(l.index) + " is out of order");
+    if (l.entry) {
+      if (!Entry::Decode(*l.entry).ok()) return Status::Corruption(at + "entry " + std::to_string(l.index) + " is malformed");
+      if (LeafHash(*l.entry) != l.leaf_hash)
+        return Status::Corruption(at + "entry " + std::to_string(l.index) + " does not hash to its leaf hash");
+    }
+    std::optional<ByteView> entry;
+    if (l.entry) entry = ByteView(*l.entry);
+    if (Status s = AppendLeafLocked(&next, l.leaf_hash, entry); !s.ok()) return s;
+  }
+  // The root over the old tree plus these leaves: a block that rewrote history cannot match.
+  if (next.Root() != h.tree_root)
+    return Status::Conflict(at + "its tree root does not extend this replica's tree (split view)");
+  if (Status s = InsertBlockLocked(block); !s.ok()) return s;
+  if (Status s = tx.Commit(); !s.ok()) return s;
+  frontier_ = std::move(next);
+  head_ = block;
+  return Status::Ok();
+}
+
 Result<SignedHeader> BlockStore::BlockAt(uint64_t height) {
   std::lock_guard lock(mu_);
+  return BlockAtLocked(height);
+}
+
+Result<SignedHeader> BlockStore::BlockAtLocked(uint64_t height) {
   read_block_.Bind(1, static_cast<int64_t>(height));
   auto row = read_block_.Step();
   if (!row.ok()) return row.status();

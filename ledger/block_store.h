@@ -50,6 +50,13 @@ class BlockStore {
   // empty batch of new entries seals nothing and returns the current head.
   Result<SealedBlock> Seal(const std::vector<Bytes>& entries, uint64_t time_ms, const PrivateKey& authority);
 
+  // Replicas: appends a block the authority sealed, after checking that it extends this
+  // chain: its signature, height, prev_hash and time, every held entry against its leaf hash,
+  // and the root over the whole tree. `leaves` are the block's leaves in order, each with its
+  // entry where this replica may hold it. Returns Conflict for a block that belongs to
+  // another history (a split view), Corruption for bad data, Ok for a block already held.
+  Status ApplyBlock(const SignedHeader& block, const std::vector<LeafRecord>& leaves);
+
   Result<SignedHeader> Head();
   Result<SignedHeader> BlockAt(uint64_t height);
   Result<std::vector<LeafRecord>> Leaves(uint64_t begin, uint64_t end);
@@ -65,6 +72,9 @@ class BlockStore {
   Result<Hash> ReadNode(int level, uint64_t index);
   Result<std::optional<uint64_t>> FindLeafLocked(const Hash& leaf_hash);
   Result<SignedHeader> HeadLocked();
+  Status AppendLeafLocked(Frontier* next, const Hash& leaf, std::optional<ByteView> entry);
+  Status InsertBlockLocked(const SignedHeader& block);
+  Result<SignedHeader> BlockAtLocked(uint64_t height);
 
   std::mutex mu_;
   std::unique_ptr<sql::Db> db_;

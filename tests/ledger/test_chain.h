@@ -34,14 +34,15 @@ class TempDir {
   std::string path_;
 };
 
-// Writes a chain of `blocks` blocks (plus genesis) holding `per_block` entries each.
-inline void BuildChain(const std::string& path, int blocks, int per_block) {
+// Writes a chain of `blocks` blocks (plus genesis) holding `per_block` entries each; the
+// payloads start with `prefix`, so two prefixes give two different histories.
+inline void BuildChain(const std::string& path, int blocks, int per_block, const std::string& prefix = "payload") {
   PrivateKey authority = KeyFromByte(1), node = KeyFromByte(2);
   auto store = BlockStore::Open(path, authority.public_key());
   (*store)->InitGenesis(authority, 1000);
   for (int b = 0; b < blocks; ++b) {
     std::vector<Bytes> entries;
-    for (int i = 0; i < per_block; ++i) entries.push_back(MakeEntry(node, "payload " + std::to_string(b) + "/" + std::to_string(i)));
+    for (int i = 0; i < per_block; ++i) entries.push_back(MakeEntry(node, prefix + " " + std::to_string(b) + "/" + std::to_string(i)));
     (*store)->Seal(entries, 2000 + b, authority);
   }
 }
