@@ -76,6 +76,12 @@ Verdict Authority::CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& sc
 }
 
 std::vector<EntryOutcome> Authority::Submit(const std::vector<ledger::Bytes>& entries, uint64_t now_ms) {
+  std::vector<EntryOutcome> out = SubmitLocked(entries, now_ms);
+  sealed_cv_.notify_all();  // long-polling replicas learn of the new block at once
+  return out;
+}
+
+std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Bytes>& entries, uint64_t now_ms) {
   std::lock_guard lock(mu_);
   std::vector<EntryOutcome> out(entries.size());
   std::vector<ledger::Bytes> accepted;
@@ -118,6 +124,38 @@ std::vector<EntryOutcome> Authority::Submit(const std::vector<ledger::Bytes>& en
     }
   }
   return out;
+}
+
+bool Authority::MayRead(const std::string& tax_id, const ledger::Bytes& bytes) {
+  auto entry = ledger::Entry::Decode(bytes);
+  if (!entry.ok()) return false;
+  if (entry->submitter == tax_id) return true;
+  auto decoded = invoice::DecodeEvent(entry->kind, std::string(entry->payload.begin(), entry->payload.end()));
+  const invoice::Event* event = std::get_if<invoice::Event>(&decoded);
+  if (!event) return false;
+  std::lock_guard lock(mu_);
+  // The parties of an invoice: its seller, its buyer, and the company that claims it.
+  auto party_of = [&](const std::string& no) {
+    const invoice::InvoiceState* st = lifecycle_.FindInvoice(no);
+    return st && (st->invoice.seller.tax_id == tax_id || st->invoice.buyer.tax_id == tax_id || st->claimant == tax_id);
+  };
+  if (auto* e = std::get_if<invoice::RegisterEvent>(event)) return e->tax_id == tax_id;
+  if (auto* e = std::get_if<invoice::IssueEvent>(event))
+    return e->invoice.buyer.tax_id == tax_id || (!e->invoice.original_no.empty() && party_of(e->invoice.original_no));
+  if (auto* e = std::get_if<invoice::ReimburseEvent>(event)) return party_of(e->invoice_no);
+  if (auto* e = std::get_if<invoice::ConfirmEvent>(event)) {
+    const invoice::ConfirmationState* c = lifecycle_.FindConfirmation(e->request_id);
+    return c && (c->seller == tax_id || c->company == tax_id);
+  }
+  return false;
+}
+
+bool Authority::WaitForHeight(uint64_t height, int timeout_ms) {
+  std::unique_lock lock(mu_);
+  return sealed_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+    auto head = store_.Head();
+    return head.ok() && head->header.height >= height;
+  });
 }
 
 std::optional<uint64_t> Authority::LeafOfInvoice(const std::string& no) {

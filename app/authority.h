@@ -5,6 +5,7 @@
 // entries never reach the chain; each gets its typed reason back. Thread-safe.
 #pragma once
 
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -38,6 +39,12 @@ class Authority {
   // Registers a taxpayer: an authority-signed `register` entry, sealed.
   EntryOutcome Register(const invoice::RegisterEvent& event, uint64_t now_ms);
 
+  // Whether taxpayer `tax_id` may read this entry in full: it submitted it, or it is the
+  // seller, the buyer or the claimant of the invoice the entry is about.
+  bool MayRead(const std::string& tax_id, const ledger::Bytes& entry);
+  // Blocks until the chain's height reaches `height` or `timeout_ms` passes; true if it did.
+  bool WaitForHeight(uint64_t height, int timeout_ms);
+
   // The leaf that sealed invoice `no`'s issue event, if any.
   std::optional<uint64_t> LeafOfInvoice(const std::string& no);
 
@@ -49,6 +56,7 @@ class Authority {
   }
 
  private:
+  std::vector<EntryOutcome> SubmitLocked(const std::vector<ledger::Bytes>& entries, uint64_t now_ms);
   // Checks one entry; on acceptance applies it to `scratch` (the state as of this batch).
   invoice::Verdict CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& scratch);
   std::optional<invoice::NumberRange> GrantOfEntry(const ledger::Bytes& bytes) const;
@@ -58,6 +66,7 @@ class Authority {
   const ledger::PrivateKey& key_;
   invoice::Lifecycle lifecycle_;
   std::map<std::string, uint64_t> invoice_leaf_;  // invoice number -> leaf index of its issue entry
+  std::condition_variable sealed_cv_;            // notified after every sealed block
 };
 
 }  // namespace app

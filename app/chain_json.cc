@@ -3,12 +3,48 @@
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
 #include <Poco/Timestamp.h>
 
 namespace app {
 
 using Poco::JSON::Array;
 using Poco::JSON::Object;
+
+BlockLine ParseBlockLine(const std::string& line) {
+  Poco::JSON::Object::Ptr o;
+  try {
+    o = Poco::JSON::Parser().parse(line).extract<Object::Ptr>();
+  } catch (const Poco::Exception& e) {
+    throw std::invalid_argument("a block line is not a JSON object: " + e.message());
+  }
+  BlockLine b;
+  auto header = ledger::FromHex(o->optValue<std::string>("header", ""));
+  auto sig = ledger::FromHex(o->optValue<std::string>("signature", ""));
+  if (!header || !sig || sig->size() != 64) throw std::invalid_argument("a block line lacks header or signature");
+  auto h = ledger::BlockHeader::Decode(*header);
+  if (!h.ok()) throw std::invalid_argument("block header: " + h.status().message());
+  b.head.header = *h;
+  std::copy(sig->begin(), sig->end(), b.head.signature.begin());
+  if (o->optValue<uint64_t>("height", UINT64_MAX) != h->height || o->optValue<std::string>("tree_root", "") != h->tree_root.Hex())
+    throw std::invalid_argument("block " + std::to_string(h->height) + ": the fields disagree with the header");
+  Poco::JSON::Array::Ptr leaves = o->getArray("leaves");
+  if (!leaves) throw std::invalid_argument("block " + std::to_string(h->height) + " has no leaves array");
+  for (size_t i = 0; i < leaves->size(); ++i) {
+    Object::Ptr l = leaves->getObject(i);
+    if (!l) throw std::invalid_argument("a leaf is not an object");
+    auto hash = ledger::HashFromHex(l->optValue<std::string>("leaf_hash", ""));
+    if (!hash) throw std::invalid_argument("a leaf hash is not 64 hex digits");
+    ledger::LeafRecord r{l->optValue<uint64_t>("index", UINT64_MAX), *hash, std::nullopt};
+    if (!l->isNull("entry")) {
+      auto entry = ledger::FromBase64(l->optValue<std::string>("entry", ""));
+      if (!entry) throw std::invalid_argument("leaf " + std::to_string(r.index) + ": entry is not base64");
+      r.entry = std::move(*entry);
+    }
+    b.leaves.push_back(std::move(r));
+  }
+  return b;
+}
 
 std::string Rfc3339(uint64_t time_ms) {
   Poco::Timestamp ts(static_cast<Poco::Timestamp::TimeVal>(time_ms) * 1000);
@@ -60,7 +96,7 @@ Object::Ptr BlockLineJson(const ledger::SignedHeader& block, const std::vector<l
 }
 
 ledger::Result<uint64_t> WriteBlocks(ledger::BlockStore& store, uint64_t from, uint64_t limit, std::ostream& out,
-                                     const std::function<void(uint64_t, uint64_t)>& progress) {
+                                     const std::function<void(uint64_t, uint64_t)>& progress, const RevealFn& reveal) {
   auto head = store.Head();
   if (!head.ok()) return head.status();
   uint64_t last = head->header.height;
@@ -76,6 +112,9 @@ ledger::Result<uint64_t> WriteBlocks(ledger::BlockStore& store, uint64_t from, u
     if (!block.ok()) return block.status();
     auto leaves = store.Leaves(prev_size, block->header.tree_size);
     if (!leaves.ok()) return leaves.status();
+    if (reveal)
+      for (auto& l : *leaves)
+        if (l.entry && !reveal(l)) l.entry.reset();
     BlockLineJson(*block, *leaves)->stringify(out);
     out << '\n';
     prev_size = block->header.tree_size;

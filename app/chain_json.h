@@ -17,10 +17,22 @@ Poco::JSON::Object::Ptr ChainLineJson(const ledger::PublicKeyBytes& authority, c
 // One block with its leaves.
 Poco::JSON::Object::Ptr BlockLineJson(const ledger::SignedHeader& block, const std::vector<ledger::LeafRecord>& leaves);
 
+// Decides per leaf whether its full entry is shown (else "entry": null).
+using RevealFn = std::function<bool(const ledger::LeafRecord&)>;
+
 // Writes blocks [from, from + limit) as JSON Lines (limit 0: to the head). `progress`
 // gets (entries written, entries in total). Returns the number of blocks written.
 ledger::Result<uint64_t> WriteBlocks(ledger::BlockStore& store, uint64_t from, uint64_t limit, std::ostream& out,
-                                     const std::function<void(uint64_t, uint64_t)>& progress = {});
+                                     const std::function<void(uint64_t, uint64_t)>& progress = {},
+                                     const RevealFn& reveal = {});
+
+// One block line back: the signed header (rebuilt from "header" and checked against the
+// fields) and its leaves. Throws std::invalid_argument naming what is wrong.
+struct BlockLine {
+  ledger::SignedHeader head;
+  std::vector<ledger::LeafRecord> leaves;
+};
+BlockLine ParseBlockLine(const std::string& line);
 
 std::string Rfc3339(uint64_t time_ms);
 

@@ -41,7 +41,9 @@ void Node::AddHealthRoutes(Router& r) {
   r.Add("GET", "/healthz", [this](Exchange& ex) {
     Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     auto head = store_->Head();
-    o->set("status", head.ok() ? "ok" : "starting");
+    bool alarm = replicator_ && replicator_->alarm();
+    o->set("status", alarm ? "degraded" : head.ok() ? "ok" : "starting");
+    if (alarm) o->set("alarm", replicator_->alarm_reason());
     o->set("role", config_.role == Role::kAuthority ? "authority" : "taxpayer");
     o->set("name", config_.name);
     o->set("height", head.ok() ? head->header.height : 0);
@@ -57,6 +59,14 @@ void Node::AddHealthRoutes(Router& r) {
         << "# HELP einvoice_chain_tree_size Entries sealed up to the newest block.\n"
         << "# TYPE einvoice_chain_tree_size gauge\n"
         << "einvoice_chain_tree_size " << (head.ok() ? head->header.tree_size : 0) << "\n";
+    if (replicator_) {
+      out << "# HELP einvoice_split_view_alarm 1 when the authority showed this node a history that does not extend its own.\n"
+          << "# TYPE einvoice_split_view_alarm gauge\n"
+          << "einvoice_split_view_alarm " << (replicator_->alarm() ? 1 : 0) << "\n"
+          << "# HELP einvoice_replicated_blocks_total Blocks applied to this node's replica.\n"
+          << "# TYPE einvoice_replicated_blocks_total counter\n"
+          << "einvoice_replicated_blocks_total " << replicator_->applied() << "\n";
+    }
     if (merchant_) {
       Merchant::Counters c = merchant_->counters();
       out << "# HELP einvoice_invoices Invoices this node issued, by status.\n"
@@ -75,6 +85,46 @@ void Node::AddHealthRoutes(Router& r) {
   });
 }
 
+RevealFn Node::EntryRevealer(Exchange& ex) {
+  // Only the authority shows entries, and only to whom they concern.
+  if (!authority_) return [](const ledger::LeafRecord&) { return false; };
+  if (ex.request().has("Authorization")) {
+    Authorize(ex, {TokenRole::kAuditor, TokenRole::kAdmin});
+    return {};  // the bureau sees everything
+  }
+  if (auto node = SignedNodeCaller(ex))
+    return [this, node = *node](const ledger::LeafRecord& l) { return authority_->MayRead(node, *l.entry); };
+  return [](const ledger::LeafRecord&) { return false; };
+}
+
+std::optional<std::string> Node::SignedNodeCaller(Exchange& ex) {
+  const auto& req = ex.request();
+  if (!req.has("X-Node-Id")) return std::nullopt;
+  std::string node = req.get("X-Node-Id"), time = req.get("X-Node-Time", "");
+  auto sig = ledger::FromHex(req.get("X-Node-Signature", ""));
+  int64_t t = 0;
+  try {
+    t = std::stoll(time);
+  } catch (const std::exception&) {
+    throw ApiError(401, "unauthenticated", "X-Node-Time must be Unix milliseconds");
+  }
+  if (std::llabs(static_cast<long long>(t) - static_cast<long long>(Now())) > 300000)
+    throw ApiError(401, "unauthenticated", "X-Node-Time is more than 5 minutes off");
+  std::string key_hex = authority_ ? authority_->WithLifecycle([&](const invoice::Lifecycle& lc) {
+    const invoice::RegisterEvent* reg = lc.FindTaxpayer(node);
+    return reg ? reg->node_key : std::string();
+  }) : std::string();
+  auto key = ledger::FromHex(key_hex);
+  ledger::PublicKeyBytes k{};
+  if (!sig || !key || key->size() != 32)
+    throw ApiError(401, "unauthenticated", "X-Node-Id must name a registered node and X-Node-Signature sign the request");
+  std::copy(key->begin(), key->end(), k.begin());
+  std::string signed_text = req.getMethod() + "\n" + req.getURI() + "\n" + time;
+  if (!ledger::VerifySignature(k, ledger::AsBytes(signed_text), *sig))
+    throw ApiError(401, "unauthenticated", "X-Node-Signature does not verify with the node's registered key");
+  return node;
+}
+
 void Node::AddChainRoutes(Router& r) {
   r.Add("GET", "/v1/chain/head", [this](Exchange& ex) {
     Object::Ptr o = HeadJson(HeadOrUnavailable(*store_));
@@ -84,12 +134,21 @@ void Node::AddChainRoutes(Router& r) {
   r.Add("GET", "/v1/chain/blocks", [this](Exchange& ex) {
     uint64_t from = ex.QueryUint("from").value_or(0);
     uint64_t limit = ex.QueryUint("limit").value_or(100);
+    uint64_t wait_s = ex.QueryUint("wait").value_or(0);
     if (limit == 0 || limit > kMaxBlocksPerPage)
       throw ApiError::BadRequest("invalid_parameter", "limit must be 1..1000", "limit");
+    if (wait_s > 30) throw ApiError::BadRequest("invalid_parameter", "wait is at most 30 seconds", "wait");
+    RevealFn reveal = EntryRevealer(ex);
     uint64_t height = HeadOrUnavailable(*store_).header.height;
+    if (from > height && wait_s > 0) {
+      // Long poll: answer as soon as block `from` is sealed, or empty after `wait` seconds.
+      if (authority_) authority_->WaitForHeight(from, static_cast<int>(wait_s * 1000));
+      height = HeadOrUnavailable(*store_).header.height;
+      if (from > height) return ex.Send(200, "application/x-ndjson", "");
+    }
     if (from > height) throw ApiError::NotFound("no block at height " + std::to_string(from));
     std::ostringstream out;
-    auto written = WriteBlocks(*store_, from, limit, out);
+    auto written = WriteBlocks(*store_, from, limit, out, {}, reveal);
     if (!written.ok()) throw std::runtime_error(written.status().ToString());
     ex.Send(200, "application/x-ndjson", out.str());
   });

@@ -74,6 +74,7 @@ Node::Node(NodeConfig config, Clock clock)
     mc.channel = config_.invoice_channel;
     mc.range_size = config_.invoice_range_size;
     mc.authority_public_url = config_.authority_public_url;
+    replicator_ = std::make_unique<Replicator>(*store_, config_.authority_url, config_.tax_id, key_, clock_);
     merchant_ = std::make_unique<Merchant>(
         mc, key_, std::make_unique<AuthorityClient>(config_.authority_url, config_.tax_id, key_), clock_);
   }
@@ -110,6 +111,7 @@ void Node::Start() {
     AddCallbackRoutes(*router);
     merchant_->StartPump();
   }
+  if (replicator_) replicator_->Start();
   auto* params = new Poco::Net::HTTPServerParams;
   // One pool thread serves one keep-alive connection at a time: size the pool for the
   // concurrent clients expected and bound how long an idle connection may hold a thread.
@@ -126,6 +128,7 @@ void Node::Start() {
 }
 
 void Node::Stop() {
+  if (replicator_) replicator_->Stop();
   if (merchant_) merchant_->StopPump();
   if (server_) {
     server_->stopAll(true);

@@ -12,9 +12,11 @@
 
 #include "app/config.h"
 #include "app/authority.h"
+#include "app/chain_json.h"
 #include "app/http.h"
 #include "app/merchant.h"
 #include "app/pages.h"
+#include "app/replicator.h"
 #include "app/tokens.h"
 #include "ledger/block_store.h"
 #include "ledger/keys.h"
@@ -46,6 +48,7 @@ class Node {
   TokenStore& tokens() { return *tokens_; }
   Authority* authority() { return authority_.get(); }  // null on a taxpayer node
   Merchant* merchant() { return merchant_.get(); }     // null on the authority
+  Replicator* replicator() { return replicator_.get(); }  // null on the authority
 
   // The bearer token's principal if its role is one of `roles`: 401 without a valid token,
   // 403 with a token of another role.
@@ -55,6 +58,11 @@ class Node {
  private:
   void AddChainRoutes(Router& router);
   void AddHealthRoutes(Router& router);
+  // Who may see full entries in /v1/chain/blocks (README "Replication").
+  RevealFn EntryRevealer(Exchange& ex);
+  // The registered node that signed this request (X-Node-Id/Time/Signature), if any; 401 if
+  // it claims to be one and the signature or time does not hold.
+  std::optional<std::string> SignedNodeCaller(Exchange& ex);
   void AddAuthorityRoutes(Router& router);
   void AddMerchantRoutes(Router& router);
   void AddCallbackRoutes(Router& router);
@@ -71,6 +79,7 @@ class Node {
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<Authority> authority_;
   std::unique_ptr<Merchant> merchant_;
+  std::unique_ptr<Replicator> replicator_;
   std::string wechat_public_key_;  // PEM of the WeChat Pay platform key
   std::unique_ptr<Templates> templates_;
   std::unique_ptr<Poco::ThreadPool> pool_;
