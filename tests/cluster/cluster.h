@@ -1,0 +1,148 @@
+// A cluster of real einvoiced processes on loopback, each with its own config, database
+// and log in a temp folder: one authority and any number of taxpayer nodes. For the
+// replication and fault tests.
+#pragma once
+
+#include <Poco/JSON/Parser.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "../app/test_util.h"
+#include "app/tokens.h"
+#include "ledger/keys.h"
+
+extern char** environ;
+
+namespace cluster {
+
+inline uint16_t FreePort() {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  close(s);
+  return ntohs(a.sin_port);
+}
+
+struct ProcessNode {
+  std::string name, tax_id, dir, config, db, key_file;
+  uint16_t port = 0;
+  pid_t pid = -1;
+  std::string token;  // merchant token (merchants) or admin token (authority)
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port); }
+};
+
+class Cluster {
+ public:
+  explicit Cluster(const std::string& root) : root_(root) {}
+  ~Cluster() {
+    for (auto& [name, n] : nodes_) Kill(name, SIGKILL);
+  }
+
+  ProcessNode& StartAuthority() {
+    ProcessNode& a = Prepare("authority", "");
+    std::ofstream(a.config) << "node.role = authority\nnode.name = Test bureau\nnode.listen = 127.0.0.1:" << a.port
+                            << "\nnode.data_dir = " << a.dir << "\nnode.key_file = " << a.key_file << "\n";
+    Launch(a);
+    a.token = app::TokenStore::Open(a.db)->Create(app::TokenRole::kAdmin, "", "test", 0);
+    std::ofstream(root_ + "/authority.pub.pem") << ledger::PrivateKey::LoadPemFile(a.key_file)->PublicPem();
+    return a;
+  }
+
+  // A taxpayer node, registered at the authority. Merchants get payment settings and a token.
+  ProcessNode& StartTaxpayer(const std::string& name, const std::string& tax_id, const std::string& region,
+                             const std::string& api_v3_key, uint64_t range_size = 100000) {
+    ProcessNode& n = Prepare(name, tax_id);
+    const ProcessNode& a = nodes_.at("authority");
+    std::ofstream(n.config) << "node.role = taxpayer\nnode.name = " << name << "\nnode.tax_id = " << tax_id
+                            << "\nnode.listen = 127.0.0.1:" << n.port << "\nnode.data_dir = " << n.dir
+                            << "\nnode.key_file = " << n.key_file << "\nnode.region_code = " << region
+                            << "\nauthority.url = " << a.Url() << "\nauthority.public_key_file = " << root_
+                            << "/authority.pub.pem\ninvoice.range_size = " << range_size
+                            << "\npayment.wechatpay.mchid = 1900000109\npayment.wechatpay.platform_serial = SERIAL1"
+                            << "\npayment.wechatpay.platform_public_key_file = " << EINVOICE_SOURCE_DIR
+                            << "/fixtures/keys/wechatpay_platform.pub.pem\npayment.wechatpay.api_v3_key = " << api_v3_key
+                            << "\n";
+    auto key = ledger::PrivateKey::Generate();
+    std::ofstream(n.key_file) << key->ToPem();
+    auto r = apptest::Http(a.port, "POST", "/v1/taxpayers",
+                           "{\"tax_id\":\"" + tax_id + "\",\"name\":\"" + name + "\",\"node_public_key\":\"" +
+                               ledger::ToHex(key->public_key()) + "\"}",
+                           {{"Authorization", "Bearer " + a.token}});
+    if (r.status != 201) throw std::runtime_error("registering " + name + ": " + r.body);
+    Launch(n);
+    n.token = app::TokenStore::Open(n.db)->Create(app::TokenRole::kMerchant, tax_id, "test", 0);
+    return n;
+  }
+
+  ProcessNode& node(const std::string& name) { return nodes_.at(name); }
+
+  void Kill(const std::string& name, int sig) {
+    ProcessNode& n = nodes_.at(name);
+    if (n.pid <= 0) return;
+    kill(n.pid, sig);
+    int status;
+    waitpid(n.pid, &status, 0);
+    n.pid = -1;
+  }
+  void Restart(const std::string& name) { Launch(nodes_.at(name)); }
+
+ private:
+  ProcessNode& Prepare(const std::string& name, const std::string& tax_id) {
+    ProcessNode n;
+    n.name = name;
+    n.tax_id = tax_id;
+    n.dir = root_ + "/" + name;
+    std::filesystem::create_directories(n.dir);
+    n.config = n.dir + "/node.properties";
+    n.db = n.dir + "/node.db";
+    n.key_file = n.dir + "/node.pem";
+    n.port = FreePort();
+    return nodes_[name] = n;
+  }
+
+  void Launch(ProcessNode& n) {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    std::string log = n.dir + "/node.log";
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    std::string bin = EINVOICE_NODE;
+    std::vector<std::string> args = {bin, "--config", n.config};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&n.pid, bin.c_str(), &fa, nullptr, argv.data(), environ) != 0)
+      throw std::runtime_error("cannot start einvoiced");
+    posix_spawn_file_actions_destroy(&fa);
+    for (int i = 0; i < 200; ++i) {
+      try {
+        if (apptest::Http(n.port, "GET", "/healthz").status == 200) return;
+      } catch (const std::exception&) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    throw std::runtime_error(n.name + " did not start; see " + log);
+  }
+
+  std::string root_;
+  std::map<std::string, ProcessNode> nodes_;
+};
+
+}  // namespace cluster

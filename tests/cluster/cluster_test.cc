@@ -1,0 +1,128 @@
+// Replication with real processes: 1 authority and 3 taxpayer nodes (two merchants and a
+// company), each its own einvoiced with its own database. 2,000 payments over the two
+// merchants: every invoice is sealed exactly once, every node ends on the same head, and
+// `einvoice chain verify` passes on every node's database.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <regex>
+#include <set>
+
+#include "app/payment_sim.h"
+#include "cluster.h"
+#include "ledger/block_store.h"
+#include "ledger/entry.h"
+
+namespace cluster {
+namespace {
+
+const std::string kApiKey = "cluster-api-v3-key-0123456789abc";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+uint64_t Metric(uint16_t port, const std::string& name) {
+  auto body = apptest::Http(port, "GET", "/metrics").body;
+  std::smatch m;
+  if (!std::regex_search(body, m, std::regex(std::regex_replace(name, std::regex(R"([{}"])"), R"(\$&)") + " (\\d+)")))
+    return 0;
+  return std::stoull(m[1].str());
+}
+
+std::string HeadHash(uint16_t port) {
+  auto r = apptest::Http(port, "GET", "/v1/chain/head");
+  if (r.status != 200) return "";
+  return Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>()->getValue<std::string>("block_hash");
+}
+
+template <typename F>
+bool WaitFor(F done, int seconds) {
+  for (int i = 0; i < seconds * 20; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+// Creates `count` orders on `merchant` and pays each with a signed WeChat notification.
+void Pay(ProcessNode& merchant, int first, int count, std::atomic<int>* acknowledged) {
+  app::payment::WechatSimKeys keys{"1900000109", "SERIAL1",
+                                   ReadFile(std::string(EINVOICE_SOURCE_DIR) + "/fixtures/keys/wechatpay_platform.pem"),
+                                   kApiKey};
+  for (int i = first; i < first + count; ++i) {
+    std::string id = merchant.name + "-" + std::to_string(i);
+    int64_t gross = 100 + i % 9900;
+    auto o = apptest::Http(merchant.port, "POST", "/v1/orders",
+                           "{\"order_id\":\"" + id + "\",\"items\":[{\"name\":\"item\",\"quantity\":\"1\",\"unit_price_fen\":" +
+                               std::to_string(gross) + ",\"gross_fen\":" + std::to_string(gross) +
+                               ",\"tax_rate\":\"0.13\"}],\"buyer\":{\"name\":\"北京海淀科技有限公司\",\"tax_id\":\"91110108MA01G7GK9M\"}}",
+                           {{"Authorization", "Bearer " + merchant.token}});
+    ASSERT_EQ(o.status, 201) << o.body;
+    auto n = app::payment::WechatTransaction(keys, id, "T" + id, gross, time(nullptr));
+    auto r = apptest::Http(merchant.port, "POST", "/v1/callbacks/wechatpay", n.body, n.headers);
+    ASSERT_EQ(r.status, 204) << r.body;
+    ++*acknowledged;
+  }
+}
+
+TEST(Cluster, TwoThousandPaymentsSealedOnceEveryHeadEqualEveryChainVerifies) {
+  apptest::TempDir dir;
+  Cluster c(dir.path());
+  ProcessNode& authority = c.StartAuthority();
+  ProcessNode& m1 = c.StartTaxpayer("merchant1", "91440300MA5DQ3QP4X", "44", kApiKey);
+  ProcessNode& m2 = c.StartTaxpayer("merchant2", "91310115MA1K4BHY14", "31", kApiKey);
+  ProcessNode& company = c.StartTaxpayer("company", "91110108MA01G7GK9M", "11", kApiKey);
+  ASSERT_TRUE(WaitFor([&] { return Metric(m1.port, "einvoice_invoice_numbers_left") > 0 &&
+                                   Metric(m2.port, "einvoice_invoice_numbers_left") > 0; }, 30));
+
+  auto start = std::chrono::steady_clock::now();
+  std::atomic<int> acknowledged{0};
+  std::vector<std::thread> clients;
+  for (ProcessNode* m : {&m1, &m2})
+    for (int t = 0; t < 2; ++t) clients.emplace_back(Pay, std::ref(*m), t * 500, 500, &acknowledged);
+  for (auto& t : clients) t.join();
+  ASSERT_EQ(acknowledged.load(), 2000);
+  ASSERT_TRUE(WaitFor([&] { return Metric(m1.port, "einvoice_invoices{status=\"sealed\"}") == 1000 &&
+                                   Metric(m2.port, "einvoice_invoices{status=\"sealed\"}") == 1000; }, 120))
+      << "sealed: " << Metric(m1.port, "einvoice_invoices{status=\"sealed\"}") << " + "
+      << Metric(m2.port, "einvoice_invoices{status=\"sealed\"}");
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(WaitFor([&] {
+    std::string h = HeadHash(authority.port);
+    return h == HeadHash(m1.port) && h == HeadHash(m2.port) && h == HeadHash(company.port);
+  }, 60)) << "the heads differ";
+  std::printf("cluster: 2000 payments acknowledged, sealed and replicated to 3 nodes in %.1f s\n", secs);
+
+  for (const char* name : {"merchant1", "merchant2", "company", "authority"}) c.Kill(name, SIGTERM);
+  for (const char* name : {"authority", "merchant1", "merchant2", "company"}) {
+    auto r = apptest::RunCommand(std::string(EINVOICE_CLI) + " chain verify --entry-signatures --node-db " + c.node(name).db);
+    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.output;
+  }
+  // Exactly once: 2,000 issue entries on the chain, 2,000 numbers, 2,000 payments.
+  auto store = ledger::BlockStore::OpenExisting(authority.db).value();
+  auto leaves = store->Leaves(0, store->Head()->header.tree_size).value();
+  std::set<std::string> numbers, payments;
+  size_t issues = 0;
+  for (const auto& l : leaves) {
+    auto e = ledger::Entry::Decode(*l.entry);
+    if (e->kind != "issue") continue;
+    ++issues;
+    std::string xml(e->payload.begin(), e->payload.end());
+    auto field = [&](const std::string& tag) {
+      size_t p = xml.find("<" + tag + ">") + tag.size() + 2;
+      return xml.substr(p, xml.find("</" + tag + ">", p) - p);
+    };
+    numbers.insert(field("InvoiceNumber"));
+    payments.insert(field("PaymentId"));
+  }
+  EXPECT_EQ(issues, 2000u);
+  EXPECT_EQ(numbers.size(), 2000u);
+  EXPECT_EQ(payments.size(), 2000u);
+}
+
+}  // namespace
+}  // namespace cluster
