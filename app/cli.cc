@@ -25,6 +25,7 @@ std::vector<Verb> AllVerbs() {
   AddTokenVerbs(verbs);
   AddPaymentVerbs(verbs);
   AddDemoVerbs(verbs);
+  AddRebuildVerbs(verbs);
   for (Verb& v : verbs) v.options.addOption(Flag("help", "print this verb's help"));
   return verbs;
 }

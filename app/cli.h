@@ -31,6 +31,7 @@ void AddChainVerbs(std::vector<Verb>& verbs);
 void AddTokenVerbs(std::vector<Verb>& verbs);
 void AddPaymentVerbs(std::vector<Verb>& verbs);
 void AddDemoVerbs(std::vector<Verb>& verbs);
+void AddRebuildVerbs(std::vector<Verb>& verbs);
 
 // Helpers for verbs.
 Poco::Util::Option Required(const std::string& name, const std::string& arg, const std::string& desc);

@@ -57,11 +57,13 @@ Poco::Logger& Log() { return Poco::Logger::get("merchant"); }
 
 }  // namespace
 
+void CreateMerchantSchema(ledger::sql::Db& db) { Check(db.Exec(kSchema)); }
+
 Merchant::Merchant(MerchantConfig config, const ledger::PrivateKey& key, std::unique_ptr<AuthorityClient> authority,
                    Clock clock)
     : config_(std::move(config)), key_(key), authority_(std::move(authority)), clock_(std::move(clock)) {
   db_ = Get(ledger::sql::Db::Open(config_.db_path, ledger::sql::Db::Mode::kReadWrite));
-  Check(db_->Exec(kSchema));
+  CreateMerchantSchema(*db_);
   std::string state = Meta("allocator");
   if (!state.empty()) {
     auto a = invoice::NumberAllocator::FromState(state);

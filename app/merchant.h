@@ -60,6 +60,9 @@ struct PaymentNotice {
   invoice::Fen amount_fen = 0;  // paid amount, or refunded amount
 };
 
+// Creates the merchant's tables in a node database if they are missing.
+void CreateMerchantSchema(ledger::sql::Db& db);
+
 enum class NoticeOutcome { kRecorded, kDuplicate, kUnknownOrder, kAmountMismatch, kAlreadyPaid, kNotPaid, kRefundTooLarge };
 
 class Merchant {

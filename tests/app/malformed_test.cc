@@ -90,6 +90,7 @@ TEST_F(Malformed, NoEndpointFailsOrChangesAnythingOnGarbage) {
   std::string apply = Order("ORD-M")->getValue<std::string>("apply_url");
   apply = apply.substr(apply.find("/apply/"));
   merchant_->merchant()->PumpOnce();
+  WaitLevel(*merchant_);  // the replica stops changing once it has the authority's head
   std::string before_m = DbDigest(m_.db_path), before_a = DbDigest(dir_.File("authority.db"));
   std::string bearer_m = "Bearer " + token_, bearer_a = "Bearer " + admin_;
   for (const std::string& body : Garbage()) {

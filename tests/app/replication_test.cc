@@ -1,5 +1,8 @@
 // Taxpayer nodes replicate the authority's chain: every header and leaf hash, full entries
 // only where they are party, verified as they go; a forked authority raises the alarm.
+#include <sqlite3.h>
+
+#include "app/rebuild.h"
 #include "ledger/entry.h"
 #include "ledger/verifier.h"
 #include "two_nodes.h"
@@ -29,16 +32,6 @@ class Replication : public TwoNodes {
                       ledger::ToHex(node.key().public_key()) + "\"}",
                   {{"Authorization", "Bearer " + admin_}});
     ASSERT_EQ(r.status, 201) << r.body;
-  }
-  // Waits until `node`'s replica has the authority's head.
-  void WaitLevel(Node& node) {
-    auto want = authority_->store().Head()->header;
-    for (int i = 0; i < 400; ++i) {
-      auto head = node.store().Head();
-      if (head.ok() && head->header == want) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    FAIL() << node.config().name << " never reached height " << want.height;
   }
   // The invoice numbers whose issue entry the replica holds in full.
   std::set<std::string> HeldInvoices(Node& node) {
@@ -129,6 +122,48 @@ TEST_F(Replication, AForkedAuthorityRaisesTheAlarm) {
   EXPECT_EQ(merchant_->store().Head()->header.height, before);  // nothing from the fork was applied
   EXPECT_EQ(misled.SyncOnce(0), 0u);                            // and nothing ever will be
   fork->Stop();
+}
+
+TEST_F(Replication, RebuildRestoresTheInvoiceTablesFromTheReplica) {
+  CreateOrder("ORD-R1", 4000, true);
+  CreateOrder("ORD-R2", 2500, true);
+  auto pay1 = payment::WechatTransaction(keys_, "ORD-R1", "4200000301", 4000, NowS());
+  ASSERT_EQ(Deliver(pay1).status, 204);
+  ASSERT_EQ(Deliver(payment::WechatTransaction(keys_, "ORD-R2", "4200000302", 2500, NowS())).status, 204);
+  ASSERT_EQ(Deliver(payment::WechatRefund(keys_, "ORD-R2", "4200000302", "50300009", 2500, 2500, NowS())).status, 204);
+  auto order2 = Order("ORD-R2");
+  ASSERT_EQ(order2->getArray("invoices")->size(), 2u);
+  std::string red = order2->getArray("invoices")->getObject(1)->getValue<std::string>("invoice_no");
+  WaitInvoice(red, "sealed");
+  std::string before = Api("GET", "/v1/invoices?limit=1000").body;
+  WaitLevel(*merchant_);
+  merchant_->Stop();
+  merchant_.reset();
+  // Lose the node's tables (not the replica), then rebuild them from the replica.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(m_.db_path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE app_invoice; DROP TABLE app_order; DROP TABLE app_payment; DROP TABLE app_refund;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  RebuildReport report = RebuildFromReplica(m_.db_path, kMerchant);
+  EXPECT_EQ(report.invoices, 3u);
+  EXPECT_EQ(report.orders, 2u);
+  EXPECT_EQ(report.payments, 2u);
+  EXPECT_EQ(report.refunds, 1u);
+  merchant_ = std::make_unique<Node>(m_, [this] { return Now(); });
+  merchant_->Start();
+  EXPECT_EQ(Api("GET", "/v1/invoices?limit=1000").body, before);
+  EXPECT_EQ(Order("ORD-R2")->getValue<std::string>("status"), "refunded");
+  // A re-delivered notification is still a duplicate; a new payment gets a fresh range.
+  EXPECT_EQ(Deliver(pay1).status, 204);
+  EXPECT_EQ(InvoiceCount(), 3u);
+  merchant_->merchant()->PumpOnce();
+  CreateOrder("ORD-R3", 100, true);
+  ASSERT_EQ(Deliver(payment::WechatTransaction(keys_, "ORD-R3", "4200000303", 100, NowS())).status, 204);
+  std::string fresh = BlueOf("ORD-R3");
+  WaitInvoice(fresh, "sealed");
+  EXPECT_EQ(fresh, (invoice::InvoiceNumber{{26, 44, 1}, 1001}.ToString()));  // the first range was 1..1000
 }
 
 }  // namespace

@@ -123,6 +123,16 @@ class TwoNodes : public ::testing::Test {
     auto invs = Order(order_id)->getArray("invoices");
     return invs->size() ? invs->getObject(0)->getValue<std::string>("invoice_no") : "";
   }
+  // Waits until `node`'s replica has the authority's head.
+  void WaitLevel(Node& node) {
+    auto want = authority_->store().Head()->header;
+    for (int i = 0; i < 400; ++i) {
+      auto head = node.store().Head();
+      if (head.ok() && head->header == want) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    FAIL() << node.config().name << " never reached height " << want.height;
+  }
   size_t InvoiceCount() { return Parse(Api("GET", "/v1/invoices?limit=1000").body)->getArray("invoices")->size(); }
 
   apptest::TempDir dir_;
