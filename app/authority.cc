@@ -76,9 +76,44 @@ Verdict Authority::CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& sc
 }
 
 std::vector<EntryOutcome> Authority::Submit(const std::vector<ledger::Bytes>& entries, uint64_t now_ms) {
-  std::vector<EntryOutcome> out = SubmitLocked(entries, now_ms);
+  Waiting me{&entries, {}, false};
+  std::unique_lock ql(queue_mu_);
+  queue_.push_back(&me);
+  queue_cv_.wait(ql, [&] { return me.done || queue_.front() == &me; });
+  if (me.done) return std::move(me.out);  // a leader sealed it with its own
+  // Leader: take everything queued behind it, up to one block's worth.
+  std::vector<Waiting*> batch;
+  std::vector<ledger::Bytes> all;
+  for (Waiting* w : queue_) {
+    if (!batch.empty() && all.size() + w->entries->size() > kMaxBlockEntries) break;
+    batch.push_back(w);
+    all.insert(all.end(), w->entries->begin(), w->entries->end());
+  }
+  ql.unlock();
+  std::vector<EntryOutcome> outcomes;
+  std::exception_ptr failure;
+  try {
+    outcomes = SubmitLocked(all, now_ms);
+  } catch (...) {
+    failure = std::current_exception();
+  }
   sealed_cv_.notify_all();  // long-polling replicas learn of the new block at once
-  return out;
+  ql.lock();
+  if (failure) {
+    queue_.pop_front();  // only the leader leaves; the next in line leads a new attempt
+  } else {
+    size_t at = 0;
+    for (Waiting* w : batch) {
+      w->out.assign(outcomes.begin() + at, outcomes.begin() + at + w->entries->size());
+      at += w->entries->size();
+      w->done = true;
+      queue_.pop_front();
+    }
+  }
+  queue_cv_.notify_all();
+  ql.unlock();
+  if (failure) std::rethrow_exception(failure);
+  return std::move(me.out);
 }
 
 std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Bytes>& entries, uint64_t now_ms) {
@@ -87,9 +122,15 @@ std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Byte
   std::vector<ledger::Bytes> accepted;
   std::vector<size_t> accepted_at;
   invoice::Lifecycle scratch = lifecycle_;  // committed only once the block is on disk
+  std::map<std::string, size_t> first_in_batch;  // leaf hash -> first position in this batch
+  std::vector<std::pair<size_t, size_t>> copies;  // (duplicate, original)
   for (size_t i = 0; i < entries.size(); ++i) {
     ledger::Hash leaf = ledger::LeafHash(entries[i]);
     out[i].leaf_hash = leaf.Hex();
+    if (auto [it, fresh] = first_in_batch.emplace(out[i].leaf_hash, i); !fresh) {
+      copies.emplace_back(i, it->second);
+      continue;
+    }
     // Already sealed: the same bytes again (a retry) are acknowledged, not refused.
     auto existing = store_.FindLeaf(leaf);
     if (!existing.ok()) throw std::runtime_error(existing.status().ToString());
@@ -107,7 +148,11 @@ std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Byte
     accepted.push_back(entries[i]);
     accepted_at.push_back(i);
   }
-  if (accepted.empty()) return out;
+  auto finish = [&] {
+    for (auto [dup, orig] : copies) out[dup] = out[orig];
+    return out;
+  };
+  if (accepted.empty()) return finish();
   auto sealed = store_.Seal(accepted, now_ms, key_);
   if (!sealed.ok()) throw std::runtime_error("sealing failed: " + sealed.status().ToString());
   lifecycle_ = std::move(scratch);
@@ -123,7 +168,7 @@ std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Byte
         invoice_leaf_[std::get<invoice::IssueEvent>(*ev).invoice.invoice_no] = o.leaf_index;
     }
   }
-  return out;
+  return finish();
 }
 
 bool Authority::MayRead(const std::string& tax_id, const ledger::Bytes& bytes) {

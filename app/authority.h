@@ -6,6 +6,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -33,8 +34,11 @@ class Authority {
   // entry the rules refuse (the store is not this authority's).
   void Replay();
 
-  // Checks and seals `entries` (canonical envelopes) as one block.
+  // Checks and seals `entries` (canonical envelopes). Group commit: submissions that arrive
+  // while a block is being sealed wait and are sealed together in the next block (up to
+  // kMaxBlockEntries), so the fsync of one block serves many submitters.
   std::vector<EntryOutcome> Submit(const std::vector<ledger::Bytes>& entries, uint64_t now_ms);
+  static constexpr size_t kMaxBlockEntries = 2000;
 
   // Registers a taxpayer: an authority-signed `register` entry, sealed.
   EntryOutcome Register(const invoice::RegisterEvent& event, uint64_t now_ms);
@@ -60,6 +64,15 @@ class Authority {
   // Checks one entry; on acceptance applies it to `scratch` (the state as of this batch).
   invoice::Verdict CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& scratch);
   std::optional<invoice::NumberRange> GrantOfEntry(const ledger::Bytes& bytes) const;
+
+  struct Waiting {
+    const std::vector<ledger::Bytes>* entries;
+    std::vector<EntryOutcome> out;
+    bool done = false;
+  };
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Waiting*> queue_;  // the front one seals for itself and those behind it
 
   std::mutex mu_;
   ledger::BlockStore& store_;
