@@ -16,6 +16,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -27,6 +29,39 @@
 extern char** environ;
 
 namespace cluster {
+
+inline const std::string kApiKey = "cluster-api-v3-key-0123456789abc";
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A value from a node's /metrics, e.g. Metric(port, "einvoice_invoices{status=\"sealed\"}");
+// 0 when the node does not answer.
+inline uint64_t Metric(uint16_t port, const std::string& name) {
+  try {
+    auto body = apptest::Http(port, "GET", "/metrics").body;
+    std::smatch m;
+    if (!std::regex_search(body, m, std::regex(std::regex_replace(name, std::regex(R"([{}"])"), R"(\$&)") + " (\\d+)")))
+      return 0;
+    return std::stoull(m[1].str());
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+// Polls `done` every 100 ms for up to `seconds`.
+template <typename F>
+bool WaitFor(F done, int seconds) {
+  for (int i = 0; i < seconds * 10; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return done();
+}
 
 inline uint16_t FreePort() {
   int s = socket(AF_INET, SOCK_STREAM, 0);

@@ -16,36 +16,10 @@
 namespace cluster {
 namespace {
 
-const std::string kApiKey = "cluster-api-v3-key-0123456789abc";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-uint64_t Metric(uint16_t port, const std::string& name) {
-  auto body = apptest::Http(port, "GET", "/metrics").body;
-  std::smatch m;
-  if (!std::regex_search(body, m, std::regex(std::regex_replace(name, std::regex(R"([{}"])"), R"(\$&)") + " (\\d+)")))
-    return 0;
-  return std::stoull(m[1].str());
-}
-
 std::string HeadHash(uint16_t port) {
   auto r = apptest::Http(port, "GET", "/v1/chain/head");
   if (r.status != 200) return "";
   return Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>()->getValue<std::string>("block_hash");
-}
-
-template <typename F>
-bool WaitFor(F done, int seconds) {
-  for (int i = 0; i < seconds * 20; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
 }
 
 // Creates `count` orders on `merchant` and pays each with a signed WeChat notification.

@@ -16,36 +16,6 @@
 namespace cluster {
 namespace {
 
-const std::string kApiKey = "cluster-api-v3-key-0123456789abc";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-uint64_t Metric(uint16_t port, const std::string& name) {
-  try {
-    auto body = apptest::Http(port, "GET", "/metrics").body;
-    std::smatch m;
-    if (!std::regex_search(body, m, std::regex(std::regex_replace(name, std::regex(R"([{}"])"), R"(\$&)") + " (\\d+)")))
-      return 0;
-    return std::stoull(m[1].str());
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
-template <typename F>
-bool WaitFor(F done, int seconds) {
-  for (int i = 0; i < seconds * 10; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return done();
-}
-
 // Pays orders first..first+count-1 as a payment provider would: every request is retried
 // until it is answered (the node may be down); returns the acknowledged payment ids.
 std::set<std::string> PayWithRetries(ProcessNode& m, int first, int count) {
