@@ -8,7 +8,10 @@
 #include "app/node.h"
 #include "app/payment_crypto.h"
 #include "invoice/credit_code.h"
+#include "invoice/amount_words.h"
 #include "invoice/qr.h"
+#include "invoice/ubl.h"
+#include "ledger/merkle.h"
 #include "ledger/entry.h"
 
 namespace app {
@@ -128,6 +131,55 @@ void Node::AddAuthorityRoutes(Router& r) {
     ex.Json(200, InvoiceJson(rec, invoice::QrPayloadUrl(config_.public_url, rec.invoice.invoice_no, rec.leaf_hash,
                                                         rec.invoice.TotalFen()),
                              reimbursement));
+  });
+
+  // The public check behind every invoice's QR code: authentic or not, for anyone, with
+  // nothing private (no buyer tax id, no lines).
+  r.Add("GET", "/r/([0-9]{20})", [this](Exchange& ex) {
+    const std::string no = ex.Param(0);
+    std::string h = ex.Query("h").value_or(""), a = ex.Query("a").value_or("");
+    PageData d = BasePage("发票查验 Invoice check");
+    auto not_genuine = [&](const std::string& reason) {
+      d.set("reason", reason);
+      ex.Send(404, "text/html; charset=utf-8", templates_->Render("check", d));
+    };
+    auto leaf = authority_->LeafOfInvoice(no);
+    if (!leaf) return not_genuine("No invoice " + no + " was ever sealed on the chain.");
+    auto leaves = store_->Leaves(*leaf, *leaf + 1);
+    auto head = store_->Head();
+    if (!leaves.ok() || leaves->empty() || !head.ok()) throw std::runtime_error("the chain lost invoice " + no);
+    const ledger::Hash leaf_hash = leaves->front().leaf_hash;
+    if (h.size() != 16 || !payment::ConstantTimeEquals(h, leaf_hash.Hex().substr(0, 16)))
+      return not_genuine("The code does not match the invoice sealed under this number.");
+    invoice::InvoiceState st = authority_->WithLifecycle([&](const invoice::Lifecycle& lc) { return *lc.FindInvoice(no); });
+    const invoice::Invoice& inv = st.invoice;
+    if (a != invoice::FormatYuan(inv.TotalFen()))
+      return not_genuine("The amount does not match the invoice sealed under this number.");
+    // Prove it, rather than trust the database: the leaf is in the tree the head signs.
+    auto proof = store_->InclusionProof(*leaf, head->header.tree_size);
+    if (!proof.ok() || !head->SignatureValid(store_->authority_key()) ||
+        !ledger::VerifyInclusion(*leaf, head->header.tree_size, leaf_hash, *proof, head->header.tree_root))
+      throw std::runtime_error("the inclusion proof of invoice " + no + " does not verify");
+    auto height = store_->HeightOfLeaf(*leaf);
+    d.set("genuine", true);
+    d.set("invoice_no", no);
+    d.set("type", inv.color == invoice::Color::kBlue ? "蓝字 blue (issued)" : "红字 red (reversal of " + inv.original_no + ")");
+    d.set("seller_name", inv.seller.name);
+    d.set("seller_tax_id", inv.seller.tax_id);
+    d.set("issue_date", invoice::ChinaDate(inv.issued_at_ms));
+    d.set("total", invoice::FormatYuan(inv.TotalFen()));
+    d.set("total_in_words", invoice::AmountInWords(inv.TotalFen()).value_or(""));
+    if (inv.color == invoice::Color::kBlue && st.remaining_fen != inv.TotalFen()) {
+      d.set("reversed", invoice::FormatYuan(inv.TotalFen() - st.remaining_fen));
+      d.set("remaining", invoice::FormatYuan(st.remaining_fen));
+    }
+    d.set("reimbursement", std::string(invoice::ReimbursementName(st.reimbursement)));
+    d.set("height", std::to_string(height.ok() ? *height : 0));
+    d.set("leaf_index", std::to_string(*leaf));
+    d.set("proof_len", std::to_string(proof->size()));
+    d.set("tree_size", std::to_string(head->header.tree_size));
+    d.set("leaf_hash", leaf_hash.Hex());
+    ex.Send(200, "text/html; charset=utf-8", templates_->Render("check", d));
   });
 
   r.Add("POST", "/v1/events", [this](Exchange& ex) {

@@ -56,6 +56,44 @@ TEST_F(MerchantE2E, WechatPaymentBecomesASealedInvoiceExactlyOnce) {
   EXPECT_EQ(InvoiceCount(), 1u);
 }
 
+// The QR code, read from its PNG, leads to the authority's public check.
+TEST_F(MerchantE2E, QrCodeOpensThePublicCheck) {
+  CreateOrder("ORD-Q", 140950);
+  ASSERT_EQ(Deliver(payment::WechatTransaction(keys_, "ORD-Q", "4200000401", 140950, NowS())).status, 204);
+  std::string no = BlueOf("ORD-Q");
+  WaitInvoice(no, "sealed");
+  auto png = Api("GET", "/v1/invoices/" + no + ".png");
+  std::ofstream(dir_.File("qr.png"), std::ios::binary) << png.body;
+  // zbarimg complains about D-Bus on stderr: a subshell keeps that out of the output.
+  auto scan = apptest::RunCommand("(zbarimg --quiet --raw " + dir_.File("qr.png") + " 2>/dev/null)");
+  ASSERT_EQ(scan.exit_code, 0) << scan.output;
+  std::string url = scan.output.substr(0, scan.output.find('\n'));
+  ASSERT_EQ(url.rfind("http://tax.example/r/" + no + "?h=", 0), 0u) << url;
+  std::string path = url.substr(std::string("http://tax.example").size());
+  auto page = Http(authority_->port(), "GET", path);
+  EXPECT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("Authentic invoice"), std::string::npos);
+  EXPECT_NE(page.body.find("深圳市前海咖啡有限公司"), std::string::npos);
+  EXPECT_NE(page.body.find("壹仟肆佰零玖元伍角"), std::string::npos);
+  EXPECT_NE(page.body.find("<td id=\"reimbursement\">none</td>"), std::string::npos);
+  EXPECT_EQ(page.body.find("91110108MA01G7GK9M"), std::string::npos) << "the buyer's tax id is private";
+  EXPECT_EQ(page.body.find("拿铁咖啡"), std::string::npos) << "the lines are private";
+  std::string h = path.substr(path.find("h=") + 2, 16);
+  std::string wrong_h = path;
+  wrong_h[wrong_h.find("h=") + 2] = h[0] == '0' ? '1' : '0';
+  for (const std::string& bad : {wrong_h, "/r/" + no + "?h=" + h + "&a=1409.51", "/r/" + no + "?h=" + h,
+                                 "/r/26441000000000099999?h=" + h + "&a=1409.50"}) {
+    auto r = Http(authority_->port(), "GET", bad);
+    EXPECT_EQ(r.status, 404) << bad;
+    EXPECT_NE(r.body.find("Not genuine"), std::string::npos) << bad;
+  }
+  // A partial refund shows on the check.
+  ASSERT_EQ(Deliver(payment::WechatRefund(keys_, "ORD-Q", "4200000401", "50300401", 140950, 950, NowS())).status, 204);
+  WaitInvoice(Order("ORD-Q")->getArray("invoices")->getObject(1)->getValue<std::string>("invoice_no"), "sealed");
+  page = Http(authority_->port(), "GET", path);
+  EXPECT_NE(page.body.find("¥9.50 reversed by red invoices; ¥1400.00 remains"), std::string::npos) << page.body;
+}
+
 TEST_F(MerchantE2E, BadNotificationsAreRefusedAndRecordNothing) {
   CreateOrder("ORD-2", 3200);
   auto good = payment::WechatTransaction(keys_, "ORD-2", "4200000002", 3200, NowS());
