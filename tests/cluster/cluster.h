@@ -24,6 +24,9 @@
 
 #include "../app/test_util.h"
 #include "app/tokens.h"
+#include "invoice/event_codec.h"
+#include "ledger/block_store.h"
+#include "ledger/entry.h"
 #include "ledger/keys.h"
 
 extern char** environ;
@@ -73,6 +76,25 @@ inline uint16_t FreePort() {
   getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
   close(s);
   return ntohs(a.sin_port);
+}
+
+struct IssuedInvoice {
+  std::string number, payment_id;
+};
+
+// Every issue entry on the chain in `db` (the authority's: it holds them all), in order.
+inline std::vector<IssuedInvoice> IssuedOnChain(const std::string& db) {
+  auto store = ledger::BlockStore::OpenExisting(db).value();
+  auto leaves = store->Leaves(0, store->Head()->header.tree_size).value();
+  std::vector<IssuedInvoice> out;
+  for (const auto& l : leaves) {
+    auto e = ledger::Entry::Decode(*l.entry);
+    if (!e.ok() || e->kind != "issue") continue;
+    auto event = invoice::DecodeEvent("issue", std::string(e->payload.begin(), e->payload.end()));
+    const invoice::Invoice& inv = std::get<invoice::IssueEvent>(std::get<invoice::Event>(event)).invoice;
+    out.push_back({inv.invoice_no, inv.payment_id});
+  }
+  return out;
 }
 
 struct ProcessNode {

@@ -54,23 +54,14 @@ std::set<std::string> PayWithRetries(ProcessNode& m, int first, int count) {
 
 // Every acknowledged payment is in exactly one issue entry; numbers are unique.
 void ExpectExactlyOnce(const std::string& authority_db, const std::set<std::string>& acked) {
-  auto store = ledger::BlockStore::OpenExisting(authority_db).value();
-  auto leaves = store->Leaves(0, store->Head()->header.tree_size).value();
+  auto issued = IssuedOnChain(authority_db);
   std::map<std::string, int> per_payment;
   std::set<std::string> numbers;
-  size_t issues = 0;
-  for (const auto& l : leaves) {
-    auto e = ledger::Entry::Decode(*l.entry);
-    if (e->kind != "issue") continue;
-    ++issues;
-    std::string xml(e->payload.begin(), e->payload.end());
-    auto field = [&](const std::string& tag) {
-      size_t p = xml.find("<" + tag + ">") + tag.size() + 2;
-      return xml.substr(p, xml.find("</" + tag + ">", p) - p);
-    };
-    EXPECT_TRUE(numbers.insert(field("InvoiceNumber")).second) << "number used twice: " << field("InvoiceNumber");
-    ++per_payment[field("PaymentId")];
+  for (const auto& i : issued) {
+    EXPECT_TRUE(numbers.insert(i.number).second) << "number used twice: " << i.number;
+    ++per_payment[i.payment_id];
   }
+  size_t issues = issued.size();
   for (const auto& p : acked) EXPECT_EQ(per_payment[p], 1) << "payment " << p;
   EXPECT_EQ(issues, acked.size());
 }
