@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "app/cli.h"
+#include "app/text_file.h"
 #include "app/config.h"
 #include "app/node.h"
 #include "app/tokens.h"
@@ -137,10 +138,7 @@ int Demo(const Args& a) {
   std::string tokens_file = var + "/tokens.json";
   Object::Ptr tokens;
   if (fs::exists(tokens_file)) {
-    std::ifstream in(tokens_file);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    tokens = Poco::JSON::Parser().parse(ss.str()).extract<Object::Ptr>();
+    tokens = Poco::JSON::Parser().parse(ReadTextFile(tokens_file)).extract<Object::Ptr>();
   } else {
     auto create = [](const NodeConfig& c, TokenRole role, const std::string& tax_id, const std::string& name) {
       return TokenStore::Open(c.db_path)->Create(role, tax_id, name, SystemClockMs());

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app/cli.h"
+#include "app/text_file.h"
 #include "app/config.h"
 #include "app/node.h"
 #include "app/payment_sim.h"
@@ -25,11 +26,9 @@ int Simulate(const Args& a) {
   int64_t now = static_cast<int64_t>(SystemClockMs() / 1000);
   payment::SignedNotification n;
   if (provider == "wechatpay") {
-    std::ifstream in(cfg.wechat_private_key_file);
-    std::stringstream key;
-    key << in.rdbuf();
-    if (key.str().empty()) throw std::runtime_error("payment.wechatpay.platform_private_key_file is not readable");
-    payment::WechatSimKeys k{cfg.wechat_mchid, cfg.wechat_serial, key.str(), cfg.wechat_api_v3_key};
+    std::string key = ReadTextFile(cfg.wechat_private_key_file);
+    if (key.empty()) throw std::runtime_error("payment.wechatpay.platform_private_key_file is not readable");
+    payment::WechatSimKeys k{cfg.wechat_mchid, cfg.wechat_serial, key, cfg.wechat_api_v3_key};
     n = refund ? payment::WechatRefund(k, order, txn, refund_id, amount, refund, now)
                : payment::WechatTransaction(k, order, txn, amount, now);
   } else if (provider == "generic") {

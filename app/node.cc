@@ -1,4 +1,5 @@
 #include "app/node.h"
+#include "app/text_file.h"
 
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
@@ -79,10 +80,7 @@ Node::Node(NodeConfig config, Clock clock)
         mc, key_, std::make_unique<AuthorityClient>(config_.authority_url, config_.tax_id, key_), clock_);
   }
   if (!config_.wechat_public_key_file.empty()) {
-    std::ifstream in(config_.wechat_public_key_file);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    wechat_public_key_ = ss.str();
+    wechat_public_key_ = ReadTextFile(config_.wechat_public_key_file);
     if (!payment::IsRsaPublicKey(wechat_public_key_))
       throw std::runtime_error("payment.wechatpay.platform_public_key_file is not an RSA public key");
   }

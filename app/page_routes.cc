@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "app/api_error.h"
+#include "app/text_file.h"
 #include "app/node.h"
 #include "app/order_json.h"
 #include "app/payment_crypto.h"
@@ -34,13 +35,6 @@ const Product kProducts[] = {
 };
 
 void SendHtml(Exchange& ex, int status, const std::string& html) { ex.Send(status, "text/html; charset=utf-8", html); }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 }  // namespace
 
@@ -246,7 +240,7 @@ void Node::AddPageRoutes(Router& r) {
     }
     merchant_->CreateOrder(order);
     // Pay it the way WeChat Pay would: a signed, encrypted notification over HTTP.
-    payment::WechatSimKeys keys{config_.wechat_mchid, config_.wechat_serial, ReadFile(config_.wechat_private_key_file),
+    payment::WechatSimKeys keys{config_.wechat_mchid, config_.wechat_serial, ReadTextFile(config_.wechat_private_key_file),
                                 config_.wechat_api_v3_key};
     auto n = payment::WechatTransaction(keys, order.order_id, "42000" + std::to_string(Now()), order.TotalFen(),
                                         static_cast<int64_t>(Now() / 1000));

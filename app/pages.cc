@@ -1,4 +1,5 @@
 #include "app/pages.h"
+#include "app/text_file.h"
 
 #include <filesystem>
 #include <fstream>
@@ -11,12 +12,10 @@ Templates::Templates(const std::string& dir) {
   if (!std::filesystem::is_directory(dir)) throw std::runtime_error("ui.templates_dir " + dir + " is not a folder");
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     if (e.path().extension() != ".mustache") continue;
-    std::ifstream in(e.path());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    kainjow::mustache::mustache check(ss.str());
+    std::string text = ReadTextFile(e.path().string());
+    kainjow::mustache::mustache check(text);
     if (!check.is_valid()) throw std::runtime_error(e.path().string() + ": " + check.error_message());
-    sources_[e.path().stem().string()] = ss.str();
+    sources_[e.path().stem().string()] = text;
   }
 }
 
