@@ -7,7 +7,7 @@ JOBS      ?= 2
 # Debian 12 packages the build, the tests and the demo need.
 DEB_PACKAGES := cmake make g++ pkg-config ccache \
 	libpoco-dev libsqlite3-dev libssl-dev openssl libqrencode-dev libpng-dev \
-	libpugixml-dev libfmt-dev libgtest-dev libkainjow-mustache-dev \
+	libpugixml-dev libfmt-dev libgtest-dev libkainjow-mustache-dev libzbar-dev libjpeg-dev \
 	libxml2-utils zbar-tools chromium fonts-noto-cjk
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

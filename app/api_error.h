@@ -14,6 +14,12 @@ class ApiError : public std::runtime_error {
   int status() const { return status_; }
   const std::string& code() const { return code_; }
   const std::string& field() const { return field_; }
+  // A 409 about a claim names the block that sealed the winning claim ("height").
+  ApiError& WithHeight(uint64_t h) {
+    height_ = h;
+    return *this;
+  }
+  uint64_t height() const { return height_; }
 
   static ApiError BadRequest(std::string code, std::string msg, std::string field = "") {
     return ApiError(400, std::move(code), std::move(msg), std::move(field));
@@ -24,6 +30,7 @@ class ApiError : public std::runtime_error {
   int status_;
   std::string code_;
   std::string field_;
+  uint64_t height_ = 0;
 };
 
 }  // namespace app

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "app/chain_events.h"
 #include "invoice/event_codec.h"
 #include "ledger/entry.h"
 
@@ -24,26 +25,13 @@ void Authority::Replay() {
   std::lock_guard lock(mu_);
   lifecycle_ = invoice::Lifecycle();
   invoice_leaf_.clear();
-  auto head = store_.Head();
-  if (!head.ok()) return;
-  const uint64_t kPage = 10000;
-  for (uint64_t begin = 0; begin < head->header.tree_size; begin += kPage) {
-    auto leaves = store_.Leaves(begin, std::min(begin + kPage, head->header.tree_size));
-    if (!leaves.ok()) throw std::runtime_error("replay: " + leaves.status().ToString());
-    for (const auto& leaf : *leaves) {
-      if (!leaf.entry) throw std::runtime_error("replay: the authority lacks entry " + std::to_string(leaf.index));
-      auto entry = ledger::Entry::Decode(*leaf.entry);
-      if (!entry.ok()) throw std::runtime_error("replay: entry " + std::to_string(leaf.index) + " is malformed");
-      auto event = invoice::DecodeEvent(entry->kind, std::string(entry->payload.begin(), entry->payload.end()));
-      if (auto* p = std::get_if<invoice::Problem>(&event))
-        throw std::runtime_error("replay: entry " + std::to_string(leaf.index) + ": " + p->message);
-      const invoice::Event& ev = std::get<invoice::Event>(event);
-      Verdict v = lifecycle_.Apply(entry->submitter, ev);
-      if (!v.ok())
-        throw std::runtime_error("replay: entry " + std::to_string(leaf.index) + " breaks the rules: " + v.message);
-      if (auto* issue = std::get_if<invoice::IssueEvent>(&ev)) invoice_leaf_[issue->invoice.invoice_no] = leaf.index;
-    }
-  }
+  ForEachChainEvent(store_, 0, [&](const ChainEvent& e) {
+    Verdict v = lifecycle_.Apply(e.submitter, e.event, e.place);
+    if (!v.ok())
+      throw std::runtime_error("replay: entry " + std::to_string(e.place.leaf_index) + " breaks the rules: " + v.message);
+    if (auto* issue = std::get_if<invoice::IssueEvent>(&e.event))
+      invoice_leaf_[issue->invoice.invoice_no] = e.place.leaf_index;
+  });
 }
 
 std::optional<invoice::NumberRange> Authority::GrantOfEntry(const ledger::Bytes& bytes) const {
@@ -55,7 +43,7 @@ std::optional<invoice::NumberRange> Authority::GrantOfEntry(const ledger::Bytes&
   return lifecycle_.GrantOf(apply.seller, apply.meta.event_id);
 }
 
-Verdict Authority::CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& scratch) {
+Verdict Authority::CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& scratch, const invoice::Place& place) {
   auto entry = ledger::Entry::Decode(bytes);
   if (!entry.ok()) return Refuse(Refusal::kInvalid, "not a canonical entry envelope: " + entry.status().message(), "entry");
   // WARNING: the submitter key inside the entry proves nothing by itself; it must be the
@@ -72,7 +60,7 @@ Verdict Authority::CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& sc
   if (!entry->SignatureValid()) return Refuse(Refusal::kNotAuthorised, "the entry's signature does not verify", "entry");
   auto event = invoice::DecodeEvent(entry->kind, std::string(entry->payload.begin(), entry->payload.end()));
   if (auto* p = std::get_if<invoice::Problem>(&event)) return Refuse(Refusal::kInvalid, p->message, p->field);
-  return scratch.Apply(entry->submitter, std::get<invoice::Event>(event));
+  return scratch.Apply(entry->submitter, std::get<invoice::Event>(event), place);
 }
 
 std::vector<EntryOutcome> Authority::Submit(const std::vector<ledger::Bytes>& entries, uint64_t now_ms) {
@@ -124,6 +112,10 @@ std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Byte
   invoice::Lifecycle scratch = lifecycle_;  // committed only once the block is on disk
   std::map<std::string, size_t> first_in_batch;  // leaf hash -> first position in this batch
   std::vector<std::pair<size_t, size_t>> copies;  // (duplicate, original)
+  auto head = store_.Head();
+  if (!head.ok()) throw std::runtime_error(head.status().ToString());
+  // Where an accepted entry will be sealed: the next block, after those accepted before it.
+  invoice::Place place{head->header.height + 1, 0, "", std::max(now_ms, head->header.time_ms)};
   for (size_t i = 0; i < entries.size(); ++i) {
     ledger::Hash leaf = ledger::LeafHash(entries[i]);
     out[i].leaf_hash = leaf.Hex();
@@ -143,7 +135,9 @@ std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Byte
       out[i].verdict.granted = GrantOfEntry(entries[i]);  // a retried apply learns its range again
       continue;
     }
-    out[i].verdict = CheckEntry(entries[i], scratch);
+    place.leaf_index = head->header.tree_size + accepted.size();
+    place.leaf_hash = out[i].leaf_hash;
+    out[i].verdict = CheckEntry(entries[i], scratch, place);
     if (!out[i].verdict.ok()) continue;
     accepted.push_back(entries[i]);
     accepted_at.push_back(i);

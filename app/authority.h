@@ -62,7 +62,7 @@ class Authority {
  private:
   std::vector<EntryOutcome> SubmitLocked(const std::vector<ledger::Bytes>& entries, uint64_t now_ms);
   // Checks one entry; on acceptance applies it to `scratch` (the state as of this batch).
-  invoice::Verdict CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& scratch);
+  invoice::Verdict CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& scratch, const invoice::Place& place);
   std::optional<invoice::NumberRange> GrantOfEntry(const ledger::Bytes& bytes) const;
 
   struct Waiting {

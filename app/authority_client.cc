@@ -43,4 +43,17 @@ std::vector<Poco::JSON::Object::Ptr> AuthorityClient::Submit(const std::vector<l
   return out;
 }
 
+Poco::JSON::Object::Ptr AuthorityClient::Get(const std::string& uri) {
+  Poco::Net::HTTPClientSession session(host_, port_);
+  session.setTimeout(Poco::Timespan(0, timeout_ms_ * 1000));
+  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, uri, Poco::Net::HTTPMessage::HTTP_1_1);
+  session.sendRequest(req);
+  Poco::Net::HTTPResponse resp;
+  std::string answer;
+  Poco::StreamCopier::copyToString(session.receiveResponse(resp), answer);
+  if (resp.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
+    throw std::runtime_error("the authority answered " + std::to_string(resp.getStatus()) + ": " + answer.substr(0, 300));
+  return Poco::JSON::Parser().parse(answer).extract<Poco::JSON::Object::Ptr>();
+}
+
 }  // namespace app

@@ -17,6 +17,8 @@ class AuthorityClient {
   AuthorityClient(std::string base_url, std::string node_id, const ledger::PrivateKey& key, int timeout_ms = 5000);
   // One result object per entry, in order (see POST /v1/events).
   std::vector<Poco::JSON::Object::Ptr> Submit(const std::vector<ledger::Bytes>& entries);
+  // GET `uri` (path and query) from the authority; the parsed JSON object of a 200 answer.
+  Poco::JSON::Object::Ptr Get(const std::string& uri);
 
  private:
   std::string host_;

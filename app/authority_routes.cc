@@ -10,6 +10,7 @@
 #include "invoice/credit_code.h"
 #include "invoice/amount_words.h"
 #include "invoice/qr.h"
+#include "invoice/time_format.h"
 #include "invoice/ubl.h"
 #include "ledger/merkle.h"
 #include "ledger/entry.h"
@@ -43,6 +44,7 @@ Object::Ptr OutcomeJson(const EntryOutcome& o) {
     r->set("http_status", invoice::RefusalStatus(o.verdict.refusal));
     r->set("message", o.verdict.message);
     if (!o.verdict.field.empty()) r->set("field", o.verdict.field);
+    if (o.verdict.conflict_height) r->set("conflict_height", o.verdict.conflict_height);
   }
   if (o.verdict.granted) {
     Object::Ptr g = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -55,6 +57,36 @@ Object::Ptr OutcomeJson(const EntryOutcome& o) {
 }
 
 }  // namespace
+
+Node::PublicCheck Node::CheckPublic(const std::string& no, const std::string& h, const std::optional<std::string>& a,
+                                    bool amount_required) {
+  PublicCheck c;
+  auto refuse = [&](const char* reason, std::string message) {
+    c.reason = reason;
+    c.message = std::move(message);
+    return c;
+  };
+  auto leaf = authority_->LeafOfInvoice(no);
+  if (!leaf) return refuse("unknown_invoice", "No invoice " + no + " was ever sealed on the chain.");
+  auto leaves = store_->Leaves(*leaf, *leaf + 1);
+  auto head = store_->Head();
+  if (!leaves.ok() || leaves->empty() || !head.ok()) throw std::runtime_error("the chain lost invoice " + no);
+  const ledger::Hash leaf_hash = leaves->front().leaf_hash;
+  if (h.size() != 16 || !payment::ConstantTimeEquals(h, leaf_hash.Hex().substr(0, 16)))
+    return refuse("hash_mismatch", "The code does not match the invoice sealed under this number.");
+  c.state = authority_->WithLifecycle([&](const invoice::Lifecycle& lc) { return *lc.FindInvoice(no); });
+  if ((a || amount_required) && a.value_or("") != invoice::FormatYuan(c.state.invoice.TotalFen()))
+    return refuse("amount_mismatch", "The amount does not match the invoice sealed under this number.");
+  // Prove it, rather than trust the database: the leaf is in the tree the head signs.
+  auto proof = store_->InclusionProof(*leaf, head->header.tree_size);
+  if (!proof.ok() || !head->SignatureValid(store_->authority_key()) ||
+      !ledger::VerifyInclusion(*leaf, head->header.tree_size, leaf_hash, *proof, head->header.tree_root))
+    throw std::runtime_error("the inclusion proof of invoice " + no + " does not verify");
+  c.genuine = true;
+  c.tree_size = head->header.tree_size;
+  c.proof_len = proof->size();
+  return c;
+}
 
 void Node::AddAuthorityRoutes(Router& r) {
   r.Add("POST", "/v1/taxpayers", [this](Exchange& ex) {
@@ -122,64 +154,78 @@ void Node::AddAuthorityRoutes(Router& r) {
     rec.leaf_hash = leaves->front().leaf_hash.Hex();
     rec.height = static_cast<int64_t>(*height);
     rec.leaf_index = static_cast<int64_t>(*leaf);
-    std::string reimbursement = authority_->WithLifecycle([&](const invoice::Lifecycle& lc) {
+    ex.Json(200, authority_->WithLifecycle([&](const invoice::Lifecycle& lc) {
       const invoice::InvoiceState* st = lc.FindInvoice(ex.Param(0));
       rec.invoice = st->invoice;
       rec.reversals = st->reversals;
-      return std::string(invoice::ReimbursementName(st->reimbursement));
-    });
-    ex.Json(200, InvoiceJson(rec, invoice::QrPayloadUrl(config_.public_url, rec.invoice.invoice_no, rec.leaf_hash,
-                                                        rec.invoice.TotalFen()),
-                             reimbursement));
+      return InvoiceJson(rec, invoice::QrPayloadUrl(config_.public_url, rec.invoice.invoice_no, rec.leaf_hash,
+                                                    rec.invoice.TotalFen()),
+                         st, /*with_employee=*/true);
+    }));
   });
 
   // The public check behind every invoice's QR code: authentic or not, for anyone, with
-  // nothing private (no buyer tax id, no lines).
+  // nothing private (no buyer tax id, no lines, no claimant).
   r.Add("GET", "/r/([0-9]{20})", [this](Exchange& ex) {
-    const std::string no = ex.Param(0);
-    std::string h = ex.Query("h").value_or(""), a = ex.Query("a").value_or("");
+    PublicCheck c = CheckPublic(ex.Param(0), ex.Query("h").value_or(""), ex.Query("a"));
     PageData d = BasePage("发票查验 Invoice check");
-    auto not_genuine = [&](const std::string& reason) {
-      d.set("reason", reason);
-      ex.Send(404, "text/html; charset=utf-8", templates_->Render("check", d));
-    };
-    auto leaf = authority_->LeafOfInvoice(no);
-    if (!leaf) return not_genuine("No invoice " + no + " was ever sealed on the chain.");
-    auto leaves = store_->Leaves(*leaf, *leaf + 1);
-    auto head = store_->Head();
-    if (!leaves.ok() || leaves->empty() || !head.ok()) throw std::runtime_error("the chain lost invoice " + no);
-    const ledger::Hash leaf_hash = leaves->front().leaf_hash;
-    if (h.size() != 16 || !payment::ConstantTimeEquals(h, leaf_hash.Hex().substr(0, 16)))
-      return not_genuine("The code does not match the invoice sealed under this number.");
-    invoice::InvoiceState st = authority_->WithLifecycle([&](const invoice::Lifecycle& lc) { return *lc.FindInvoice(no); });
-    const invoice::Invoice& inv = st.invoice;
-    if (a != invoice::FormatYuan(inv.TotalFen()))
-      return not_genuine("The amount does not match the invoice sealed under this number.");
-    // Prove it, rather than trust the database: the leaf is in the tree the head signs.
-    auto proof = store_->InclusionProof(*leaf, head->header.tree_size);
-    if (!proof.ok() || !head->SignatureValid(store_->authority_key()) ||
-        !ledger::VerifyInclusion(*leaf, head->header.tree_size, leaf_hash, *proof, head->header.tree_root))
-      throw std::runtime_error("the inclusion proof of invoice " + no + " does not verify");
-    auto height = store_->HeightOfLeaf(*leaf);
+    if (!c.genuine) {
+      d.set("reason", c.message);
+      return ex.Send(404, "text/html; charset=utf-8", templates_->Render("check", d));
+    }
+    const invoice::Invoice& inv = c.state.invoice;
     d.set("genuine", true);
-    d.set("invoice_no", no);
+    d.set("invoice_no", inv.invoice_no);
     d.set("type", inv.color == invoice::Color::kBlue ? "蓝字 blue (issued)" : "红字 red (reversal of " + inv.original_no + ")");
     d.set("seller_name", inv.seller.name);
     d.set("seller_tax_id", inv.seller.tax_id);
     d.set("issue_date", invoice::ChinaDate(inv.issued_at_ms));
     d.set("total", invoice::FormatYuan(inv.TotalFen()));
     d.set("total_in_words", invoice::AmountInWords(inv.TotalFen()).value_or(""));
-    if (inv.color == invoice::Color::kBlue && st.remaining_fen != inv.TotalFen()) {
-      d.set("reversed", invoice::FormatYuan(inv.TotalFen() - st.remaining_fen));
-      d.set("remaining", invoice::FormatYuan(st.remaining_fen));
+    if (inv.color == invoice::Color::kBlue && c.state.remaining_fen != inv.TotalFen()) {
+      d.set("reversed", invoice::FormatYuan(inv.TotalFen() - c.state.remaining_fen));
+      d.set("remaining", invoice::FormatYuan(c.state.remaining_fen));
     }
-    d.set("reimbursement", std::string(invoice::ReimbursementName(st.reimbursement)));
-    d.set("height", std::to_string(height.ok() ? *height : 0));
-    d.set("leaf_index", std::to_string(*leaf));
-    d.set("proof_len", std::to_string(proof->size()));
-    d.set("tree_size", std::to_string(head->header.tree_size));
-    d.set("leaf_hash", leaf_hash.Hex());
+    d.set("reimbursement", std::string(invoice::ReimbursementName(c.state.reimbursement)));
+    d.set("height", std::to_string(c.state.issued.height));
+    d.set("leaf_index", std::to_string(c.state.issued.leaf_index));
+    d.set("proof_len", std::to_string(c.proof_len));
+    d.set("tree_size", std::to_string(c.tree_size));
+    d.set("leaf_hash", c.state.issued.leaf_hash);
     ex.Send(200, "text/html; charset=utf-8", templates_->Render("check", d));
+  });
+
+  // The same check as JSON, for company nodes and apps: `a` is optional here.
+  r.Add("GET", "/v1/check/([0-9]{20})", [this](Exchange& ex) {
+    PublicCheck c = CheckPublic(ex.Param(0), ex.Query("h").value_or(""), ex.Query("a"), /*amount_required=*/false);
+    Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    out->set("invoice_no", ex.Param(0));
+    out->set("genuine", c.genuine);
+    if (!c.genuine) {
+      out->set("reason", c.reason);
+      out->set("message", c.message);
+      return ex.Json(200, out);
+    }
+    const invoice::Invoice& inv = c.state.invoice;
+    out->set("color", std::string(invoice::ColorName(inv.color)));
+    if (!inv.original_no.empty()) out->set("original_no", inv.original_no);
+    Object::Ptr seller = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    seller->set("name", inv.seller.name);
+    seller->set("tax_id", inv.seller.tax_id);
+    out->set("seller", seller);
+    out->set("issued_at", invoice::FormatUtcMs(inv.issued_at_ms));
+    out->set("total_fen", inv.TotalFen());
+    out->set("remaining_fen", c.state.remaining_fen);
+    out->set("buyer_is_company", !inv.buyer.tax_id.empty());
+    out->set("reimbursement", std::string(invoice::ReimbursementName(c.state.reimbursement)));
+    if (c.state.reimbursement != invoice::Reimbursement::kNone) out->set("claim_height", c.state.claimed.height);
+    Object::Ptr l = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    l->set("height", c.state.issued.height);
+    l->set("leaf_index", c.state.issued.leaf_index);
+    l->set("leaf_hash", c.state.issued.leaf_hash);
+    l->set("tree_size", c.tree_size);
+    out->set("ledger", l);
+    ex.Json(200, out);
   });
 
   r.Add("POST", "/v1/events", [this](Exchange& ex) {

@@ -82,12 +82,13 @@ void Exchange::Send(int status, const std::string& content_type, const std::stri
   resp_.send().write(body.data(), static_cast<std::streamsize>(body.size()));
 }
 
-void WriteError(Exchange& ex, int status, const std::string& code, const std::string& message,
+void WriteError(Exchange& ex, int status, const std::string& code, const std::string& message, uint64_t height,
                 const std::string& field) {
   Object::Ptr err = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
   err->set("code", code);
   err->set("message", message);
   if (!field.empty()) err->set("field", field);
+  if (height) err->set("height", height);
   Object::Ptr body = new Object;
   body->set("error", err);
   ex.Json(status, body);
@@ -134,12 +135,12 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
         if (preset_status_ == 405) throw ApiError(405, "method_not_allowed", req.getMethod() + " is not allowed here");
         handler_(ex);
       } catch (const ApiError& e) {
-        if (ex.status() == 0) WriteError(ex, e.status(), e.code(), e.what(), e.field());
+        if (ex.status() == 0) WriteError(ex, e.status(), e.code(), e.what(), e.height(), e.field());
       } catch (const Poco::JSON::JSONException& e) {
-        if (ex.status() == 0) WriteError(ex, 400, "malformed_json", "the body is not valid JSON: " + e.message());
+        if (ex.status() == 0) WriteError(ex, 400, "malformed_json", "the body is not valid JSON: " + e.message(), 0);
       } catch (const std::exception& e) {
         // A bug or an unavailable dependency: nothing the client sent is at fault.
-        if (ex.status() == 0) WriteError(ex, 503, "unavailable", "the node could not serve this request");
+        if (ex.status() == 0) WriteError(ex, 503, "unavailable", "the node could not serve this request", 0);
       }
     } catch (const std::exception&) {
       // Writing the response failed (the client went away): there is no one left to answer.

@@ -27,6 +27,7 @@ class Exchange {
  public:
   Exchange(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp, std::vector<std::string> params);
   Poco::Net::HTTPServerRequest& request() { return req_; }
+  Poco::Net::HTTPServerResponse& response() { return resp_; }
   // A redirect (303 See Other) to `location`.
   void Redirect(const std::string& location);
   const std::string& Param(size_t i) const { return params_.at(i); }
@@ -81,7 +82,7 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
 };
 
 // Writes the contract's error body.
-void WriteError(Exchange& ex, int status, const std::string& code, const std::string& message,
+void WriteError(Exchange& ex, int status, const std::string& code, const std::string& message, uint64_t height,
                 const std::string& field = "");
 
 }  // namespace app

@@ -29,6 +29,9 @@ CREATE TABLE IF NOT EXISTS app_invoice(invoice_no TEXT PRIMARY KEY, order_id TEX
 CREATE INDEX IF NOT EXISTS app_invoice_order ON app_invoice(order_id);
 CREATE INDEX IF NOT EXISTS app_invoice_status ON app_invoice(status);
 CREATE INDEX IF NOT EXISTS app_invoice_original ON app_invoice(original_no);
+CREATE TABLE IF NOT EXISTS app_confirmation(request_id TEXT PRIMARY KEY, refund_id TEXT NOT NULL UNIQUE,
+  invoice_no TEXT NOT NULL, amount_fen INTEGER NOT NULL, entry BLOB NOT NULL, status TEXT NOT NULL,
+  height INTEGER, refusal_code TEXT);
 )";
 
 constexpr size_t kSubmitBatch = 500;
@@ -60,8 +63,8 @@ Poco::Logger& Log() { return Poco::Logger::get("merchant"); }
 void CreateMerchantSchema(ledger::sql::Db& db) { Check(db.Exec(kSchema)); }
 
 Merchant::Merchant(MerchantConfig config, const ledger::PrivateKey& key, std::unique_ptr<AuthorityClient> authority,
-                   Clock clock)
-    : config_(std::move(config)), key_(key), authority_(std::move(authority)), clock_(std::move(clock)) {
+                   Clock clock, PartyView* view)
+    : config_(std::move(config)), key_(key), authority_(std::move(authority)), clock_(std::move(clock)), view_(view) {
   db_ = Get(ledger::sql::Db::Open(config_.db_path, ledger::sql::Db::Mode::kReadWrite));
   CreateMerchantSchema(*db_);
   std::string state = Meta("allocator");
@@ -242,11 +245,38 @@ void Merchant::IssueDueLocked() {
   // Red invoices for refunds whose blue invoice exists and was not refused.
   auto refunds = Q("SELECT r.refund_id, r.amount_fen, i.invoice_no FROM app_refund r JOIN app_invoice i "
                    "ON i.order_id = r.order_id AND i.color = 'blue' AND i.status != 'rejected' "
-                   "WHERE r.red_invoice_no IS NULL ORDER BY r.received_ms LIMIT 1000");
+                   "WHERE r.red_invoice_no IS NULL AND NOT EXISTS (SELECT 1 FROM app_confirmation c "
+                   "WHERE c.refund_id = r.refund_id AND c.status IN ('rejected', 'refused')) "
+                   "ORDER BY r.received_ms LIMIT 1000");
   struct Due { std::string refund_id; invoice::Fen amount; std::string blue_no; };
   std::vector<Due> reds;
   while (Get(refunds.Step())) reds.push_back({refunds.Text(0), refunds.Int(1), refunds.Text(2)});
   for (const Due& d : reds) {
+    // A claimed (locked or settled) invoice is reversed only with the buyer company's
+    // confirmation: ask first, issue the red invoice once the answer is on the chain.
+    auto conf = Q("SELECT request_id, status FROM app_confirmation WHERE refund_id = ?1");
+    std::string confirmation_id;
+    if (Get(conf.Bind(1, d.refund_id).Step())) {
+      std::string request_id = conf.Text(0);
+      if (conf.Text(1) != "sealed") continue;  // not yet on the chain, or refused outright
+      auto answer = view_ ? view_->With([&](const invoice::Lifecycle& lc) {
+        const invoice::ConfirmationState* c = lc.FindConfirmation(request_id);
+        return c ? c->status : invoice::ConfirmationState::Status::kPending;
+      }) : invoice::ConfirmationState::Status::kPending;
+      if (answer == invoice::ConfirmationState::Status::kRefused) {
+        // The buyer company refused: the invoice stands; the refund stays without a red invoice.
+        Check(Q("UPDATE app_confirmation SET status = 'refused' WHERE request_id = ?1").Bind(1, request_id).Run());
+        continue;
+      }
+      if (answer != invoice::ConfirmationState::Status::kAccepted) continue;  // not answered yet
+      confirmation_id = request_id;
+    } else if (view_ && view_->With([&](const invoice::Lifecycle& lc) {
+                 const invoice::InvoiceState* st = lc.FindInvoice(d.blue_no);
+                 return st && st->reimbursement != invoice::Reimbursement::kNone;
+               })) {
+      RequestConfirmationLocked(d.refund_id, d.blue_no, d.amount);
+      continue;
+    }
     auto blue = Q("SELECT entry FROM app_invoice WHERE invoice_no = ?1");
     Get(blue.Bind(1, d.blue_no).Step());
     auto entry = Get(ledger::Entry::Decode(blue.Blob(0)));
@@ -257,9 +287,26 @@ void Merchant::IssueDueLocked() {
     auto no = TakeNumberLocked();
     if (!no) return;
     invoice::Invoice red = invoice::MakeRed(original, before.Int(0), d.amount, *no, clock_(), d.refund_id, "02");
+    red.confirmation_id = confirmation_id;
     InsertInvoiceLocked(red);
     Check(Q("UPDATE app_refund SET red_invoice_no = ?2 WHERE refund_id = ?1").Bind(1, d.refund_id).Bind(2, *no).Run());
   }
+}
+
+void Merchant::RequestConfirmationLocked(const std::string& refund_id, const std::string& blue_no, invoice::Fen amount) {
+  invoice::ConfirmEvent ev{{"rc-" + payment::RandomHex(8), clock_()}, invoice::ConfirmAction::kRequest, "", blue_no,
+                           amount, "02"};
+  ev.request_id = ev.meta.event_id;
+  std::string payload = invoice::EncodeEvent(ev);
+  auto entry = ledger::Entry::Make("confirm", config_.seller.tax_id, ledger::Bytes(payload.begin(), payload.end()), key_);
+  if (!entry.ok()) throw std::runtime_error(entry.status().ToString());
+  ledger::Bytes bytes = entry->Encode();
+  Check(Q("INSERT INTO app_confirmation(request_id, refund_id, invoice_no, amount_fen, entry, status) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, 'pending') ON CONFLICT(refund_id) DO NOTHING")
+            .Bind(1, ev.request_id).Bind(2, refund_id).Bind(3, blue_no).Bind(4, amount).Bind(5, ledger::ByteView(bytes))
+            .Run());
+  Log().information("refund %s of claimed invoice %s: red-letter confirmation %s requested", refund_id, blue_no,
+                    ev.request_id);
 }
 
 void Merchant::ApplyIfNeeded() {
@@ -300,8 +347,9 @@ void Merchant::ApplyIfNeeded() {
 }
 
 void Merchant::SubmitPending() {
-  std::vector<std::string> numbers;
+  std::vector<std::string> numbers;  // invoice numbers, then confirmation request ids
   std::vector<ledger::Bytes> entries;
+  size_t invoices = 0;
   {
     std::lock_guard lock(mu_);
     auto s = Q("SELECT invoice_no, entry FROM app_invoice WHERE status = 'pending' ORDER BY issued_ms LIMIT ?1");
@@ -309,6 +357,12 @@ void Merchant::SubmitPending() {
     while (Get(s.Step())) {
       numbers.push_back(s.Text(0));
       entries.push_back(s.Blob(1));
+    }
+    invoices = numbers.size();
+    auto c = Q("SELECT request_id, entry FROM app_confirmation WHERE status = 'pending' LIMIT 100");
+    while (Get(c.Step())) {
+      numbers.push_back(c.Text(0));
+      entries.push_back(c.Blob(1));
     }
   }
   if (entries.empty()) return;
@@ -318,15 +372,37 @@ void Merchant::SubmitPending() {
   Check(tx.begin_status());
   for (size_t i = 0; i < results.size(); ++i) {
     const auto& r = results[i];
-    if (r->getValue<std::string>("status") == "sealed") {
+    const bool sealed = r->getValue<std::string>("status") == "sealed";
+    const std::string code = sealed ? "" : r->getValue<std::string>("code");
+    if (i >= invoices) {
+      auto u = Q("UPDATE app_confirmation SET status = ?2, height = ?3, refusal_code = ?4 WHERE request_id = ?1");
+      u.Bind(1, numbers[i]).Bind(2, sealed ? "sealed" : "rejected");
+      if (sealed) u.Bind(3, r->getValue<int64_t>("height")).BindNull(4);
+      else u.BindNull(3).Bind(4, code);
+      Check(u.Run());
+      if (!sealed) Log().warning("confirmation request %s refused by the authority: %s", numbers[i], code);
+      continue;
+    }
+    if (sealed) {
       Check(Q("UPDATE app_invoice SET status = 'sealed', height = ?2, leaf_index = ?3 WHERE invoice_no = ?1")
                 .Bind(1, numbers[i]).Bind(2, r->getValue<int64_t>("height")).Bind(3, r->getValue<int64_t>("leaf_index"))
                 .Run());
-    } else {
-      Check(Q("UPDATE app_invoice SET status = 'rejected', refusal_code = ?2, refusal_message = ?3 WHERE invoice_no = ?1")
-                .Bind(1, numbers[i]).Bind(2, r->getValue<std::string>("code"))
-                .Bind(3, r->optValue<std::string>("message", "")).Run());
-      Log().warning("invoice %s refused by the authority: %s", numbers[i], r->getValue<std::string>("code"));
+      continue;
+    }
+    Check(Q("UPDATE app_invoice SET status = 'rejected', refusal_code = ?2, refusal_message = ?3 WHERE invoice_no = ?1")
+              .Bind(1, numbers[i]).Bind(2, code).Bind(3, r->optValue<std::string>("message", "")).Run());
+    Log().warning("invoice %s refused by the authority: %s", numbers[i], code);
+    if (code == "needs_buyer_confirmation") {
+      // The buyer claimed the invoice before this node saw it: ask for the confirmation now;
+      // the red invoice follows under a new number once the company accepts.
+      auto red = Q("SELECT r.refund_id, r.amount_fen, i.original_no FROM app_refund r JOIN app_invoice i "
+                   "ON i.invoice_no = r.red_invoice_no WHERE r.red_invoice_no = ?1");
+      if (Get(red.Bind(1, numbers[i]).Step())) {
+        std::string refund_id = red.Text(0), blue_no = red.Text(2);
+        invoice::Fen amount = red.Int(1);
+        Check(Q("UPDATE app_refund SET red_invoice_no = NULL WHERE refund_id = ?1").Bind(1, refund_id).Run());
+        RequestConfirmationLocked(refund_id, blue_no, amount);
+      }
     }
   }
   Check(tx.Commit());

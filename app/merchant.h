@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "app/authority_client.h"
+#include "app/party_view.h"
 #include "invoice/invoice_number.h"
 #include "invoice/order.h"
 #include "ledger/sqlite_db.h"
@@ -68,7 +69,10 @@ enum class NoticeOutcome { kRecorded, kDuplicate, kUnknownOrder, kAmountMismatch
 class Merchant {
  public:
   using Clock = std::function<uint64_t()>;
-  Merchant(MerchantConfig config, const ledger::PrivateKey& key, std::unique_ptr<AuthorityClient> authority, Clock clock);
+  // `view`: what this node's replica says of its invoices (claims, confirmations); it
+  // decides whether a refund needs the buyer company's confirmation first.
+  Merchant(MerchantConfig config, const ledger::PrivateKey& key, std::unique_ptr<AuthorityClient> authority, Clock clock,
+           PartyView* view = nullptr);
   ~Merchant();
 
   void StartPump();  // background: apply for numbers, issue due invoices, submit to the authority
@@ -101,6 +105,8 @@ class Merchant {
   void SubmitPending();        // hands pending entries to the authority
   std::optional<std::string> TakeNumberLocked();  // persists the allocator state
   void InsertInvoiceLocked(const invoice::Invoice& inv);
+  // A red-letter confirmation request to the buyer company for refund `refund_id`.
+  void RequestConfirmationLocked(const std::string& refund_id, const std::string& blue_no, invoice::Fen amount);
   std::string Meta(const std::string& key);
   void SetMeta(const std::string& key, const std::string& value);
   ledger::sql::Stmt Q(const std::string& sql);
@@ -109,6 +115,7 @@ class Merchant {
   const ledger::PrivateKey& key_;
   std::unique_ptr<AuthorityClient> authority_;
   Clock clock_;
+  PartyView* view_;
   std::mutex mu_;
   std::unique_ptr<ledger::sql::Db> db_;
   invoice::NumberAllocator allocator_;

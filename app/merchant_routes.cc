@@ -18,7 +18,25 @@ namespace app {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-Object::Ptr InvoiceJson(const InvoiceRecord& r, const std::string& qr_url, const std::string& reimbursement) {
+Array::Ptr LifecycleJson(const invoice::InvoiceState& st, bool with_employee) {
+  Array::Ptr out = new Array;
+  for (const invoice::Step& step : st.history) {
+    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    o->set("event", std::string(invoice::StepName(step.kind)));
+    o->set("height", step.place.height);
+    o->set("time", Rfc3339(step.place.time_ms));
+    if (!step.company.empty()) o->set("company", step.company);
+    if (with_employee && !step.employee.empty()) o->set("employee", step.employee);
+    if (step.kind == invoice::Step::Kind::kReversed) o->set("red_invoice_no", step.ref);
+    else if (!step.ref.empty()) o->set("request_id", step.ref);
+    if (step.kind != invoice::Step::Kind::kIssued && step.amount_fen) o->set("amount_fen", step.amount_fen);
+    out->add(o);
+  }
+  return out;
+}
+
+Object::Ptr InvoiceJson(const InvoiceRecord& r, const std::string& qr_url, const invoice::InvoiceState* st,
+                        bool with_employee) {
   const invoice::Invoice& inv = r.invoice;
   Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
   o->set("invoice_no", inv.invoice_no);
@@ -42,7 +60,15 @@ Object::Ptr InvoiceJson(const InvoiceRecord& r, const std::string& qr_url, const
     for (const auto& n : r.reversals) reds->add(n);
     o->set("reversals", reds);
   }
-  o->set("reimbursement", reimbursement);
+  o->set("reimbursement", std::string(invoice::ReimbursementName(st ? st->reimbursement : invoice::Reimbursement::kNone)));
+  if (st && !st->claimant.empty()) {
+    Object::Ptr claim = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    claim->set("company", st->claimant);
+    if (with_employee) claim->set("employee", st->employee);
+    claim->set("height", st->claimed.height);
+    o->set("claim", claim);
+  }
+  o->set("lifecycle", st ? LifecycleJson(*st, with_employee) : Array::Ptr(new Array));
   Object::Ptr ledger = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
   if (r.height >= 0) ledger->set("height", r.height);
   else ledger->set("height", Poco::Dynamic::Var());
@@ -127,7 +153,9 @@ void Node::AddMerchantRoutes(Router& r) {
     if (limit == 0 || limit > 1000) throw ApiError::BadRequest("invalid_parameter", "limit is 1..1000", "limit");
     Array::Ptr arr = new Array;
     for (const auto& rec : merchant_->ListInvoices(ex.Query("order_id").value_or(""), from, to, status, limit))
-      arr->add(InvoiceJson(rec, merchant_->QrUrl(rec), "none"));
+      arr->add(view_->With([&](const invoice::Lifecycle& lc) {
+        return InvoiceJson(rec, merchant_->QrUrl(rec), lc.FindInvoice(rec.invoice.invoice_no), false);
+      }));
     Object::Ptr o = new Object;
     o->set("invoices", arr);
     ex.Json(200, o);
@@ -139,7 +167,10 @@ void Node::AddMerchantRoutes(Router& r) {
     if (!rec) throw ApiError::NotFound("no invoice " + ex.Param(0) + " on this node");
     const std::string& format = ex.Param(1);
     // The merchant's node learns of claims by replication (not built yet): "none" until then.
-    if (format.empty()) return ex.Json(200, InvoiceJson(*rec, merchant_->QrUrl(*rec), "none"));
+    if (format.empty())
+      return ex.Json(200, view_->With([&](const invoice::Lifecycle& lc) {
+        return InvoiceJson(*rec, merchant_->QrUrl(*rec), lc.FindInvoice(rec->invoice.invoice_no), false);
+      }));
     if (format == ".xml") return ex.Send(200, "application/xml; charset=utf-8", invoice::EncodeInvoiceXml(rec->invoice));
     if (format == ".ubl.xml") return ex.Send(200, "application/xml; charset=utf-8", invoice::EncodeUbl(rec->invoice));
     if (format == ".svg") return ex.Send(200, "image/svg+xml", invoice::QrSvg(merchant_->QrUrl(*rec)).value_or(""));

@@ -76,8 +76,11 @@ Node::Node(NodeConfig config, Clock clock)
     mc.range_size = config_.invoice_range_size;
     mc.authority_public_url = config_.authority_public_url;
     replicator_ = std::make_unique<Replicator>(*store_, config_.authority_url, config_.tax_id, key_, clock_);
+    view_ = std::make_unique<PartyView>(*store_);
+    company_ = std::make_unique<Company>(config_.tax_id, key_, config_.authority_url, *store_, *view_, config_.db_path,
+                                         clock_);
     merchant_ = std::make_unique<Merchant>(
-        mc, key_, std::make_unique<AuthorityClient>(config_.authority_url, config_.tax_id, key_), clock_);
+        mc, key_, std::make_unique<AuthorityClient>(config_.authority_url, config_.tax_id, key_), clock_, view_.get());
   }
   if (!config_.wechat_public_key_file.empty()) {
     wechat_public_key_ = ReadTextFile(config_.wechat_public_key_file);
@@ -107,6 +110,8 @@ void Node::Start() {
   if (merchant_) {
     AddMerchantRoutes(*router);
     AddCallbackRoutes(*router);
+    AddCompanyRoutes(*router);
+    AddCompanyPages(*router);
     merchant_->StartPump();
   }
   if (replicator_) replicator_->Start();

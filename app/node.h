@@ -3,6 +3,7 @@
 // Stop(); the routes are registered in chain_routes.cc and friends.
 #pragma once
 
+#include <Poco/JSON/Array.h>
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/ThreadPool.h>
 
@@ -14,7 +15,9 @@
 #include "app/authority.h"
 #include "app/chain_json.h"
 #include "app/http.h"
+#include "app/company.h"
 #include "app/merchant.h"
+#include "app/party_view.h"
 #include "app/pages.h"
 #include "app/replicator.h"
 #include "app/tokens.h"
@@ -23,8 +26,13 @@
 
 namespace app {
 
-// The contract's invoice JSON (GET /v1/invoices/{no}).
-Poco::JSON::Object::Ptr InvoiceJson(const InvoiceRecord& r, const std::string& qr_url, const std::string& reimbursement);
+// The contract's invoice JSON (GET /v1/invoices/{no}), with the lifecycle as the node knows
+// it (`st` null: nothing beyond the record). The employee who claimed is shown only to
+// the authority's auditors.
+Poco::JSON::Object::Ptr InvoiceJson(const InvoiceRecord& r, const std::string& qr_url, const invoice::InvoiceState* st,
+                                    bool with_employee);
+// An invoice's lifecycle trace: each step with its block height.
+Poco::JSON::Array::Ptr LifecycleJson(const invoice::InvoiceState& st, bool with_employee);
 
 using Clock = std::function<uint64_t()>;  // Unix time in milliseconds
 uint64_t SystemClockMs();
@@ -49,6 +57,8 @@ class Node {
   Authority* authority() { return authority_.get(); }  // null on a taxpayer node
   Merchant* merchant() { return merchant_.get(); }     // null on the authority
   Replicator* replicator() { return replicator_.get(); }  // null on the authority
+  Company* company() { return company_.get(); }           // null on the authority
+  PartyView* view() { return view_.get(); }               // null on the authority
 
   // The bearer token's principal if its role is one of `roles`: 401 without a valid token,
   // 403 with a token of another role.
@@ -67,6 +77,25 @@ class Node {
   void AddMerchantRoutes(Router& router);
   void AddCallbackRoutes(Router& router);
   void AddPageRoutes(Router& router);
+  void AddCompanyRoutes(Router& router);
+  // Confirmation requests `tax_id` sent (as seller) or must answer (as buyer), newest first.
+  std::vector<std::pair<std::string, invoice::ConfirmationState>> ConfirmationsOf(const std::string& tax_id);
+  void AddCompanyPages(Router& router);
+  // The signed-in user of a page (session cookie holding a bearer token), if any.
+  std::optional<Principal> PageUser(Exchange& ex);
+  // The authority's public check of an invoice by number and QR hash prefix (and amount,
+  // "yuan.fen", when given or required): whether it is genuine, with its inclusion proof
+  // verified against the signed head.
+  struct PublicCheck {
+    bool genuine = false;
+    std::string reason;   // not genuine: unknown_invoice, hash_mismatch, amount_mismatch
+    std::string message;
+    invoice::InvoiceState state;
+    uint64_t tree_size = 0;
+    size_t proof_len = 0;
+  };
+  PublicCheck CheckPublic(const std::string& no, const std::string& h, const std::optional<std::string>& a,
+                          bool amount_required = true);
   PageData BasePage(const std::string& title);
   void SendMessagePage(Exchange& ex, int status, const std::string& heading, const std::string& message,
                        const std::string& link = "", const std::string& link_text = "");
@@ -80,6 +109,8 @@ class Node {
   std::unique_ptr<Authority> authority_;
   std::unique_ptr<Merchant> merchant_;
   std::unique_ptr<Replicator> replicator_;
+  std::unique_ptr<PartyView> view_;
+  std::unique_ptr<Company> company_;
   std::string wechat_public_key_;  // PEM of the WeChat Pay platform key
   std::unique_ptr<Templates> templates_;
   std::unique_ptr<Poco::ThreadPool> pool_;

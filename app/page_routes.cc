@@ -3,9 +3,11 @@
 #include <Poco/Net/HTMLForm.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "app/api_error.h"
+#include "app/chain_json.h"
 #include "app/text_file.h"
 #include "app/node.h"
 #include "app/order_json.h"
@@ -37,6 +39,28 @@ const Product kProducts[] = {
 void SendHtml(Exchange& ex, int status, const std::string& html) { ex.Send(status, "text/html; charset=utf-8", html); }
 
 }  // namespace
+
+PageData StepRow(const invoice::Step& step) {
+  using K = invoice::Step::Kind;
+  static const std::map<K, std::string> kLabels = {
+      {K::kIssued, "开具 issued"}, {K::kReversed, "红冲 reversed"}, {K::kClaimed, "报销锁定 claimed"},
+      {K::kSettled, "已报销 settled"}, {K::kReleased, "退回 released"},
+      {K::kConfirmationRequested, "红字确认单 confirmation requested"},
+      {K::kConfirmationAccepted, "确认 confirmation accepted"}, {K::kConfirmationRefused, "拒绝 confirmation refused"}};
+  PageData row;
+  row.set("event", std::string(invoice::StepName(step.kind)));
+  row.set("label", kLabels.at(step.kind));
+  row.set("height", std::to_string(step.place.height));
+  row.set("time", Rfc3339(step.place.time_ms));
+  std::string detail;
+  if (!step.company.empty()) detail = "company " + step.company;
+  if (step.kind == K::kReversed) detail = "red invoice " + step.ref + ", ¥" + invoice::FormatYuan(step.amount_fen);
+  if (step.kind == K::kConfirmationRequested)
+    detail = "request " + step.ref + " to " + step.company + " for ¥" + invoice::FormatYuan(step.amount_fen);
+  if (step.kind == K::kConfirmationAccepted || step.kind == K::kConfirmationRefused) detail = "request " + step.ref;
+  row.set("detail", detail);
+  return row;
+}
 
 PageData Node::BasePage(const std::string& title) {
   PageData d;
@@ -141,7 +165,15 @@ void Node::AddPageRoutes(Router& r) {
     d.set("leaf_index", std::to_string(rec->leaf_index));
     d.set("refusal_code", rec->refusal_code);
     d.set("refusal_message", rec->refusal_message);
-    d.set("reimbursement", "none");
+    view_->With([&](const invoice::Lifecycle& lc) {
+      const invoice::InvoiceState* st = lc.FindInvoice(inv.invoice_no);
+      d.set("reimbursement", std::string(invoice::ReimbursementName(st ? st->reimbursement : invoice::Reimbursement::kNone)));
+      if (!st) return;
+      PageData trace = List();
+      for (const invoice::Step& step : st->history) trace.push_back(StepRow(step));
+      d.set("trace", trace);
+      d.set("has_trace", true);
+    });
     d.set("leaf_hash", rec->leaf_hash);
     d.set("qr_url", qr_url);
     d.set("qr_svg", invoice::QrSvg(qr_url, 3).value_or(""));  // markup made here: rendered raw

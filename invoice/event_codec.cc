@@ -52,6 +52,7 @@ struct Visitor {
     Add(n, "InvoiceNumber", e.invoice_no);
     Add(n, "Company", e.company);
     AddIf(n, "Employee", e.employee);
+    AddIf(n, "InvoiceHash", e.invoice_hash);
   }
   void operator()(const ConfirmEvent& e) {
     auto n = doc.append_child("Confirm");
@@ -124,6 +125,7 @@ std::variant<Event, Problem> DecodeNode(std::string_view kind, pugi::xml_node ro
     e.invoice_no = r.Text("InvoiceNumber").value_or("");
     e.company = r.Text("Company").value_or("");
     e.employee = r.Optional("Employee");
+    e.invoice_hash = r.Optional("InvoiceHash");
     if (!r.missing().empty()) return Bad(r.missing(), "missing " + r.missing());
     if (action < 0) return Bad("Action", "Action is claim, settle or release");
     e.action = static_cast<ReimburseAction>(action);

@@ -57,6 +57,7 @@ std::string_view RefusalCode(Refusal r) {
     case Refusal::kDuplicateId: return "duplicate_id";
     case Refusal::kAlreadyFiled: return "already_filed";
     case Refusal::kBadAmendment: return "bad_amendment";
+    case Refusal::kNotGenuine: return "not_genuine";
   }
   return "refused";
 }
@@ -67,7 +68,8 @@ int RefusalStatus(Refusal r) {
     case Refusal::kNotAuthorised:
     case Refusal::kWrongCompany:
     case Refusal::kNotClaimant: return 403;
-    case Refusal::kInvalid: return 422;
+    case Refusal::kInvalid:
+    case Refusal::kNotGenuine: return 422;
     case Refusal::kUnknownInvoice:
     case Refusal::kUnknownRequest: return 404;
     default: return 409;
@@ -81,6 +83,30 @@ std::string_view ReimbursementName(Reimbursement r) {
     case Reimbursement::kSettled: return "settled";
   }
   return "none";
+}
+
+std::string_view StepName(Step::Kind k) {
+  switch (k) {
+    case Step::Kind::kIssued: return "issued";
+    case Step::Kind::kReversed: return "reversed";
+    case Step::Kind::kClaimed: return "claimed";
+    case Step::Kind::kSettled: return "settled";
+    case Step::Kind::kReleased: return "released";
+    case Step::Kind::kConfirmationRequested: return "confirmation_requested";
+    case Step::Kind::kConfirmationAccepted: return "confirmation_accepted";
+    case Step::Kind::kConfirmationRefused: return "confirmation_refused";
+  }
+  return "issued";
+}
+
+std::string_view ConfirmationStatusName(ConfirmationState::Status s) {
+  switch (s) {
+    case ConfirmationState::Status::kPending: return "pending";
+    case ConfirmationState::Status::kAccepted: return "accepted";
+    case ConfirmationState::Status::kRefused: return "refused";
+    case ConfirmationState::Status::kUsed: return "used";
+  }
+  return "pending";
 }
 
 const InvoiceState* Lifecycle::FindInvoice(const std::string& no) const {
@@ -109,11 +135,16 @@ Verdict Lifecycle::Check(const std::string& submitter, const Event& e) const {
   return CheckEvent(submitter, e, &grant);
 }
 
-Verdict Lifecycle::Apply(const std::string& submitter, const Event& e) {
+Verdict Lifecycle::Apply(const std::string& submitter, const Event& e, const Place& place) {
   NumberRange grant;
   Verdict v = CheckEvent(submitter, e, &grant);
-  if (v.ok()) Commit(submitter, e, grant);
+  if (v.ok()) Commit(submitter, e, grant, place);
   return v;
+}
+
+void Lifecycle::Record(const std::string& submitter, const Event& e, const Place& place) {
+  if (std::holds_alternative<ApplyEvent>(e)) return;
+  Commit(submitter, e, NumberRange{}, place);
 }
 
 Verdict Lifecycle::CheckEvent(const std::string& submitter, const Event& e, NumberRange* grant) const {
@@ -194,21 +225,30 @@ Verdict Lifecycle::CheckReimburse(const std::string& submitter, const ReimburseE
   const InvoiceState* s = FindInvoice(e.invoice_no);
   if (!s) return Refuse(Refusal::kUnknownInvoice, e.invoice_no + " does not exist", "invoice_no");
   if (s->invoice.color != Color::kBlue) return Refuse(Refusal::kNotBlue, "a red invoice cannot be reimbursed", "invoice_no");
+  auto conflict = [&](Refusal r, const std::string& what) {
+    Verdict v = Refuse(r, what + " (claim sealed at block " + std::to_string(s->claimed.height) + ")", "invoice_no");
+    v.conflict_height = s->claimed.height;
+    return v;
+  };
   switch (e.action) {
     case ReimburseAction::kClaim:
       if (e.employee.empty()) return Refuse(Refusal::kInvalid, "a claim names the employee", "employee");
+      if (e.invoice_hash.size() != 64 || e.invoice_hash.find_first_not_of("0123456789abcdef") != std::string::npos)
+        return Refuse(Refusal::kInvalid, "a claim names the invoice's leaf hash (64 lower-case hex digits)", "invoice_hash");
+      if (!s->issued.leaf_hash.empty() && e.invoice_hash != s->issued.leaf_hash)
+        return Refuse(Refusal::kNotGenuine, "the invoice hash does not match the invoice sealed under this number",
+                      "invoice_hash");
       if (!s->invoice.buyer.tax_id.empty() && s->invoice.buyer.tax_id != e.company)
         return Refuse(Refusal::kWrongCompany, "the invoice was issued to another company", "invoice_no");
       if (s->reimbursement == Reimbursement::kSettled)
-        return Refuse(Refusal::kAlreadySettled, "the invoice was already reimbursed", "invoice_no");
-      if (s->reimbursement == Reimbursement::kLocked)
-        return Refuse(Refusal::kAlreadyLocked, "the invoice is already claimed", "invoice_no");
+        return conflict(Refusal::kAlreadySettled, "the invoice was already reimbursed");
+      if (s->reimbursement == Reimbursement::kLocked) return conflict(Refusal::kAlreadyLocked, "the invoice is already claimed");
       if (s->remaining_fen == 0) return Refuse(Refusal::kFullyReversed, "the invoice was fully reversed", "invoice_no");
       return {};
     case ReimburseAction::kSettle:
     case ReimburseAction::kRelease:
       if (s->reimbursement == Reimbursement::kSettled)
-        return Refuse(Refusal::kAlreadySettled, "the reimbursement is settled and final", "invoice_no");
+        return conflict(Refusal::kAlreadySettled, "the reimbursement is settled and final");
       if (s->reimbursement == Reimbursement::kNone)
         return Refuse(Refusal::kNotLocked, "the invoice is not claimed", "invoice_no");
       if (s->claimant != e.company) return Refuse(Refusal::kNotClaimant, "another company holds the claim", "invoice_no");
@@ -260,7 +300,7 @@ Verdict Lifecycle::CheckFile(const std::string& submitter, const FileEvent& e) c
   return {};
 }
 
-void Lifecycle::Commit(const std::string& submitter, const Event& e, const NumberRange& grant) {
+void Lifecycle::Commit(const std::string& submitter, const Event& e, const NumberRange& grant, const Place& place) {
   if (auto* r = std::get_if<RegisterEvent>(&e)) {
     taxpayers_[r->tax_id] = *r;
   } else if (auto* a = std::get_if<ApplyEvent>(&e)) {
@@ -272,13 +312,19 @@ void Lifecycle::Commit(const std::string& submitter, const Event& e, const Numbe
     paid_.insert({inv.seller.tax_id, std::string(ColorName(inv.color)) + ":" + inv.payment_id});
     InvoiceState& s = invoices_[inv.invoice_no];
     s.invoice = inv;
+    s.issued = place;
     s.remaining_fen = inv.color == Color::kBlue ? inv.TotalFen() : 0;
+    s.history.push_back({Step::Kind::kIssued, "", "", "", inv.TotalFen(), place});
     if (inv.color == Color::kRed) {
       InvoiceState& orig = invoices_[inv.original_no];
       orig.remaining_fen += inv.TotalFen();
       orig.reversals.push_back(inv.invoice_no);
-      if (!inv.confirmation_id.empty() && confirmations_.count(inv.confirmation_id))
-        confirmations_[inv.confirmation_id].status = ConfirmationState::Status::kUsed;
+      orig.history.push_back({Step::Kind::kReversed, "", "", inv.invoice_no, -inv.TotalFen(), place});
+      if (!inv.confirmation_id.empty() && confirmations_.count(inv.confirmation_id)) {
+        ConfirmationState& c = confirmations_[inv.confirmation_id];
+        c.status = ConfirmationState::Status::kUsed;
+        c.red_invoice_no = inv.invoice_no;
+      }
     }
   } else if (auto* r = std::get_if<ReimburseEvent>(&e)) {
     InvoiceState& s = invoices_[r->invoice_no];
@@ -287,25 +333,40 @@ void Lifecycle::Commit(const std::string& submitter, const Event& e, const Numbe
         s.reimbursement = Reimbursement::kLocked;
         s.claimant = r->company;
         s.employee = r->employee;
+        s.claimed = place;
+        s.history.push_back({Step::Kind::kClaimed, r->company, r->employee, "", 0, place});
         break;
-      case ReimburseAction::kSettle: s.reimbursement = Reimbursement::kSettled; break;
+      case ReimburseAction::kSettle:
+        s.reimbursement = Reimbursement::kSettled;
+        s.history.push_back({Step::Kind::kSettled, r->company, s.employee, "", 0, place});
+        break;
       case ReimburseAction::kRelease:
+        s.history.push_back({Step::Kind::kReleased, r->company, s.employee, "", 0, place});
         s.reimbursement = Reimbursement::kNone;
         s.claimant.clear();
         s.employee.clear();
+        s.claimed = {};
         break;
     }
   } else if (auto* c = std::get_if<ConfirmEvent>(&e)) {
     if (c->action == ConfirmAction::kRequest) {
-      const InvoiceState& s = invoices_[c->invoice_no];
+      InvoiceState& s = invoices_[c->invoice_no];
       ConfirmationState st;
       st.request = *c;
       st.seller = submitter;
       st.company = !s.claimant.empty() ? s.claimant : s.invoice.buyer.tax_id;
+      st.requested = place;
       confirmations_[c->request_id] = st;
+      s.history.push_back({Step::Kind::kConfirmationRequested, st.company, "", c->request_id, c->amount_fen, place});
     } else {
-      confirmations_[c->request_id].status = c->action == ConfirmAction::kAccept ? ConfirmationState::Status::kAccepted
-                                                                                 : ConfirmationState::Status::kRefused;
+      ConfirmationState& st = confirmations_[c->request_id];
+      bool accept = c->action == ConfirmAction::kAccept;
+      st.status = accept ? ConfirmationState::Status::kAccepted : ConfirmationState::Status::kRefused;
+      st.answered = place;
+      if (!st.request.invoice_no.empty())
+        invoices_[st.request.invoice_no].history.push_back(
+            {accept ? Step::Kind::kConfirmationAccepted : Step::Kind::kConfirmationRefused, submitter, "", c->request_id,
+             st.request.amount_fen, place});
     }
   } else if (auto* f = std::get_if<FileEvent>(&e)) {
     filings_[f->filing_id] = *f;

@@ -55,6 +55,9 @@ struct ReimburseEvent {
   std::string invoice_no;
   std::string company;   // the claiming company's tax id
   std::string employee;  // who claims (claim only)
+  // Claim only: the leaf hash (64 hex) of the invoice's issue entry. Only someone who holds
+  // the invoice (its QR code) knows it, so guessing invoice numbers claims nothing.
+  std::string invoice_hash;
 };
 
 enum class ConfirmAction { kRequest, kAccept, kRefuse };
@@ -102,6 +105,7 @@ enum class Refusal {
   kDuplicateId,
   kAlreadyFiled,            // a second filing that does not amend the first
   kBadAmendment,
+  kNotGenuine,              // a claim whose invoice hash is not the sealed invoice's
 };
 
 std::string_view RefusalCode(Refusal r);  // snake_case, for APIs
@@ -113,14 +117,40 @@ struct Verdict {
   std::string message;
   std::string field;
   std::optional<NumberRange> granted;  // apply: the range granted
+  uint64_t conflict_height = 0;        // already locked/settled: the block of the winning claim
   bool ok() const { return refusal == Refusal::kNone; }
 };
 
 enum class Reimbursement { kNone, kLocked, kSettled };
 std::string_view ReimbursementName(Reimbursement r);  // "none", "locked", "settled"
 
+// Where an event was sealed. The authority knows it while checking a batch (the next
+// block); a replica learns it from the block it applies. Zero when unknown (unit tests).
+struct Place {
+  uint64_t height = 0;
+  uint64_t leaf_index = 0;
+  std::string leaf_hash;  // hex
+  uint64_t time_ms = 0;   // the block's time
+};
+
+// One line of an invoice's lifecycle trace.
+struct Step {
+  enum class Kind { kIssued, kReversed, kClaimed, kSettled, kReleased, kConfirmationRequested,
+                    kConfirmationAccepted, kConfirmationRefused };
+  Kind kind = Kind::kIssued;
+  std::string company;   // claim, settle, release; confirmation: the company asked
+  std::string employee;  // claim
+  std::string ref;       // reversed: the red invoice; confirmation: the request id
+  Fen amount_fen = 0;    // reversed, confirmation requested
+  Place place;
+};
+std::string_view StepName(Step::Kind k);  // "issued", "reversed", "claimed", ...
+
 struct InvoiceState {
-  Invoice invoice;
+  Invoice invoice;  // empty on a replica that may not read the issue entry
+  Place issued;
+  Place claimed;    // the current claim (locked or settled)
+  std::vector<Step> history;
   Fen remaining_fen = 0;  // blue: total minus all red reversals
   Reimbursement reimbursement = Reimbursement::kNone;
   std::string claimant;   // company holding the claim (locked or settled)
@@ -133,7 +163,10 @@ struct ConfirmationState {
   std::string seller;
   std::string company;  // who must answer
   enum class Status { kPending, kAccepted, kRefused, kUsed } status = Status::kPending;
+  Place requested, answered;
+  std::string red_invoice_no;  // once used
 };
+std::string_view ConfirmationStatusName(ConfirmationState::Status s);  // pending, accepted, ...
 
 class Lifecycle {
  public:
@@ -141,7 +174,11 @@ class Lifecycle {
   explicit Lifecycle(uint64_t max_apply_count = 100'000'000) : max_apply_count_(max_apply_count) {}
 
   // Checks `event` from `submitter` against the current state; applies it only if accepted.
-  Verdict Apply(const std::string& submitter, const Event& event);
+  Verdict Apply(const std::string& submitter, const Event& event, const Place& place = {});
+  // Applies an event the authority has already sealed, without checking it: how a replica,
+  // which reads only the entries it is party to, folds them into its view. Apply events are
+  // ignored (a replica cannot compute grants from a partial chain).
+  void Record(const std::string& submitter, const Event& event, const Place& place);
   // Checks without applying.
   Verdict Check(const std::string& submitter, const Event& event) const;
 
@@ -156,6 +193,8 @@ class Lifecycle {
   // The range an accepted apply event was granted (for answering a retried submission).
   std::optional<NumberRange> GrantOf(const std::string& seller, const std::string& event_id) const;
   const std::map<std::string, FileEvent>& filings() const { return filings_; }
+  const std::map<std::string, InvoiceState>& invoices() const { return invoices_; }
+  const std::map<std::string, ConfirmationState>& confirmations() const { return confirmations_; }
 
  private:
   Verdict CheckEvent(const std::string& submitter, const Event& e, NumberRange* grant) const;
@@ -163,7 +202,7 @@ class Lifecycle {
   Verdict CheckReimburse(const std::string& submitter, const ReimburseEvent& e) const;
   Verdict CheckConfirm(const std::string& submitter, const ConfirmEvent& e) const;
   Verdict CheckFile(const std::string& submitter, const FileEvent& e) const;
-  void Commit(const std::string& submitter, const Event& e, const NumberRange& grant);
+  void Commit(const std::string& submitter, const Event& e, const NumberRange& grant, const Place& place);
 
   uint64_t max_apply_count_;
   std::map<std::string, RegisterEvent> taxpayers_;

@@ -161,7 +161,9 @@ TEST_F(AuthorityHttp, SignedEventsAreSealedOrRefusedWithTheirReason) {
 
   // The company claims; a second claim is refused.
   invoice::ReimburseEvent claim{{"claim-1", now_}, invoice::ReimburseAction::kClaim,
-                                invoice::InvoiceNumber{{26, 44, 1}, 1}.ToString(), kCompany, "李四"};
+                                invoice::InvoiceNumber{{26, 44, 1}, 1}.ToString(), kCompany, "李四",
+                                ledger::LeafHash(EventEntry(invoice::IssueEvent{Blue(1, "pay-1")}, kMerchant,
+                                                            merchant_key_)).Hex()};
   r = Submit(kCompany, company_key_, {EventEntry(claim, kCompany, company_key_)});
   EXPECT_EQ(r->getArray("results")->getObject(0)->getValue<std::string>("status"), "sealed");
   claim.meta.event_id = "claim-2";

@@ -55,9 +55,11 @@ class LifecycleTest : public ::testing::Test {
   }
   Refusal Try(const std::string& submitter, const Event& e) { return lc.Apply(submitter, e).refusal; }
   ReimburseEvent Claim(const std::string& no, const std::string& company) {
-    return {{}, ReimburseAction::kClaim, no, company, "Li Si"};
+    return {{}, ReimburseAction::kClaim, no, company, "Li Si", std::string(64, 'a')};
   }
-  ReimburseEvent Act(ReimburseAction a, const std::string& no, const std::string& company) { return {{}, a, no, company, ""}; }
+  ReimburseEvent Act(ReimburseAction a, const std::string& no, const std::string& company) {
+    return {{}, a, no, company, "", ""};
+  }
 
   Lifecycle lc;
 };
@@ -140,7 +142,8 @@ TEST_F(LifecycleTest, ClaimSettleRelease) {
   EXPECT_EQ(Try(kCompany2, Claim(No(1), kCompany)), Refusal::kNotAuthorised);
   EXPECT_EQ(Try(kCompany, Act(ReimburseAction::kSettle, No(1), kCompany)), Refusal::kNotLocked);
   EXPECT_EQ(Try(kCompany, Act(ReimburseAction::kRelease, No(1), kCompany)), Refusal::kNotLocked);
-  EXPECT_EQ(Try(kCompany, ReimburseEvent{{}, ReimburseAction::kClaim, No(1), kCompany, ""}), Refusal::kInvalid);
+  EXPECT_EQ(Try(kCompany, ReimburseEvent{{}, ReimburseAction::kClaim, No(1), kCompany, "", std::string(64, 'a')}), Refusal::kInvalid);
+  EXPECT_EQ(Try(kCompany, ReimburseEvent{{}, ReimburseAction::kClaim, No(1), kCompany, "Li Si", "abc"}), Refusal::kInvalid);
   EXPECT_EQ(Try(kCompany, Claim(No(1), kCompany)), Refusal::kNone);
   EXPECT_EQ(lc.FindInvoice(No(1))->reimbursement, Reimbursement::kLocked);
   EXPECT_EQ(Try(kCompany, Claim(No(1), kCompany)), Refusal::kAlreadyLocked);
@@ -198,6 +201,50 @@ TEST_F(LifecycleTest, RefusedConfirmationBlocksTheReversal) {
   ASSERT_EQ(Try(kMerchant, ConfirmEvent{{}, ConfirmAction::kRequest, "req-2", No(1), 100, "04"}), Refusal::kNone);
   ASSERT_EQ(Try(kCompany, ConfirmEvent{{}, ConfirmAction::kRefuse, "req-2", "", 0, ""}), Refusal::kNone);
   EXPECT_EQ(Try(kMerchant, IssueEvent{Red(No(22), No(1), 100, "refund-11", "req-2")}), Refusal::kNeedsBuyerConfirmation);
+}
+
+TEST(LifecycleTrace, PlacesHashesConflictsAndTheTrace) {
+  Lifecycle lc;
+  for (const auto& id : {kMerchant, kCompany, kCompany2})
+    ASSERT_TRUE(lc.Apply(kAuth, RegisterEvent{{}, id, "Taxpayer " + id, kKey}).ok());
+  ASSERT_TRUE(lc.Apply(kMerchant, ApplyEvent{{}, kMerchant, {26, 44, 1}, 10}).ok());
+  const std::string leaf(64, 'c');
+  ASSERT_TRUE(lc.Apply(kMerchant, IssueEvent{Blue(No(1), "", 5000, "pay-1")}, Place{3, 7, leaf, 1000}).ok());
+  EXPECT_EQ(lc.FindInvoice(No(1))->issued.height, 3u);
+
+  // Knowing the number is not enough: the claim must name the sealed invoice's leaf hash.
+  Verdict v = lc.Apply(kCompany, ReimburseEvent{{}, ReimburseAction::kClaim, No(1), kCompany, "Li Si", std::string(64, 'd')});
+  EXPECT_EQ(v.refusal, Refusal::kNotGenuine);
+  EXPECT_EQ(v.field, "invoice_hash");
+  EXPECT_EQ(RefusalStatus(v.refusal), 422);
+  ASSERT_TRUE(lc.Apply(kCompany, ReimburseEvent{{}, ReimburseAction::kClaim, No(1), kCompany, "Li Si", leaf},
+                       Place{5, 9, std::string(64, 'e'), 2000}).ok());
+  // The loser learns the winner's block.
+  v = lc.Apply(kCompany2, ReimburseEvent{{}, ReimburseAction::kClaim, No(1), kCompany2, "Wang Wu", leaf}, Place{6, 10, "", 0});
+  EXPECT_EQ(v.refusal, Refusal::kAlreadyLocked);
+  EXPECT_EQ(v.conflict_height, 5u);
+  ASSERT_TRUE(lc.Apply(kCompany, ReimburseEvent{{}, ReimburseAction::kSettle, No(1), kCompany, "", ""}, Place{6, 10, "", 0}).ok());
+  v = lc.Apply(kCompany, ReimburseEvent{{}, ReimburseAction::kRelease, No(1), kCompany, "", ""});
+  EXPECT_EQ(v.refusal, Refusal::kAlreadySettled);
+  EXPECT_EQ(v.conflict_height, 5u);
+
+  const auto& h = lc.FindInvoice(No(1))->history;
+  ASSERT_EQ(h.size(), 3u);
+  EXPECT_EQ(StepName(h[0].kind), "issued");
+  EXPECT_EQ(StepName(h[1].kind), "claimed");
+  EXPECT_EQ(h[1].company, kCompany);
+  EXPECT_EQ(h[1].employee, "Li Si");
+  EXPECT_EQ(h[1].place.height, 5u);
+  EXPECT_EQ(StepName(h[2].kind), "settled");
+  EXPECT_EQ(h[2].place.height, 6u);
+
+  // A replica folds what it may read without checking; grants are not its business.
+  Lifecycle replica;
+  replica.Record(kCompany, ReimburseEvent{{}, ReimburseAction::kClaim, No(1), kCompany, "Li Si", leaf}, Place{5, 9, "", 0});
+  replica.Record(kCompany, ReimburseEvent{{}, ReimburseAction::kSettle, No(1), kCompany, "", ""}, Place{6, 10, "", 0});
+  EXPECT_EQ(replica.FindInvoice(No(1))->reimbursement, Reimbursement::kSettled);
+  EXPECT_EQ(replica.FindInvoice(No(1))->claimed.height, 5u);
+  EXPECT_EQ(replica.FindInvoice(No(1))->history.size(), 2u);
 }
 
 TEST_F(LifecycleTest, FilingAndAmendments) {

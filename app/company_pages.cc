@@ -1,0 +1,330 @@
+// The company's pages on a taxpayer node: sign-in (a session cookie holding the user's
+// bearer token), /scan (read an invoice's QR code from a photo, an upload or the camera,
+// check it, claim it) and /claims (an employee's claims; finance settles, releases and
+// answers red-letter confirmation requests).
+//
+// The cookie is HttpOnly and SameSite=Strict, so other sites cannot make a signed-in
+// browser post to these forms; a POST whose Origin names another site is refused as well.
+#include <Poco/Net/HTMLForm.h>
+#include <Poco/Net/HTTPCookie.h>
+#include <Poco/Net/NameValueCollection.h>
+#include <Poco/Net/PartHandler.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+
+#include <sstream>
+
+#include "app/api_error.h"
+#include "app/node.h"
+#include "app/qr_scan.h"
+#include "invoice/money.h"
+
+namespace app {
+namespace {
+
+constexpr const char* kSessionCookie = "einvoice_session";
+
+void SendHtml(Exchange& ex, int status, const std::string& html) { ex.Send(status, "text/html; charset=utf-8", html); }
+
+// Keeps the uploaded file of a multipart form (the body is already capped at 1 MiB).
+class UploadHandler : public Poco::Net::PartHandler {
+ public:
+  void handlePart(const Poco::Net::MessageHeader& header, std::istream& stream) override {
+    std::string disposition;
+    Poco::Net::NameValueCollection params;
+    Poco::Net::MessageHeader::splitParameters(header.get("Content-Disposition", ""), disposition, params);
+    std::string data;
+    Poco::StreamCopier::copyToString(stream, data);
+    if (params.get("name", "") == "photo") photo = std::move(data);
+  }
+  std::string photo;
+};
+
+// A local path to return to after signing in; anything else goes to /scan.
+std::string SafeNext(const std::string& next) {
+  if (next.size() > 1 && next[0] == '/' && next[1] != '/' && next[1] != '\\' &&
+      next.find_first_of("\r\n") == std::string::npos)
+    return next;
+  return "/scan";
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return s.substr(i);
+}
+
+}  // namespace
+
+std::optional<Principal> Node::PageUser(Exchange& ex) {
+  Poco::Net::NameValueCollection cookies;
+  ex.request().getCookies(cookies);
+  std::string token = cookies.get(kSessionCookie, "");
+  if (token.empty()) return std::nullopt;
+  return tokens_->Authenticate(token);
+}
+
+void Node::AddCompanyPages(Router& r) {
+  // Refuses a form post from another site (defence in depth besides SameSite=Strict).
+  auto same_origin = [](Exchange& ex) {
+    std::string origin = ex.request().get("Origin", "");
+    if (origin.empty() || origin == "null") return;
+    Poco::URI o(origin);
+    std::string host = ex.request().getHost();
+    std::string want = o.getHost();
+    if (o.getSpecifiedPort()) want += ":" + std::to_string(o.getSpecifiedPort());
+    if (host != want) throw ApiError(403, "cross_site", "this form may only be posted from this site");
+  };
+  auto form_of = [](Exchange& ex, Poco::Net::PartHandler* parts = nullptr) {
+    std::istringstream body(ex.Body());
+    auto form = std::make_unique<Poco::Net::HTMLForm>();
+    try {
+      if (parts) form->load(ex.request(), body, *parts);
+      else form->load(ex.request(), body);
+    } catch (const Poco::Exception&) {
+      throw ApiError::BadRequest("malformed_form", "the form could not be read");
+    }
+    return form;
+  };
+  auto user_page = [this](Exchange& ex, const std::string& title) {
+    PageData d = BasePage(title);
+    if (auto who = PageUser(ex)) {
+      d.set("user_name", who->name.empty() ? who->tax_id : who->name);
+      d.set("user_role", TokenRoleName(who->role));
+    }
+    return d;
+  };
+
+  r.Add("GET", "/login", [this](Exchange& ex) {
+    PageData d = BasePage("登录 Sign in");
+    d.set("next", SafeNext(ex.Query("next").value_or("/scan")));
+    SendHtml(ex, 200, templates_->Render("login", d));
+  });
+
+  r.Add("POST", "/login", [this, same_origin, form_of](Exchange& ex) {
+    same_origin(ex);
+    auto form = form_of(ex);
+    std::string token = Trim(form->get("token", ""));
+    std::string next = SafeNext(form->get("next", "/scan"));
+    auto who = token.empty() ? std::nullopt : tokens_->Authenticate(token);
+    if (!who || (who->role != TokenRole::kEmployee && who->role != TokenRole::kFinance)) {
+      PageData d = BasePage("登录 Sign in");
+      d.set("next", next);
+      d.set("error", who ? "Only employee and finance tokens sign in here." : "That token is not valid on this node.");
+      return SendHtml(ex, 401, templates_->Render("login", d));
+    }
+    Poco::Net::HTTPCookie cookie(kSessionCookie, token);
+    cookie.setPath("/");
+    cookie.setHttpOnly(true);
+    cookie.setSameSite(Poco::Net::HTTPCookie::SAME_SITE_STRICT);
+    cookie.setMaxAge(12 * 3600);
+    ex.response().addCookie(cookie);
+    ex.Redirect(next);
+  });
+
+  r.Add("POST", "/logout", [same_origin](Exchange& ex) {
+    same_origin(ex);
+    Poco::Net::HTTPCookie cookie(kSessionCookie, "");
+    cookie.setPath("/");
+    cookie.setMaxAge(0);
+    ex.response().addCookie(cookie);
+    ex.Redirect("/login");
+  });
+
+  // The scan page; with ?no=&h=[&a=] it shows that invoice, checked.
+  auto scan_page = [this, user_page](Exchange& ex, int status, const std::string& no, const std::string& h,
+                                     const std::optional<std::string>& a, std::string error) {
+    PageData d = user_page(ex, "扫码报销 Scan an invoice");
+    if (!no.empty() && error.empty()) {
+      try {
+        CheckedInvoice c = company_->Check(no, h, a);
+        d.set("checked", true);
+        d.set("invoice_no", c.invoice_no);
+        d.set("h", h);
+        d.set("seller_name", c.seller_name);
+        d.set("seller_tax_id", c.seller_tax_id);
+        d.set("issued_at", c.issued_at);
+        d.set("total", invoice::FormatYuan(c.total_fen));
+        if (c.remaining_fen != c.total_fen) {
+          d.set("reversed", true);
+          d.set("remaining", invoice::FormatYuan(c.remaining_fen));
+        }
+        d.set("buyer_kind", c.buyer_is_company ? "a company (named on the invoice)" : "an individual");
+        d.set("reimbursement", c.reimbursement);
+        d.set("height", std::to_string(c.height));
+        d.set("leaf_index", std::to_string(c.leaf_index));
+        auto who = PageUser(ex);
+        bool open = c.reimbursement == "none" && c.color == "blue" && c.remaining_fen > 0;
+        if (who && who->role == TokenRole::kEmployee && open) d.set("can_claim", true);
+        if (!who && open) {
+          d.set("sign_in_to_claim", true);
+          d.set("next", Poco::URI("/scan?no=" + no + "&h=" + h).toString());
+        }
+      } catch (const ApiError& e) {
+        error = e.what();
+        status = e.status();
+      }
+    }
+    if (!error.empty()) d.set("error", error);
+    SendHtml(ex, status, templates_->Render("scan", d));
+  };
+
+  r.Add("GET", "/scan", [scan_page](Exchange& ex) {
+    scan_page(ex, 200, ex.Query("no").value_or(""), ex.Query("h").value_or(""), ex.Query("a"), "");
+  });
+
+  // What a QR code of this network holds: <authority public URL>/r/{no}?h=...&a=...
+  auto parse_code = [this](const std::string& text) -> std::optional<std::string> {
+    const std::string prefix = config_.authority_public_url + "/r/";
+    if (text.rfind(prefix, 0) != 0) return std::nullopt;
+    Poco::URI uri(text);
+    std::string no = uri.getPath().substr(uri.getPath().rfind('/') + 1);
+    std::string h, a;
+    for (const auto& [k, v] : uri.getQueryParameters()) {
+      if (k == "h") h = v;
+      if (k == "a") a = v;
+    }
+    if (no.size() != 20 || h.empty()) return std::nullopt;
+    Poco::URI check("/scan");
+    check.addQueryParameter("no", no);
+    check.addQueryParameter("h", h);
+    if (!a.empty()) check.addQueryParameter("a", a);
+    return check.toString();
+  };
+  auto no_code = [this] {
+    return "That is not an invoice code of this network (it should open " + config_.authority_public_url + "/r/…).";
+  };
+
+  r.Add("POST", "/scan", [this, scan_page, form_of, parse_code, no_code](Exchange& ex) {
+    UploadHandler upload;
+    auto form = form_of(ex, &upload);
+    std::string text = Trim(form->get("code", ""));
+    if (text.empty() && !upload.photo.empty()) {
+      try {
+        auto code = ScanQr(upload.photo);
+        if (!code) return scan_page(ex, 422, "", "", {}, "No QR code could be read in that picture. Try a sharper, closer photo.");
+        text = *code;
+      } catch (const std::invalid_argument& e) {
+        return scan_page(ex, 422, "", "", {}, e.what());
+      }
+    }
+    if (text.empty()) return scan_page(ex, 422, "", "", {}, "Choose a picture of the QR code, or paste its link.");
+    auto target = parse_code(text);
+    if (!target) return scan_page(ex, 422, "", "", {}, no_code());
+    ex.Redirect(*target);
+  });
+
+  // The page's camera and large photos: the picture as the body; JSON back.
+  r.Add("POST", "/scan/decode", [parse_code, no_code](Exchange& ex) {
+    std::string body = ex.Body();
+    std::optional<std::string> code;
+    try {
+      code = ScanQr(body);
+    } catch (const std::invalid_argument& e) {
+      throw ApiError(422, "unreadable_image", e.what());
+    }
+    if (!code) throw ApiError(422, "no_qr_code", "no QR code was found in the picture");
+    auto target = parse_code(*code);
+    if (!target) throw ApiError(422, "foreign_code", no_code());
+    Poco::JSON::Object::Ptr out = new Poco::JSON::Object;
+    out->set("code", *code);
+    out->set("check_url", *target);
+    ex.Json(200, out);
+  });
+
+  r.Add("POST", "/scan/claim", [this, scan_page, form_of, same_origin](Exchange& ex) {
+    same_origin(ex);
+    auto form = form_of(ex);
+    std::string no = form->get("invoice_no", ""), h = form->get("h", "");
+    auto who = PageUser(ex);
+    if (!who || who->role != TokenRole::kEmployee)
+      return ex.Redirect("/login?next=" + Poco::URI("/scan?no=" + no + "&h=" + h).toString());
+    try {
+      company_->Claim(who->name, no, h);
+    } catch (const ApiError& e) {
+      std::string why = e.what();
+      if (e.height()) why += " — the winning claim was sealed at block " + std::to_string(e.height()) + ".";
+      return scan_page(ex, e.status(), "", "", {}, "Not claimed: " + why);
+    }
+    ex.Redirect("/claims?claimed=" + no);
+  });
+
+  auto claims_page = [this, user_page](Exchange& ex, int status, const std::string& notice, const std::string& error) {
+    auto who = PageUser(ex);
+    if (!who || (who->role != TokenRole::kEmployee && who->role != TokenRole::kFinance))
+      return ex.Redirect("/login?next=/claims");
+    bool finance = who->role == TokenRole::kFinance;
+    PageData d = user_page(ex, finance ? "报销审核 Claims" : "我的报销 My claims");
+    if (finance) {
+      d.set("finance", true);
+      d.set("company", config_.name);
+    }
+    if (!notice.empty()) d.set("notice", notice);
+    if (!error.empty()) d.set("error", error);
+    PageData claims = List();
+    for (const ClaimRecord& c : company_->Claims(finance ? "" : who->name)) {
+      PageData row;
+      row.set("invoice_no", c.invoice_no);
+      row.set("seller", c.seller_name.empty() ? "—" : c.seller_name);
+      row.set("total", invoice::FormatYuan(c.total_fen));
+      row.set("employee", c.employee);
+      row.set("status", c.status);
+      if (c.status == "locked") row.set("locked", true);
+      row.set("claimed_height", std::to_string(c.claimed_height));
+      if (c.closed_height) row.set("closed_height", std::to_string(c.closed_height));
+      claims.push_back(row);
+    }
+    d.set("claims", claims);
+    if (finance) {
+      PageData reqs = List();
+      for (const auto& [id, c] : ConfirmationsOf(config_.tax_id)) {
+        if (c.company != config_.tax_id) continue;
+        PageData row;
+        row.set("request_id", id);
+        row.set("invoice_no", c.request.invoice_no);
+        row.set("seller", c.seller);
+        row.set("amount", invoice::FormatYuan(c.request.amount_fen));
+        row.set("reason", c.request.reason);
+        row.set("status", std::string(invoice::ConfirmationStatusName(c.status)));
+        if (c.status == invoice::ConfirmationState::Status::kPending) row.set("pending", true);
+        reqs.push_back(row);
+      }
+      d.set("confirmations", reqs);
+    }
+    SendHtml(ex, status, templates_->Render("claims", d));
+  };
+
+  r.Add("GET", "/claims", [claims_page](Exchange& ex) {
+    auto claimed = ex.Query("claimed");
+    claims_page(ex, 200, claimed ? "Claimed " + *claimed + ": it is locked for you until finance settles it." : "", "");
+  });
+
+  // Finance's buttons: settle or release a claim, accept or refuse a confirmation request.
+  auto finance_action = [this, same_origin, claims_page](Exchange& ex, const std::function<std::string()>& act) {
+    same_origin(ex);
+    auto who = PageUser(ex);
+    if (!who || who->role != TokenRole::kFinance) return ex.Redirect("/login?next=/claims");
+    try {
+      claims_page(ex, 200, act(), "");
+    } catch (const ApiError& e) {
+      claims_page(ex, e.status(), "", e.what());
+    }
+  };
+  r.Add("POST", "/claims/([0-9]{20})/(settle|release)", [this, finance_action](Exchange& ex) {
+    finance_action(ex, [&] {
+      bool settle = ex.Param(1) == "settle";
+      SealedAt s = settle ? company_->Settle(ex.Param(0)) : company_->Release(ex.Param(0));
+      return std::string(settle ? "Settled " : "Released ") + ex.Param(0) + " at block " + std::to_string(s.height) + ".";
+    });
+  });
+  r.Add("POST", "/confirmations/([A-Za-z0-9._-]{1,64})/(accept|refuse)", [this, finance_action](Exchange& ex) {
+    finance_action(ex, [&] {
+      bool accept = ex.Param(1) == "accept";
+      SealedAt s = company_->Answer(ex.Param(0), accept);
+      return std::string(accept ? "Accepted " : "Refused ") + ex.Param(0) + " at block " + std::to_string(s.height) + ".";
+    });
+  });
+}
+
+}  // namespace app

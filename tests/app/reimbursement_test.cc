@@ -1,0 +1,260 @@
+// Reimbursement end to end over real HTTP: an authority, a merchant and a buyer company's
+// node, each a real Node on a loopback port. Claims, settlement, release, the refusals of
+// the contract, red-letter confirmation after a settled claim, and the scan decoder.
+#include "two_nodes.h"
+
+namespace app {
+namespace e2e {
+namespace {
+
+const std::string kCompany = "91110108MA01G7GK9M";
+const std::string kOtherCompany = "91310115MA1K4BHY14";
+
+class Reimbursement : public TwoNodes {
+ protected:
+  void SetUp() override {
+    TwoNodes::SetUp();
+    c_ = m_;
+    c_.name = "北京海淀科技有限公司";
+    c_.tax_id = kCompany;
+    c_.public_url = "http://company.example";
+    c_.db_path = dir_.File("company.db");
+    c_.key_file = dir_.File("company.pem");
+    c_.wechat_public_key_file.clear();
+    company_ = std::make_unique<Node>(c_, [this] { return Now(); });
+    company_->Start();
+    auto reg = Http(authority_->port(), "POST", "/v1/taxpayers",
+                    "{\"tax_id\":\"" + kCompany + "\",\"name\":\"" + c_.name + "\",\"node_public_key\":\"" +
+                        ledger::ToHex(company_->key().public_key()) + "\"}",
+                    {{"Authorization", "Bearer " + admin_}});
+    ASSERT_EQ(reg.status, 201) << reg.body;
+    employee_ = company_->tokens().Create(TokenRole::kEmployee, kCompany, "李四", 0);
+    employee2_ = company_->tokens().Create(TokenRole::kEmployee, kCompany, "王五", 0);
+    finance_ = company_->tokens().Create(TokenRole::kFinance, kCompany, "财务", 0);
+    auditor_ = authority_->tokens().Create(TokenRole::kAuditor, "", "bureau", 0);
+  }
+  void TearDown() override {
+    if (company_) company_->Stop();
+    TwoNodes::TearDown();
+  }
+  apptest::HttpResult As(const std::string& token, const std::string& method, const std::string& uri,
+                         const std::string& body = "") {
+    return Http(company_->port(), method, uri, body, {{"Authorization", "Bearer " + token}});
+  }
+  apptest::HttpResult Claim(const std::string& token, const std::string& no, const std::string& h) {
+    return As(token, "POST", "/v1/reimbursements", "{\"invoice_no\":\"" + no + "\",\"h\":\"" + h + "\"}");
+  }
+  // A paid order, its blue invoice sealed; returns {invoice_no, h}.
+  std::pair<std::string, std::string> Sold(const std::string& order_id, const std::string& payment_id, int64_t fen,
+                                           const std::string& buyer_tax_id) {
+    std::string buyer = buyer_tax_id.empty() ? "{\"name\":\"张三\"}"
+                                             : "{\"name\":\"某公司\",\"tax_id\":\"" + buyer_tax_id + "\"}";
+    auto r = Api("POST", "/v1/orders",
+                 "{\"order_id\":\"" + order_id + "\",\"items\":[{\"name\":\"拿铁咖啡\",\"quantity\":\"1\",\"unit_price_fen\":" +
+                     std::to_string(fen) + ",\"gross_fen\":" + std::to_string(fen) +
+                     ",\"tax_rate\":\"0.13\"}],\"buyer\":" + buyer + "}");
+    EXPECT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(Deliver(payment::WechatTransaction(keys_, order_id, payment_id, fen, NowS())).status, 204);
+    std::string no = BlueOf(order_id);
+    auto inv = WaitInvoice(no, "sealed");
+    WaitLevel(*company_);
+    return {no, inv->getObject("ledger")->getValue<std::string>("leaf_hash").substr(0, 16)};
+  }
+  Object::Ptr MerchantInvoice(const std::string& no) { return Parse(Api("GET", "/v1/invoices/" + no).body); }
+  int ErrorHeight(const apptest::HttpResult& r) {
+    return Parse(r.body)->getObject("error")->optValue<int>("height", -1);
+  }
+
+  NodeConfig c_;
+  std::unique_ptr<Node> company_;
+  std::string employee_, employee2_, finance_, auditor_;
+};
+
+TEST_F(Reimbursement, ClaimSettleAndTheContractsRefusals) {
+  auto [no, h] = Sold("ORD-R1", "4200009001", 11300, kCompany);
+
+  // Who may: no token, another role, another node's token.
+  ExpectError(Http(company_->port(), "POST", "/v1/reimbursements", "{\"invoice_no\":\"" + no + "\",\"h\":\"" + h + "\"}"),
+              401, "unauthenticated");
+  ExpectError(Claim(finance_, no, h), 403, "forbidden");
+  ExpectError(Claim(token_, no, h), 401, "unauthenticated");
+  // Bad input: the field at fault, nothing sealed.
+  auto height_before = authority_->store().Head()->header.height;
+  ExpectError(Claim(employee_, no, "0123456789abcdef"), 422, "not_genuine");
+  ExpectError(Claim(employee_, no, "xyz"), 422, "invalid_h");
+  ExpectError(Claim(employee_, "123", h), 422, "invalid_invoice_no");
+  ExpectError(Claim(employee_, "26441000000000099999", h), 404, "unknown_invoice");
+  ExpectError(As(employee_, "POST", "/v1/reimbursements", "{\"invoice_no\":\"" + no + "\"}"), 400, "missing_field");
+  EXPECT_EQ(authority_->store().Head()->header.height, height_before);
+
+  auto claimed = Claim(employee_, no, h);
+  ASSERT_EQ(claimed.status, 201) << claimed.body;
+  auto c = Parse(claimed.body);
+  EXPECT_EQ(c->getValue<std::string>("status"), "locked");
+  EXPECT_EQ(c->getValue<std::string>("employee"), "李四");
+  int claim_height = c->getObject("ledger")->getValue<int>("height");
+
+  // Claimed once in the whole network: the second claim gets 409 and the winner's block.
+  auto again = Claim(employee2_, no, h);
+  ExpectError(again, 409, "already_locked");
+  EXPECT_EQ(ErrorHeight(again), claim_height);
+
+  // Lists: an employee sees their own claims, finance all of the company's.
+  EXPECT_EQ(Parse(As(employee_, "GET", "/v1/reimbursements").body)->getArray("reimbursements")->size(), 1u);
+  EXPECT_EQ(Parse(As(employee2_, "GET", "/v1/reimbursements").body)->getArray("reimbursements")->size(), 0u);
+  auto all = Parse(As(finance_, "GET", "/v1/reimbursements").body)->getArray("reimbursements");
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ(all->getObject(0)->getValue<std::string>("status"), "locked");
+  EXPECT_EQ(all->getObject(0)->getValue<int64_t>("total_fen"), 11300);
+
+  // Only finance settles; then it is final.
+  ExpectError(As(employee_, "POST", "/v1/reimbursements/" + no + "/settle"), 403, "forbidden");
+  auto settled = As(finance_, "POST", "/v1/reimbursements/" + no + "/settle");
+  ASSERT_EQ(settled.status, 200) << settled.body;
+  auto late = Claim(employee2_, no, h);
+  ExpectError(late, 409, "already_settled");
+  EXPECT_EQ(ErrorHeight(late), claim_height);
+  ExpectError(As(finance_, "POST", "/v1/reimbursements/" + no + "/release"), 409, "already_settled");
+  ExpectError(As(finance_, "POST", "/v1/reimbursements/" + no + "/settle"), 409, "already_settled");
+  EXPECT_EQ(Parse(As(finance_, "GET", "/v1/reimbursements?status=settled").body)->getArray("reimbursements")->size(), 1u);
+
+  // The merchant's node shows the whole lifecycle with block heights; the auditor also sees who.
+  WaitLevel(*merchant_);
+  auto inv = MerchantInvoice(no);
+  EXPECT_EQ(inv->getValue<std::string>("reimbursement"), "settled");
+  EXPECT_EQ(inv->getObject("claim")->getValue<std::string>("company"), kCompany);
+  EXPECT_FALSE(inv->getObject("claim")->has("employee"));
+  auto trace = inv->getArray("lifecycle");
+  ASSERT_EQ(trace->size(), 3u);
+  EXPECT_EQ(trace->getObject(1)->getValue<std::string>("event"), "claimed");
+  EXPECT_EQ(trace->getObject(1)->getValue<int>("height"), claim_height);
+  EXPECT_EQ(trace->getObject(2)->getValue<std::string>("event"), "settled");
+  auto audit = Parse(Http(authority_->port(), "GET", "/v1/invoices/" + no, "", {{"Authorization", "Bearer " + auditor_}}).body);
+  EXPECT_EQ(audit->getValue<std::string>("reimbursement"), "settled");
+  EXPECT_EQ(audit->getObject("claim")->getValue<std::string>("employee"), "李四");
+  // The merchant's printable page says so too.
+  auto page = Http(merchant_->port(), "GET", "/invoices/" + no + "?k=" + h);
+  EXPECT_NE(page.body.find("<span id=\"reimbursement\">settled</span>"), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("step-settled"), std::string::npos);
+}
+
+TEST_F(Reimbursement, AnotherCompanysInvoiceIsForbiddenAndReleaseReopens) {
+  auto [theirs, h1] = Sold("ORD-R2", "4200009002", 5000, kOtherCompany);
+  ExpectError(Claim(employee_, theirs, h1), 403, "wrong_company");
+
+  // An individual's invoice may be claimed by the company the employee works for.
+  auto [mine, h2] = Sold("ORD-R3", "4200009003", 2600, "");
+  ASSERT_EQ(Claim(employee_, mine, h2).status, 201);
+  ExpectError(As(finance_, "POST", "/v1/reimbursements/" + theirs + "/release"), 409, "not_locked");
+  auto released = As(finance_, "POST", "/v1/reimbursements/" + mine + "/release");
+  ASSERT_EQ(released.status, 200) << released.body;
+  ASSERT_EQ(Claim(employee2_, mine, h2).status, 201);
+  auto list = Parse(As(finance_, "GET", "/v1/reimbursements").body)->getArray("reimbursements");
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ(list->getObject(0)->getValue<std::string>("status"), "locked");
+  EXPECT_EQ(list->getObject(0)->getValue<std::string>("employee"), "王五");
+  EXPECT_EQ(list->getObject(1)->getValue<std::string>("status"), "released");
+}
+
+TEST_F(Reimbursement, ARefundAfterSettlementWaitsForTheCompanysConfirmation) {
+  auto [no, h] = Sold("ORD-R4", "4200009004", 11300, kCompany);
+  ASSERT_EQ(Claim(employee_, no, h).status, 201);
+  ASSERT_EQ(As(finance_, "POST", "/v1/reimbursements/" + no + "/settle").status, 200);
+  WaitLevel(*merchant_);
+
+  // The refund is recorded, but no red invoice: a confirmation request goes to the company.
+  ASSERT_EQ(Deliver(payment::WechatRefund(keys_, "ORD-R4", "4200009004", "50309004", 11300, 3000, NowS())).status, 204);
+  Object::Ptr req;
+  for (int i = 0; i < 200 && !req; ++i) {
+    merchant_->merchant()->PumpOnce();
+    WaitLevel(*company_);
+    auto reqs = Parse(As(finance_, "GET", "/v1/confirmations").body)->getArray("confirmations");
+    if (reqs->size()) req = reqs->getObject(0);
+  }
+  ASSERT_TRUE(req);
+  EXPECT_EQ(req->getValue<std::string>("status"), "pending");
+  EXPECT_EQ(req->getValue<int64_t>("amount_fen"), 3000);
+  EXPECT_EQ(req->getValue<std::string>("invoice_no"), no);
+  EXPECT_EQ(Order("ORD-R4")->getArray("invoices")->size(), 1u);  // still only the blue one
+  // The merchant sees its request; the auditor sees it in the invoice's trace.
+  WaitLevel(*merchant_);
+  auto mine = Parse(Api("GET", "/v1/confirmations").body)->getArray("confirmations");
+  ASSERT_EQ(mine->size(), 1u);
+  ExpectError(As(employee_, "POST", "/v1/confirmations/" + req->getValue<std::string>("request_id") + "/accept"), 403,
+              "forbidden");
+
+  auto accepted = As(finance_, "POST", "/v1/confirmations/" + req->getValue<std::string>("request_id") + "/accept");
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  // Now the red invoice is issued and sealed, citing the confirmation.
+  std::string red;
+  for (int i = 0; i < 200 && red.empty(); ++i) {
+    WaitLevel(*merchant_);
+    merchant_->merchant()->PumpOnce();
+    auto invs = Order("ORD-R4")->getArray("invoices");
+    for (size_t k = 0; k < invs->size(); ++k)
+      if (invs->getObject(k)->getValue<std::string>("color") == "red") red = invs->getObject(k)->getValue<std::string>("invoice_no");
+  }
+  ASSERT_FALSE(red.empty());
+  auto r = WaitInvoice(red, "sealed");
+  EXPECT_EQ(r->getValue<int64_t>("total_fen"), -3000);
+  WaitLevel(*merchant_);
+  auto trace = MerchantInvoice(no)->getArray("lifecycle");
+  std::vector<std::string> events;
+  for (size_t k = 0; k < trace->size(); ++k) events.push_back(trace->getObject(k)->getValue<std::string>("event"));
+  EXPECT_EQ(events, (std::vector<std::string>{"issued", "claimed", "settled", "confirmation_requested",
+                                              "confirmation_accepted", "reversed"}));
+  auto audit = Parse(Http(authority_->port(), "GET", "/v1/invoices/" + no, "", {{"Authorization", "Bearer " + auditor_}}).body);
+  EXPECT_EQ(audit->getArray("lifecycle")->size(), 6u);
+  EXPECT_EQ(audit->getArray("reversals")->size(), 1u);
+}
+
+TEST_F(Reimbursement, ARefusedConfirmationLeavesTheInvoiceStanding) {
+  auto [no, h] = Sold("ORD-R5", "4200009005", 11300, kCompany);
+  ASSERT_EQ(Claim(employee_, no, h).status, 201);
+  WaitLevel(*merchant_);
+  ASSERT_EQ(Deliver(payment::WechatRefund(keys_, "ORD-R5", "4200009005", "50309005", 11300, 11300, NowS())).status, 204);
+  std::string id;
+  for (int i = 0; i < 200 && id.empty(); ++i) {
+    merchant_->merchant()->PumpOnce();
+    WaitLevel(*company_);
+    auto reqs = Parse(As(finance_, "GET", "/v1/confirmations").body)->getArray("confirmations");
+    if (reqs->size()) id = reqs->getObject(0)->getValue<std::string>("request_id");
+  }
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(As(finance_, "POST", "/v1/confirmations/" + id + "/refuse").status, 200);
+  ExpectError(As(finance_, "POST", "/v1/confirmations/" + id + "/accept"), 409, "request_not_pending");
+  for (int i = 0; i < 5; ++i) {
+    WaitLevel(*merchant_);
+    merchant_->merchant()->PumpOnce();
+  }
+  EXPECT_EQ(Order("ORD-R5")->getArray("invoices")->size(), 1u);
+  EXPECT_EQ(MerchantInvoice(no)->getValue<std::string>("reimbursement"), "locked");
+}
+
+TEST_F(Reimbursement, ScanDecodesTheInvoicesQrPicture) {
+  auto [no, h] = Sold("ORD-R6", "4200009006", 4800, "");
+  auto png = Http(merchant_->port(), "GET", "/invoices/" + no + ".png?k=" + h);
+  ASSERT_EQ(png.status, 200);
+  auto decoded = Http(company_->port(), "POST", "/scan/decode", png.body, {{"Content-Type", "image/png"}});
+  ASSERT_EQ(decoded.status, 200) << decoded.body;
+  auto d = Parse(decoded.body);
+  EXPECT_EQ(d->getValue<std::string>("code"), MerchantInvoice(no)->getValue<std::string>("qr_url"));
+  EXPECT_EQ(d->getValue<std::string>("check_url"), "/scan?no=" + no + "&h=" + h + "&a=48.00");
+  // The check page shows it verified, and offers a signed-out visitor to sign in.
+  auto page = Http(company_->port(), "GET", d->getValue<std::string>("check_url"));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("id=\"sign-in-link\""), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("¥48.00"), std::string::npos);
+  auto fake = Http(company_->port(), "GET", "/scan?no=" + no + "&h=0000000000000000&a=48.00");
+  EXPECT_EQ(fake.status, 422);
+  EXPECT_EQ(fake.body.find("id=\"claim\""), std::string::npos);
+  ExpectError(Http(company_->port(), "POST", "/scan/decode", "not a picture", {{"Content-Type", "image/png"}}), 422,
+              "unreadable_image");
+  // A picture without a code: the PNG of a blank page.
+  auto blank = Http(merchant_->port(), "GET", "/invoices/" + no + ".svg?k=" + h);
+  ExpectError(Http(company_->port(), "POST", "/scan/decode", blank.body), 422, "unreadable_image");
+}
+
+}  // namespace
+}  // namespace e2e
+}  // namespace app
