@@ -247,11 +247,11 @@ Verdict Lifecycle::CheckReimburse(const std::string& submitter, const ReimburseE
       return {};
     case ReimburseAction::kSettle:
     case ReimburseAction::kRelease:
-      if (s->reimbursement == Reimbursement::kSettled)
-        return conflict(Refusal::kAlreadySettled, "the reimbursement is settled and final");
       if (s->reimbursement == Reimbursement::kNone)
         return Refuse(Refusal::kNotLocked, "the invoice is not claimed", "invoice_no");
       if (s->claimant != e.company) return Refuse(Refusal::kNotClaimant, "another company holds the claim", "invoice_no");
+      if (s->reimbursement == Reimbursement::kSettled)
+        return conflict(Refusal::kAlreadySettled, "the reimbursement is settled and final");
       return {};
   }
   return {};

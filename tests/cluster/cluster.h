@@ -22,7 +22,12 @@
 #include <string>
 #include <thread>
 
+#include <gtest/gtest.h>
+
+#include <atomic>
+
 #include "../app/test_util.h"
+#include "app/payment_sim.h"
 #include "app/tokens.h"
 #include "invoice/event_codec.h"
 #include "ledger/block_store.h"
@@ -78,6 +83,9 @@ inline uint16_t FreePort() {
   return ntohs(a.sin_port);
 }
 
+inline const std::string kCompanyBuyer = "{\"name\":\"北京海淀科技有限公司\",\"tax_id\":\"91110108MA01G7GK9M\"}";
+inline const std::string kPersonBuyer = "{\"name\":\"张三\"}";
+
 struct IssuedInvoice {
   std::string number, payment_id;
 };
@@ -104,6 +112,29 @@ struct ProcessNode {
   std::string token;  // merchant token (merchants) or admin token (authority)
   std::string Url() const { return "http://127.0.0.1:" + std::to_string(port); }
 };
+
+// Creates `count` orders on `merchant` (order ids "<name>-<i>") for `buyer_json` and pays
+// each with a signed WeChat notification.
+inline void Pay(ProcessNode& merchant, int first, int count, std::atomic<int>* acknowledged,
+                const std::string& buyer_json) {
+  app::payment::WechatSimKeys keys{"1900000109", "SERIAL1",
+                                   ReadFile(std::string(EINVOICE_SOURCE_DIR) + "/fixtures/keys/wechatpay_platform.pem"),
+                                   kApiKey};
+  for (int i = first; i < first + count; ++i) {
+    std::string id = merchant.name + "-" + std::to_string(i);
+    int64_t gross = 100 + i % 9900;
+    auto o = apptest::Http(merchant.port, "POST", "/v1/orders",
+                           "{\"order_id\":\"" + id + "\",\"items\":[{\"name\":\"item\",\"quantity\":\"1\",\"unit_price_fen\":" +
+                               std::to_string(gross) + ",\"gross_fen\":" + std::to_string(gross) +
+                               ",\"tax_rate\":\"0.13\"}],\"buyer\":" + buyer_json + "}",
+                           {{"Authorization", "Bearer " + merchant.token}});
+    ASSERT_EQ(o.status, 201) << o.body;
+    auto n = app::payment::WechatTransaction(keys, id, "T" + id, gross, time(nullptr));
+    auto r = apptest::Http(merchant.port, "POST", "/v1/callbacks/wechatpay", n.body, n.headers);
+    ASSERT_EQ(r.status, 204) << r.body;
+    ++*acknowledged;
+  }
+}
 
 class Cluster {
  public:
