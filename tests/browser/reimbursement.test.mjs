@@ -1,0 +1,116 @@
+// Reimbursement in a real browser: a customer checks out on the merchant's node; an employee
+// of the company uploads the invoice's QR code picture on the company node's /scan page,
+// sees it verified and claims it; finance settles it; the merchant's invoice page then says
+// "settled".
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { launchOptions, startDemo } from './demo_network.mjs';
+
+const OUT = process.env.EINVOICE_TEST_OUTPUT || '.';
+let demo, browser;
+
+before(async () => {
+  demo = await startDemo();
+  browser = await chromium.launch(launchOptions());
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+async function signIn(page, token) {
+  await page.goto(demo.company + '/login?next=/scan');
+  await page.fill('#token', token);
+  await page.click('#sign-in');
+  await page.waitForURL(/\/scan$/);
+}
+
+test('scan the QR picture, claim, settle; the merchant sees it settled', async () => {
+  fs.mkdirSync(OUT, { recursive: true });
+  const customer = await browser.newPage();
+  await customer.goto(demo.merchant + '/');
+  await customer.selectOption('#product', 'service');
+  await customer.fill('#quantity', '3');
+  await customer.fill('#buyer', '李四');
+  await customer.click('#pay');
+  await customer.waitForURL(/\/demo\/orders\//);
+  const link = customer.locator('a.invoice-link').first();
+  await link.waitFor({ timeout: 15000 });
+  await link.click();
+  await customer.waitForURL(/\/invoices\/\d{20}\?k=/);
+  await customer.waitForSelector('#status.sealed', { timeout: 15000 });
+  const invoiceUrl = customer.url();
+  const [, no, k] = invoiceUrl.match(/\/invoices\/(\d{20})\?k=([0-9a-f]{16})/);
+  // The picture the employee has: the invoice's QR code as a PNG file.
+  const png = Buffer.from(await (await fetch(`${demo.merchant}/invoices/${no}.png?k=${k}`)).arrayBuffer());
+  const pngPath = path.join(OUT, 'invoice-qr.png');
+  fs.writeFileSync(pngPath, png);
+
+  const employee = await browser.newContext().then((c) => c.newPage());
+  await signIn(employee, demo.tokens.company.employee);
+  await employee.setInputFiles('#photo', pngPath);
+  await employee.click('#read');
+  await employee.waitForURL(/\/scan\?no=/);
+  assert.match(await employee.textContent('#verdict'), /Authentic/);
+  assert.equal(await employee.textContent('#invoice-no'), no);
+  assert.equal(await employee.textContent('#total'), '¥31.80');
+  assert.equal(await employee.textContent('#reimbursement'), 'none');
+  await employee.screenshot({ path: path.join(OUT, 'scan-verified.png'), fullPage: true });
+  await employee.click('#claim');
+  await employee.waitForURL(/\/claims\?claimed=/);
+  assert.equal((await employee.textContent(`#claim-${no} .status-cell`)).trim(), 'locked');
+
+  // Scanning it again shows it locked, with no claim button.
+  await employee.goto(demo.company + '/scan');
+  await employee.setInputFiles('#photo', pngPath);
+  await employee.click('#read');
+  await employee.waitForURL(/\/scan\?no=/);
+  assert.equal(await employee.textContent('#reimbursement'), 'locked');
+  assert.equal(await employee.locator('#claim').count(), 0);
+
+  const finance = await browser.newContext().then((c) => c.newPage());
+  await signIn(finance, demo.tokens.company.finance);
+  await finance.goto(demo.company + '/claims');
+  await finance.click(`#claim-${no} button.settle`);
+  await finance.waitForSelector('#notice');
+  assert.equal((await finance.textContent(`#claim-${no} .status-cell`)).trim(), 'settled');
+  await finance.screenshot({ path: path.join(OUT, 'claims-settled.png'), fullPage: true });
+
+  // The merchant's invoice page, from its own replica: settled, with the trace.
+  let state = '';
+  for (let i = 0; i < 50 && state !== 'settled'; i++) {
+    await customer.goto(invoiceUrl);
+    state = await customer.textContent('#reimbursement');
+    if (state !== 'settled') await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(state, 'settled');
+  assert.equal(await customer.locator('#lifecycle tr.step-claimed').count(), 1);
+  assert.equal(await customer.locator('#lifecycle tr.step-settled').count(), 1);
+  await customer.screenshot({ path: path.join(OUT, 'invoice-settled.png'), fullPage: true });
+});
+
+test('a picture without a code, and a forged link, are explained', async () => {
+  const page = await browser.newContext().then((c) => c.newPage());
+  await signIn(page, demo.tokens.company.employee);
+  const blank = path.join(OUT, 'blank.png');
+  // A white picture with some text, drawn by the browser itself: no code in it.
+  const dataUrl = await page.evaluate(() => {
+    const c = document.createElement('canvas');
+    c.width = 320; c.height = 200;
+    const g = c.getContext('2d');
+    g.fillStyle = '#fff'; g.fillRect(0, 0, 320, 200);
+    g.fillStyle = '#000'; g.font = '24px sans-serif'; g.fillText('收据 receipt', 40, 100);
+    return c.toDataURL('image/png');
+  });
+  fs.writeFileSync(blank, Buffer.from(dataUrl.split(',')[1], 'base64'));
+  await page.setInputFiles('#photo', blank);
+  await page.click('#read');
+  assert.match(await page.textContent('#error'), /No QR code/);
+  await page.fill('#code', 'https://evil.example/r/26441000000000000001?h=0000000000000000&a=1.00');
+  await page.click('#read');
+  assert.match(await page.textContent('#error'), /not an invoice code of this network/);
+});
