@@ -91,6 +91,9 @@ TEST_F(Malformed, NoEndpointFailsOrChangesAnythingOnGarbage) {
   apply = apply.substr(apply.find("/apply/"));
   merchant_->merchant()->PumpOnce();
   WaitLevel(*merchant_);  // the replica stops changing once it has the authority's head
+  // The node's company side, with tokens made before the digest.
+  std::string bearer_e = "Bearer " + merchant_->tokens().Create(TokenRole::kEmployee, kMerchant, "李四", 0);
+  std::string bearer_f = "Bearer " + merchant_->tokens().Create(TokenRole::kFinance, kMerchant, "finance", 0);
   std::string before_m = DbDigest(m_.db_path), before_a = DbDigest(dir_.File("authority.db"));
   std::string bearer_m = "Bearer " + token_, bearer_a = "Bearer " + admin_;
   for (const std::string& body : Garbage()) {
@@ -112,6 +115,13 @@ TEST_F(Malformed, NoEndpointFailsOrChangesAnythingOnGarbage) {
                 {{"X-Node-Id", kMerchant},
                  {"X-Node-Signature", ledger::ToHex(merchant_->key().Sign(ledger::AsBytes(body)))}}),
            "events " + what);
+    Expect(Http(merchant_->port(), "POST", "/v1/reimbursements", body, {{"Authorization", bearer_e}}),
+           "reimbursements " + what);
+    Expect(Http(merchant_->port(), "POST", "/scan/decode", body, {{"Content-Type", "image/png"}}), "decode " + what);
+    for (const char* page : {"/scan", "/login", "/scan/claim"}) {
+      auto r = Http(merchant_->port(), "POST", page, body, {{"Content-Type", "application/x-www-form-urlencoded"}});
+      EXPECT_TRUE(r.status >= 300 && r.status < 500) << page << " " << what << ": " << r.status;
+    }
     auto form = Http(merchant_->port(), "POST", apply, body, {{"Content-Type", "application/x-www-form-urlencoded"}});
     EXPECT_TRUE(form.status == 422 || form.status == 400 || form.status == 413) << "apply " << what << ": " << form.status;
   }
@@ -119,9 +129,18 @@ TEST_F(Malformed, NoEndpointFailsOrChangesAnythingOnGarbage) {
   for (const std::string& uri : std::vector<std::string>{"/v1/invoices?from=%ff%fe", "/v1/invoices?limit=-1", "/v1/invoices?limit=99999999999999999999999",
         "/v1/orders/%00", "/v1/orders/" + std::string(300, 'x'), "/v1/invoices/1234", "/v1/invoices/26441000000000000001.pdf",
         "/v1/chain/blocks?from=18446744073709551616", "/v1/proofs/inclusion?leaf_hash=%00", "/v1/proofs/consistency?first=1&second=x",
-        "/v1/%zz", "/apply/" + std::string(32, 'g')}) {
+        "/v1/%zz", "/apply/" + std::string(32, 'g'), "/v1/reimbursements?status=%ff", "/v1/confirmations/x/accept"}) {
     auto r = Http(merchant_->port(), "GET", uri, "", {{"Authorization", bearer_m}});
     Expect(r, "GET " + uri, uri.rfind("/apply/", 0) != 0);
+  }
+  for (const std::string& uri : {std::string("/v1/reimbursements/26441000000000000001/settle"),
+                                 std::string("/v1/reimbursements/26441000000000099999/release"),
+                                 std::string("/v1/confirmations/") + std::string(64, 'z') + "/accept"})
+    Expect(Http(merchant_->port(), "POST", uri, "", {{"Authorization", bearer_f}}), "POST " + uri);
+  for (const std::string& uri : {std::string("/scan?no=%ff&h=1"), std::string("/scan?no=26441000000000000001&h=zz"),
+                                 std::string("/scan?no=26441000000000000001&h=0123456789abcdef&a=%00")}) {
+    auto r = Http(merchant_->port(), "GET", uri);
+    EXPECT_TRUE(r.status == 400 || r.status == 404 || r.status == 422) << uri << ": " << r.status;
   }
   EXPECT_EQ(DbDigest(m_.db_path), before_m) << "the merchant's database changed";
   EXPECT_EQ(DbDigest(dir_.File("authority.db")), before_a) << "the authority's database changed";
