@@ -4,6 +4,7 @@
 #include <Poco/JSON/Array.h>
 
 #include "app/api_error.h"
+#include "app/chain_json.h"
 #include "app/json_body.h"
 #include "app/node.h"
 #include "app/payment_crypto.h"
@@ -23,14 +24,6 @@ using Poco::JSON::Object;
 namespace {
 
 constexpr size_t kMaxEntriesPerBatch = 1000;
-
-Object::Ptr LedgerJson(const EntryOutcome& o) {
-  Object::Ptr l = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-  l->set("height", o.height);
-  l->set("leaf_index", o.leaf_index);
-  l->set("leaf_hash", o.leaf_hash);
-  return l;
-}
 
 Object::Ptr OutcomeJson(const EntryOutcome& o) {
   Object::Ptr r = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -113,7 +106,7 @@ void Node::AddAuthorityRoutes(Router& r) {
     out->set("tax_id", ev.tax_id);
     out->set("name", ev.name);
     out->set("node_key", ev.node_key);
-    out->set("ledger", LedgerJson(o));
+    out->set("ledger", SealedPlaceJson(o.height, o.leaf_index, o.leaf_hash));
     ex.Json(201, out);
   });
 

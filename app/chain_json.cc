@@ -124,4 +124,12 @@ ledger::Result<uint64_t> WriteBlocks(ledger::BlockStore& store, uint64_t from, u
   return written;
 }
 
+Poco::JSON::Object::Ptr SealedPlaceJson(uint64_t height, uint64_t leaf_index, const std::string& leaf_hash) {
+  Poco::JSON::Object::Ptr l = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  l->set("height", height);
+  l->set("leaf_index", leaf_index);
+  l->set("leaf_hash", leaf_hash);
+  return l;
+}
+
 }  // namespace app

@@ -36,4 +36,7 @@ BlockLine ParseBlockLine(const std::string& line);
 
 std::string Rfc3339(uint64_t time_ms);
 
+// Where an entry was sealed, as the API shows it: {height, leaf_index, leaf_hash}.
+Poco::JSON::Object::Ptr SealedPlaceJson(uint64_t height, uint64_t leaf_index, const std::string& leaf_hash);
+
 }  // namespace app

@@ -16,13 +16,7 @@ using Poco::JSON::Object;
 
 namespace {
 
-Object::Ptr SealedJson(const SealedAt& s) {
-  Object::Ptr l = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-  l->set("height", s.height);
-  l->set("leaf_index", s.leaf_index);
-  l->set("leaf_hash", s.leaf_hash);
-  return l;
-}
+Object::Ptr SealedJson(const SealedAt& s) { return SealedPlaceJson(s.height, s.leaf_index, s.leaf_hash); }
 
 Object::Ptr ClaimJson(const ClaimRecord& c) {
   Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);

@@ -4,26 +4,15 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
-import { launchOptions, startDemo } from './demo_network.mjs';
+import { test } from 'node:test';
+import { useDemoAndBrowser } from './demo_network.mjs';
 
 const OUT = process.env.EINVOICE_TEST_OUTPUT || '.';
-let demo, browser;
-
-before(async () => {
-  demo = await startDemo();
-  browser = await chromium.launch(launchOptions());
-});
-
-after(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
+const ctx = useDemoAndBrowser();
 
 // A page that records (and dismisses) every dialog: none may open.
 async function newPage() {
-  const page = await browser.newPage();
+  const page = await ctx.browser.newPage();
   page.dialogs = [];
   page.on('dialog', async (d) => { page.dialogs.push(d.message()); await d.dismiss(); });
   return page;
@@ -31,7 +20,7 @@ async function newPage() {
 
 test('checkout simulator to invoice page, hostile buyer name rendered as text', async () => {
   const page = await newPage();
-  await page.goto(demo.merchant + '/');
+  await page.goto(ctx.demo.merchant + '/');
   await page.selectOption('#product', 'latte');
   await page.fill('#quantity', '2');
   await page.fill('#buyer', '<script>alert(1)</script>');
@@ -54,7 +43,7 @@ test('checkout simulator to invoice page, hostile buyer name rendered as text', 
 
 test('buyer without a title applies through the link', async () => {
   const page = await newPage();
-  await page.goto(demo.merchant + '/');
+  await page.goto(ctx.demo.merchant + '/');
   await page.selectOption('#product', 'book');
   await page.click('#pay');
   await page.waitForURL(/\/demo\/orders\//);

@@ -1,6 +1,8 @@
 // Starts the real demo network (`einvoice demo`) on free loopback ports, from properties
 // written to a temp folder, and stops it again. For the browser tests.
 import { spawn } from 'node:child_process';
+import { after, before } from 'node:test';
+import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -60,4 +62,19 @@ export function launchOptions() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
            '--disable-component-update', '--disable-sync'],
   };
+}
+
+// For a test file: starts the demo network and a headless Chromium before its tests and
+// stops both after. The returned object's `demo` and `browser` are set once started.
+export function useDemoAndBrowser() {
+  const ctx = { demo: null, browser: null };
+  before(async () => {
+    ctx.demo = await startDemo();
+    ctx.browser = await chromium.launch(launchOptions());
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.demo?.stop();
+  });
+  return ctx;
 }

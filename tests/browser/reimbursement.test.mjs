@@ -5,25 +5,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
-import { launchOptions, startDemo } from './demo_network.mjs';
+import { test } from 'node:test';
+import { useDemoAndBrowser } from './demo_network.mjs';
 
 const OUT = process.env.EINVOICE_TEST_OUTPUT || '.';
-let demo, browser;
-
-before(async () => {
-  demo = await startDemo();
-  browser = await chromium.launch(launchOptions());
-});
-
-after(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
+const ctx = useDemoAndBrowser();
 
 async function signIn(page, token) {
-  await page.goto(demo.company + '/login?next=/scan');
+  await page.goto(ctx.demo.company + '/login?next=/scan');
   await page.fill('#token', token);
   await page.click('#sign-in');
   await page.waitForURL(/\/scan$/);
@@ -31,8 +20,8 @@ async function signIn(page, token) {
 
 test('scan the QR picture, claim, settle; the merchant sees it settled', async () => {
   fs.mkdirSync(OUT, { recursive: true });
-  const customer = await browser.newPage();
-  await customer.goto(demo.merchant + '/');
+  const customer = await ctx.browser.newPage();
+  await customer.goto(ctx.demo.merchant + '/');
   await customer.selectOption('#product', 'service');
   await customer.fill('#quantity', '3');
   await customer.fill('#buyer', '李四');
@@ -46,12 +35,12 @@ test('scan the QR picture, claim, settle; the merchant sees it settled', async (
   const invoiceUrl = customer.url();
   const [, no, k] = invoiceUrl.match(/\/invoices\/(\d{20})\?k=([0-9a-f]{16})/);
   // The picture the employee has: the invoice's QR code as a PNG file.
-  const png = Buffer.from(await (await fetch(`${demo.merchant}/invoices/${no}.png?k=${k}`)).arrayBuffer());
+  const png = Buffer.from(await (await fetch(`${ctx.demo.merchant}/invoices/${no}.png?k=${k}`)).arrayBuffer());
   const pngPath = path.join(OUT, 'invoice-qr.png');
   fs.writeFileSync(pngPath, png);
 
-  const employee = await browser.newContext().then((c) => c.newPage());
-  await signIn(employee, demo.tokens.company.employee);
+  const employee = await ctx.browser.newContext().then((c) => c.newPage());
+  await signIn(employee, ctx.demo.tokens.company.employee);
   await employee.setInputFiles('#photo', pngPath);
   await employee.click('#read');
   await employee.waitForURL(/\/scan\?no=/);
@@ -65,16 +54,16 @@ test('scan the QR picture, claim, settle; the merchant sees it settled', async (
   assert.equal((await employee.textContent(`#claim-${no} .status-cell`)).trim(), 'locked');
 
   // Scanning it again shows it locked, with no claim button.
-  await employee.goto(demo.company + '/scan');
+  await employee.goto(ctx.demo.company + '/scan');
   await employee.setInputFiles('#photo', pngPath);
   await employee.click('#read');
   await employee.waitForURL(/\/scan\?no=/);
   assert.equal(await employee.textContent('#reimbursement'), 'locked');
   assert.equal(await employee.locator('#claim').count(), 0);
 
-  const finance = await browser.newContext().then((c) => c.newPage());
-  await signIn(finance, demo.tokens.company.finance);
-  await finance.goto(demo.company + '/claims');
+  const finance = await ctx.browser.newContext().then((c) => c.newPage());
+  await signIn(finance, ctx.demo.tokens.company.finance);
+  await finance.goto(ctx.demo.company + '/claims');
   await finance.click(`#claim-${no} button.settle`);
   await finance.waitForSelector('#notice');
   assert.equal((await finance.textContent(`#claim-${no} .status-cell`)).trim(), 'settled');
@@ -94,8 +83,8 @@ test('scan the QR picture, claim, settle; the merchant sees it settled', async (
 });
 
 test('a picture without a code, and a forged link, are explained', async () => {
-  const page = await browser.newContext().then((c) => c.newPage());
-  await signIn(page, demo.tokens.company.employee);
+  const page = await ctx.browser.newContext().then((c) => c.newPage());
+  await signIn(page, ctx.demo.tokens.company.employee);
   const blank = path.join(OUT, 'blank.png');
   // A white picture with some text, drawn by the browser itself: no code in it.
   const dataUrl = await page.evaluate(() => {
