@@ -43,7 +43,8 @@ std::optional<invoice::NumberRange> Authority::GrantOfEntry(const ledger::Bytes&
   return lifecycle_.GrantOf(apply.seller, apply.meta.event_id);
 }
 
-Verdict Authority::CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& scratch, const invoice::Place& place) {
+Verdict Authority::CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& scratch, const invoice::Place& place,
+                              std::vector<tax::Difference>* differences) {
   auto entry = ledger::Entry::Decode(bytes);
   if (!entry.ok()) return Refuse(Refusal::kInvalid, "not a canonical entry envelope: " + entry.status().message(), "entry");
   // WARNING: the submitter key inside the entry proves nothing by itself; it must be the
@@ -60,7 +61,18 @@ Verdict Authority::CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& sc
   if (!entry->SignatureValid()) return Refuse(Refusal::kNotAuthorised, "the entry's signature does not verify", "entry");
   auto event = invoice::DecodeEvent(entry->kind, std::string(entry->payload.begin(), entry->payload.end()));
   if (auto* p = std::get_if<invoice::Problem>(&event)) return Refuse(Refusal::kInvalid, p->message, p->field);
-  return scratch.Apply(entry->submitter, std::get<invoice::Event>(event), place);
+  const invoice::Event& ev = std::get<invoice::Event>(event);
+  if (auto* f = std::get_if<invoice::FileEvent>(&ev)) {
+    // A return is sealed only if it is the chain's: recompute it and compare every figure.
+    Verdict v = scratch.Check(entry->submitter, ev);
+    if (!v.ok()) return v;
+    *differences = tax::CompareFigures(f->figures, tax::ReturnFromLifecycle(scratch, f->seller, f->period));
+    if (!differences->empty())
+      return Refuse(Refusal::kFilingMismatch,
+                    std::to_string(differences->size()) + " filed figures differ from the chain's for " + f->period,
+                    "figures");
+  }
+  return scratch.Apply(entry->submitter, ev, place);
 }
 
 std::vector<EntryOutcome> Authority::Submit(const std::vector<ledger::Bytes>& entries, uint64_t now_ms) {
@@ -137,7 +149,7 @@ std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Byte
     }
     place.leaf_index = head->header.tree_size + accepted.size();
     place.leaf_hash = out[i].leaf_hash;
-    out[i].verdict = CheckEntry(entries[i], scratch, place);
+    out[i].verdict = CheckEntry(entries[i], scratch, place, &out[i].differences);
     if (!out[i].verdict.ok()) continue;
     accepted.push_back(entries[i]);
     accepted_at.push_back(i);

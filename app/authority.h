@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "invoice/lifecycle.h"
+#include "tax/filing.h"
 #include "ledger/block_store.h"
 
 namespace app {
@@ -24,6 +25,7 @@ struct EntryOutcome {
   uint64_t height = 0;         // the block that sealed it
   uint64_t leaf_index = 0;
   invoice::Verdict verdict;    // why it was refused, or what an apply was granted
+  std::vector<tax::Difference> differences;  // a refused filing: each figure that differs from the chain
 };
 
 class Authority {
@@ -62,7 +64,8 @@ class Authority {
  private:
   std::vector<EntryOutcome> SubmitLocked(const std::vector<ledger::Bytes>& entries, uint64_t now_ms);
   // Checks one entry; on acceptance applies it to `scratch` (the state as of this batch).
-  invoice::Verdict CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& scratch, const invoice::Place& place);
+  invoice::Verdict CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& scratch, const invoice::Place& place,
+                              std::vector<tax::Difference>* differences);
   std::optional<invoice::NumberRange> GrantOfEntry(const ledger::Bytes& bytes) const;
 
   struct Waiting {

@@ -25,15 +25,14 @@ bool IsInvoiceNo(const std::string& s) {
   return s.size() == 20 && s.find_first_not_of("0123456789") == std::string::npos;
 }
 
-// How long a claim waits for this node's replica to hold the block that sealed it.
+// How long a check waits for this node's replica to hold the block that sealed the invoice.
 constexpr int kReplicaWaitMs = 3000;
 
 }  // namespace
 
-Company::Company(std::string tax_id, const ledger::PrivateKey& key, const std::string& authority_url,
-                 ledger::BlockStore& store, PartyView& view, const std::string& db_path, Clock clock)
-    : tax_id_(std::move(tax_id)), key_(key), client_(authority_url, tax_id_, key), store_(store), view_(view),
-      clock_(std::move(clock)) {
+Company::Company(SyncSubmitter& submitter, ledger::BlockStore& store, PartyView& view, const std::string& db_path,
+                 Clock clock)
+    : tax_id_(submitter.tax_id()), submitter_(submitter), store_(store), view_(view), clock_(std::move(clock)) {
   auto db = ledger::sql::Db::Open(db_path, ledger::sql::Db::Mode::kReadWrite);
   if (!db.ok()) throw std::runtime_error(db.status().ToString());
   db_ = std::move(db).value();
@@ -49,12 +48,7 @@ CheckedInvoice Company::Check(const std::string& no, const std::string& h, const
   if (!IsInvoiceNo(no)) throw ApiError(422, "invalid_invoice_no", "invoice_no is 20 digits", "invoice_no");
   if (!IsHex(h, 16)) throw ApiError(422, "invalid_h", "h is the 16 hex digits after h= in the invoice's QR code", "h");
   std::string uri = "/v1/check/" + no + "?h=" + h + (a ? "&a=" + *a : "");
-  Poco::JSON::Object::Ptr r;
-  try {
-    r = client_.Get(uri);
-  } catch (const std::exception& e) {
-    throw ApiError(503, "authority_unavailable", "the tax authority cannot be reached; nothing was changed");
-  }
+  Poco::JSON::Object::Ptr r = submitter_.Check(uri);
   if (!r->optValue<bool>("genuine", false)) {
     std::string reason = r->optValue<std::string>("reason", "");
     if (reason == "unknown_invoice") throw ApiError(404, "unknown_invoice", "no invoice " + no + " is on the chain", "invoice_no");
@@ -93,32 +87,6 @@ CheckedInvoice Company::Check(const std::string& no, const std::string& h, const
   return c;
 }
 
-SealedAt Company::Submit(const invoice::Event& e) {
-  std::string payload = invoice::EncodeEvent(e);
-  auto entry = ledger::Entry::Make(std::string(invoice::EventKind(e)), tax_id_,
-                                   ledger::Bytes(payload.begin(), payload.end()), key_);
-  if (!entry.ok()) throw std::runtime_error(entry.status().ToString());
-  Poco::JSON::Object::Ptr r;
-  try {
-    r = client_.Submit({entry->Encode()}).at(0);
-  } catch (const std::exception&) {
-    // Not acknowledged, so the caller may retry; a retry is a new event id, and the rules
-    // (one claim at a time) make a duplicate harmless.
-    throw ApiError(503, "authority_unavailable", "the tax authority cannot be reached; nothing was changed");
-  }
-  if (r->getValue<std::string>("status") != "sealed") {
-    ApiError err(r->getValue<int>("http_status"), r->getValue<std::string>("code"), r->optValue<std::string>("message", ""),
-                 r->optValue<std::string>("field", ""));
-    if (r->has("conflict_height")) err.WithHeight(r->getValue<uint64_t>("conflict_height"));
-    throw err;
-  }
-  SealedAt s{r->getValue<uint64_t>("height"), r->getValue<uint64_t>("leaf_index"), r->getValue<std::string>("leaf_hash")};
-  // Read-your-writes: wait (briefly) until this node's replica holds the block.
-  for (int waited = 0; waited < kReplicaWaitMs && view_.height() < s.height; waited += 10)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  return s;
-}
-
 SealedAt Company::Claim(const std::string& employee, const std::string& no, const std::string& h) {
   CheckedInvoice c = Check(no, h);
   {
@@ -129,21 +97,21 @@ SealedAt Company::Claim(const std::string& employee, const std::string& no, cons
     auto st = s->Bind(1, no).Bind(2, c.seller_name).Bind(3, c.seller_tax_id).Bind(4, c.total_fen).Run();
     if (!st.ok()) throw std::runtime_error(st.ToString());
   }
-  return Submit(invoice::ReimburseEvent{Meta("claim"), invoice::ReimburseAction::kClaim, no, tax_id_, employee, c.leaf_hash});
+  return submitter_.Submit(invoice::ReimburseEvent{Meta("claim"), invoice::ReimburseAction::kClaim, no, tax_id_, employee, c.leaf_hash});
 }
 
 SealedAt Company::Settle(const std::string& no) {
   if (!IsInvoiceNo(no)) throw ApiError(422, "invalid_invoice_no", "invoice_no is 20 digits", "invoice_no");
-  return Submit(invoice::ReimburseEvent{Meta("settle"), invoice::ReimburseAction::kSettle, no, tax_id_, "", ""});
+  return submitter_.Submit(invoice::ReimburseEvent{Meta("settle"), invoice::ReimburseAction::kSettle, no, tax_id_, "", ""});
 }
 
 SealedAt Company::Release(const std::string& no) {
   if (!IsInvoiceNo(no)) throw ApiError(422, "invalid_invoice_no", "invoice_no is 20 digits", "invoice_no");
-  return Submit(invoice::ReimburseEvent{Meta("release"), invoice::ReimburseAction::kRelease, no, tax_id_, "", ""});
+  return submitter_.Submit(invoice::ReimburseEvent{Meta("release"), invoice::ReimburseAction::kRelease, no, tax_id_, "", ""});
 }
 
 SealedAt Company::Answer(const std::string& request_id, bool accept) {
-  return Submit(invoice::ConfirmEvent{Meta(accept ? "accept" : "refuse"),
+  return submitter_.Submit(invoice::ConfirmEvent{Meta(accept ? "accept" : "refuse"),
                                       accept ? invoice::ConfirmAction::kAccept : invoice::ConfirmAction::kRefuse,
                                       request_id, "", 0, ""});
 }

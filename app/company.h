@@ -13,8 +13,8 @@
 #include <optional>
 #include <string>
 
-#include "app/authority_client.h"
 #include "app/party_view.h"
+#include "app/sync_submitter.h"
 #include "ledger/block_store.h"
 #include "ledger/sqlite_db.h"
 
@@ -34,11 +34,6 @@ struct CheckedInvoice {
   std::string leaf_hash;
 };
 
-struct SealedAt {
-  uint64_t height = 0, leaf_index = 0;
-  std::string leaf_hash;
-};
-
 // A claim as GET /v1/reimbursements lists it.
 struct ClaimRecord {
   std::string invoice_no;
@@ -53,8 +48,7 @@ struct ClaimRecord {
 class Company {
  public:
   using Clock = std::function<uint64_t()>;
-  Company(std::string tax_id, const ledger::PrivateKey& key, const std::string& authority_url, ledger::BlockStore& store,
-          PartyView& view, const std::string& db_path, Clock clock);
+  Company(SyncSubmitter& submitter, ledger::BlockStore& store, PartyView& view, const std::string& db_path, Clock clock);
 
   // The authority's check of (number, QR hash prefix[, amount]) verified against this
   // node's replica. Throws ApiError: 422 not_genuine (field h or a), 404 unknown_invoice,
@@ -73,12 +67,10 @@ class Company {
   const std::string& tax_id() const { return tax_id_; }
 
  private:
-  SealedAt Submit(const invoice::Event& e);
   invoice::EventMeta Meta(const std::string& what);
 
   std::string tax_id_;
-  const ledger::PrivateKey& key_;
-  AuthorityClient client_;
+  SyncSubmitter& submitter_;
   ledger::BlockStore& store_;
   PartyView& view_;
   Clock clock_;

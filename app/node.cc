@@ -77,8 +77,8 @@ Node::Node(NodeConfig config, Clock clock)
     mc.authority_public_url = config_.authority_public_url;
     replicator_ = std::make_unique<Replicator>(*store_, config_.authority_url, config_.tax_id, key_, clock_);
     view_ = std::make_unique<PartyView>(*store_);
-    company_ = std::make_unique<Company>(config_.tax_id, key_, config_.authority_url, *store_, *view_, config_.db_path,
-                                         clock_);
+    submitter_ = std::make_unique<SyncSubmitter>(config_.tax_id, key_, config_.authority_url, *view_);
+    company_ = std::make_unique<Company>(*submitter_, *store_, *view_, config_.db_path, clock_);
     merchant_ = std::make_unique<Merchant>(
         mc, key_, std::make_unique<AuthorityClient>(config_.authority_url, config_.tax_id, key_), clock_, view_.get());
   }
@@ -107,6 +107,7 @@ void Node::Start() {
   AddChainRoutes(*router);
   AddPageRoutes(*router);
   if (authority_) AddAuthorityRoutes(*router);
+  AddFilingRoutes(*router);
   if (merchant_) {
     AddMerchantRoutes(*router);
     AddCallbackRoutes(*router);

@@ -78,6 +78,7 @@ class Node {
   void AddCallbackRoutes(Router& router);
   void AddPageRoutes(Router& router);
   void AddCompanyRoutes(Router& router);
+  void AddFilingRoutes(Router& router);
   // Confirmation requests `tax_id` sent (as seller) or must answer (as buyer), newest first.
   std::vector<std::pair<std::string, invoice::ConfirmationState>> ConfirmationsOf(const std::string& tax_id);
   void AddCompanyPages(Router& router);
@@ -110,6 +111,7 @@ class Node {
   std::unique_ptr<Merchant> merchant_;
   std::unique_ptr<Replicator> replicator_;
   std::unique_ptr<PartyView> view_;
+  std::unique_ptr<SyncSubmitter> submitter_;
   std::unique_ptr<Company> company_;
   std::string wechat_public_key_;  // PEM of the WeChat Pay platform key
   std::unique_ptr<Templates> templates_;

@@ -20,6 +20,15 @@ void AddMeta(pugi::xml_node n, const EventMeta& m) {
   Add(n, "Time", FormatUtcMs(m.time_ms));
 }
 
+std::optional<int64_t> ParseInt(const std::string& s) {
+  int64_t v = 0;
+  if (s.empty() || s == "-0" || (s.size() > 1 && s[0] == '0') || (s.size() > 2 && s[0] == '-' && s[1] == '0'))
+    return std::nullopt;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
 std::optional<uint64_t> ParseUint(const std::string& s) {
   uint64_t v = 0;
   if (s.empty() || (s.size() > 1 && s[0] == '0')) return std::nullopt;
@@ -72,6 +81,20 @@ struct Visitor {
     Add(n, "Seller", e.seller);
     Add(n, "Period", e.period);
     AddIf(n, "Amends", e.amends);
+    auto f = n.append_child("Figures");
+    for (const RateFiling& r : e.figures.rates) {
+      auto line = f.append_child("Rate");
+      Add(line, "TaxRate", r.rate.ToString());
+      Add(line, "NetFen", std::to_string(r.net_fen));
+      Add(line, "TaxFen", std::to_string(r.tax_fen));
+      Add(line, "RedNetFen", std::to_string(r.red_net_fen));
+      Add(line, "RedTaxFen", std::to_string(r.red_tax_fen));
+    }
+    Add(f, "InvoiceCount", std::to_string(e.figures.invoice_count));
+    Add(f, "RedCount", std::to_string(e.figures.red_count));
+    AddIf(f, "FirstNumber", e.figures.first_no);
+    AddIf(f, "LastNumber", e.figures.last_no);
+    Add(f, "SetHash", e.figures.set_hash);
   }
 };
 
@@ -155,7 +178,29 @@ std::variant<Event, Problem> DecodeNode(std::string_view kind, pugi::xml_node ro
     e.seller = r.Text("Seller").value_or("");
     e.period = r.Text("Period").value_or("");
     e.amends = r.Optional("Amends");
+    pugi::xml_node figures = r.Child("Figures");
     if (!r.missing().empty()) return Bad(r.missing(), "missing " + r.missing());
+    xml::Reader f(figures);
+    while (f.AtChild("Rate")) {
+      xml::Reader line(f.Child("Rate"));
+      auto rate = TaxRate::Parse(line.Text("TaxRate").value_or(""));
+      auto net = ParseInt(line.Text("NetFen").value_or(""));
+      auto tax = ParseInt(line.Text("TaxFen").value_or(""));
+      auto red_net = ParseInt(line.Text("RedNetFen").value_or(""));
+      auto red_tax = ParseInt(line.Text("RedTaxFen").value_or(""));
+      if (!line.missing().empty()) return Bad(line.missing(), "missing " + line.missing());
+      if (!rate || !net || !tax || !red_net || !red_tax) return Bad("Rate", "a Rate holds a contract rate and whole fen");
+      e.figures.rates.push_back({*rate, *net, *tax, *red_net, *red_tax});
+    }
+    auto count = ParseUint(f.Text("InvoiceCount").value_or(""));
+    auto reds = ParseUint(f.Text("RedCount").value_or(""));
+    e.figures.first_no = f.Optional("FirstNumber");
+    e.figures.last_no = f.Optional("LastNumber");
+    e.figures.set_hash = f.Text("SetHash").value_or("");
+    if (!f.missing().empty()) return Bad(f.missing(), "missing " + f.missing());
+    if (!count || !reds) return Bad("InvoiceCount", "the counts are whole numbers");
+    e.figures.invoice_count = *count;
+    e.figures.red_count = *reds;
     return e;
   }
   return Bad("kind", "the payload's root element does not match the entry kind " + std::string(kind));

@@ -9,6 +9,8 @@ Verdict Refuse(Refusal r, std::string message, std::string field = "") {
   return Verdict{r, std::move(message), std::move(field), std::nullopt};
 }
 
+}  // namespace
+
 bool ValidPeriod(const std::string& p) {
   // "YYYY-MM" (01..12) or "YYYY-Qn" (1..4)
   if (p.size() != 7 || p[4] != '-') return false;
@@ -19,6 +21,20 @@ bool ValidPeriod(const std::string& p) {
   int m = (p[5] - '0') * 10 + (p[6] - '0');
   return m >= 1 && m <= 12;
 }
+
+Fen FilingFigures::NetFen() const {
+  Fen n = 0;
+  for (const auto& r : rates) n += r.net_fen + r.red_net_fen;
+  return n;
+}
+
+Fen FilingFigures::TaxFen() const {
+  Fen t = 0;
+  for (const auto& r : rates) t += r.tax_fen + r.red_tax_fen;
+  return t;
+}
+
+namespace {
 
 bool ValidId(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
@@ -58,6 +74,7 @@ std::string_view RefusalCode(Refusal r) {
     case Refusal::kAlreadyFiled: return "already_filed";
     case Refusal::kBadAmendment: return "bad_amendment";
     case Refusal::kNotGenuine: return "not_genuine";
+    case Refusal::kFilingMismatch: return "filing_mismatch";
   }
   return "refused";
 }
@@ -369,7 +386,8 @@ void Lifecycle::Commit(const std::string& submitter, const Event& e, const Numbe
              st.request.amount_fen, place});
     }
   } else if (auto* f = std::get_if<FileEvent>(&e)) {
-    filings_[f->filing_id] = *f;
+    filings_[f->filing_id] = FilingState{*f, place, ""};
+    if (!f->amends.empty() && filings_.count(f->amends)) filings_[f->amends].amended_by = f->filing_id;
     latest_filing_[{f->seller, f->period}] = f->filing_id;
   }
 }

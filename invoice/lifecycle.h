@@ -15,6 +15,7 @@
 #include <variant>
 
 #include "invoice/invoice.h"
+#include "invoice/money.h"
 #include "invoice/invoice_number.h"
 
 namespace invoice {
@@ -70,13 +71,35 @@ struct ConfirmEvent {
   std::string reason;      // 01..04, request only
 };
 
+// A VAT return's figures, as filed (and as recomputed from the chain): per rate the net and
+// output tax of the blue invoices and the red-letter deductions, the invoices covered and
+// the hash of their set. Computed by tax::ComputeReturn.
+struct RateFiling {
+  TaxRate rate = *TaxRate::FromPercent(0);
+  Fen net_fen = 0, tax_fen = 0;          // blue invoices
+  Fen red_net_fen = 0, red_tax_fen = 0;  // red invoices (zero or negative)
+  bool operator==(const RateFiling&) const = default;
+};
+struct FilingFigures {
+  std::vector<RateFiling> rates;  // each rate that occurs, highest first
+  uint64_t invoice_count = 0;     // blue invoices
+  uint64_t red_count = 0;
+  std::string first_no, last_no;  // lowest and highest number covered (blue or red)
+  std::string set_hash;           // hex SHA-256 of the covered invoices' leaf hashes, sorted, concatenated
+  Fen NetFen() const;             // payable base: blue plus red
+  Fen TaxFen() const;             // payable output tax: blue plus red
+  bool operator==(const FilingFigures&) const = default;
+};
+
 struct FileEvent {
   EventMeta meta;
   std::string filing_id;  // chosen by the merchant, unique network-wide
   std::string seller;
   std::string period;     // "2026-10" or "2026-Q4"
   std::string amends;     // the filing it replaces, for a second filing of a period
+  FilingFigures figures;
 };
+bool ValidPeriod(const std::string& period);  // "YYYY-MM" (01..12) or "YYYY-Qn" (1..4)
 
 using Event = std::variant<RegisterEvent, ApplyEvent, IssueEvent, ReimburseEvent, ConfirmEvent, FileEvent>;
 
@@ -106,6 +129,7 @@ enum class Refusal {
   kAlreadyFiled,            // a second filing that does not amend the first
   kBadAmendment,
   kNotGenuine,              // a claim whose invoice hash is not the sealed invoice's
+  kFilingMismatch,          // filed figures that differ from the chain's (the authority checks)
 };
 
 std::string_view RefusalCode(Refusal r);  // snake_case, for APIs
@@ -192,7 +216,21 @@ class Lifecycle {
   const std::vector<NumberRange>& RangesOf(const std::string& seller) const;
   // The range an accepted apply event was granted (for answering a retried submission).
   std::optional<NumberRange> GrantOf(const std::string& seller, const std::string& event_id) const;
-  const std::map<std::string, FileEvent>& filings() const { return filings_; }
+  struct FilingState {
+    FileEvent event;
+    Place place;
+    std::string amended_by;  // the filing that replaced it, if any
+  };
+  const std::map<std::string, FilingState>& filings() const { return filings_; }
+  const FilingState* FindFiling(const std::string& id) const {
+    auto it = filings_.find(id);
+    return it == filings_.end() ? nullptr : &it->second;
+  }
+  // The latest filing of `seller` for `period`, if any.
+  const FilingState* LatestFiling(const std::string& seller, const std::string& period) const {
+    auto it = latest_filing_.find({seller, period});
+    return it == latest_filing_.end() ? nullptr : FindFiling(it->second);
+  }
   const std::map<std::string, InvoiceState>& invoices() const { return invoices_; }
   const std::map<std::string, ConfirmationState>& confirmations() const { return confirmations_; }
 
@@ -212,7 +250,7 @@ class Lifecycle {
   std::map<std::string, InvoiceState> invoices_;
   std::set<std::pair<std::string, std::string>> paid_;     // (seller, payment_id) invoiced blue
   std::map<std::string, ConfirmationState> confirmations_;
-  std::map<std::string, FileEvent> filings_;               // by filing id
+  std::map<std::string, FilingState> filings_;             // by filing id
   std::map<std::pair<std::string, std::string>, std::string> latest_filing_;  // (seller, period) -> id
 };
 

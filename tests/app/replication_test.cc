@@ -135,8 +135,8 @@ TEST_F(Replication, RebuildRestoresTheInvoiceTablesFromTheReplica) {
   ASSERT_EQ(order2->getArray("invoices")->size(), 2u);
   std::string red = order2->getArray("invoices")->getObject(1)->getValue<std::string>("invoice_no");
   WaitInvoice(red, "sealed");
+  WaitLevel(*merchant_);  // the lifecycle in each invoice comes from the replica
   std::string before = Api("GET", "/v1/invoices?limit=1000").body;
-  WaitLevel(*merchant_);
   merchant_->Stop();
   merchant_.reset();
   // Lose the node's tables (not the replica), then rebuild them from the replica.

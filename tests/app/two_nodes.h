@@ -126,7 +126,7 @@ class TwoNodes : public ::testing::Test {
   // Waits until `node`'s replica has the authority's head.
   void WaitLevel(Node& node) {
     auto want = authority_->store().Head()->header;
-    for (int i = 0; i < 400; ++i) {
+    for (int i = 0; i < 1200; ++i) {  // 30 s: ctest runs the cluster tests beside these
       auto head = node.store().Head();
       if (head.ok() && head->header == want) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(25));

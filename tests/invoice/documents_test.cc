@@ -140,8 +140,8 @@ TEST(EventCodec, RoundTripsEveryKindAndRejectsTheWrongKind) {
       ReimburseEvent{m, ReimburseAction::kSettle, No(1), "91110108MA01G7GK9M", "", ""},
       ConfirmEvent{m, ConfirmAction::kRequest, "req-1", No(1), 500, "04"},
       ConfirmEvent{m, ConfirmAction::kAccept, "req-1", "", 0, ""},
-      FileEvent{m, "filing-2026-10", "91440300MA5DQ3QP4X", "2026-10", ""},
-      FileEvent{m, "filing-2026-10b", "91440300MA5DQ3QP4X", "2026-10", "filing-2026-10"},
+      FileEvent{m, "filing-2026-10", "91440300MA5DQ3QP4X", "2026-10", "", {}},
+      FileEvent{m, "filing-2026-10b", "91440300MA5DQ3QP4X", "2026-10", "filing-2026-10", {}},
   };
   for (const Event& e : events) {
     std::string kind(EventKind(e));

@@ -248,16 +248,16 @@ TEST(LifecycleTrace, PlacesHashesConflictsAndTheTrace) {
 }
 
 TEST_F(LifecycleTest, FilingAndAmendments) {
-  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f1", kMerchant, "2026-13", ""}), Refusal::kInvalid);
-  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f1", kMerchant, "2026-Q5", ""}), Refusal::kInvalid);
-  EXPECT_EQ(Try(kMerchant2, FileEvent{{}, "f1", kMerchant, "2026-10", ""}), Refusal::kNotAuthorised);
-  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f1", kMerchant, "2026-10", "f0"}), Refusal::kBadAmendment);
-  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f1", kMerchant, "2026-10", ""}), Refusal::kNone);
-  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f2", kMerchant, "2026-10", ""}), Refusal::kAlreadyFiled);
-  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f1", kMerchant, "2026-Q4", ""}), Refusal::kDuplicateId);
-  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f2", kMerchant, "2026-10", "f1"}), Refusal::kNone);
-  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f3", kMerchant, "2026-10", "f1"}), Refusal::kBadAmendment);
-  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f3", kMerchant, "2026-Q4", ""}), Refusal::kNone);
+  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f1", kMerchant, "2026-13", "", {}}), Refusal::kInvalid);
+  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f1", kMerchant, "2026-Q5", "", {}}), Refusal::kInvalid);
+  EXPECT_EQ(Try(kMerchant2, FileEvent{{}, "f1", kMerchant, "2026-10", "", {}}), Refusal::kNotAuthorised);
+  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f1", kMerchant, "2026-10", "f0", {}}), Refusal::kBadAmendment);
+  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f1", kMerchant, "2026-10", "", {}}), Refusal::kNone);
+  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f2", kMerchant, "2026-10", "", {}}), Refusal::kAlreadyFiled);
+  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f1", kMerchant, "2026-Q4", "", {}}), Refusal::kDuplicateId);
+  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f2", kMerchant, "2026-10", "f1", {}}), Refusal::kNone);
+  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f3", kMerchant, "2026-10", "f1", {}}), Refusal::kBadAmendment);
+  EXPECT_EQ(Try(kMerchant, FileEvent{{}, "f3", kMerchant, "2026-Q4", "", {}}), Refusal::kNone);
 }
 
 TEST(Refusal, StatusesFollowTheContract) {
