@@ -1,7 +1,12 @@
 #include "app/authority.h"
 
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <sstream>
 #include <stdexcept>
 
+#include "app/audit.h"
 #include "app/chain_events.h"
 #include "invoice/event_codec.h"
 #include "ledger/entry.h"
@@ -156,6 +161,9 @@ std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Byte
   }
   auto finish = [&] {
     for (auto [dup, orig] : copies) out[dup] = out[orig];
+    if (audit_)
+      for (size_t i = 0; i < out.size(); ++i)
+        if (!out[i].sealed && !out[i].verdict.ok()) RecordRefusal(entries[i], out[i], now_ms);
     return out;
   };
   if (accepted.empty()) return finish();
@@ -175,6 +183,56 @@ std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Byte
     }
   }
   return finish();
+}
+
+void Authority::RecordRefusal(const ledger::Bytes& bytes, const EntryOutcome& o, uint64_t now_ms) {
+  auto entry = ledger::Entry::Decode(bytes);
+  if (!entry.ok()) return;  // not even an envelope: nothing to attribute
+  AuditRecord r;
+  r.time_ms = now_ms;
+  r.taxpayer = entry->submitter;
+  r.code = std::string(invoice::RefusalCode(o.verdict.refusal));
+  static const std::map<std::string, std::string> kKinds = {{"reimburse", "refused_claim"}, {"issue", "refused_issue"},
+                                                           {"file", "refused_filing"}, {"confirm", "refused_confirm"},
+                                                           {"apply", "refused_apply"}};
+  auto kind = kKinds.find(entry->kind);
+  r.kind = kind == kKinds.end() ? "refused_" + entry->kind : kind->second;
+  auto event = invoice::DecodeEvent(entry->kind, std::string(entry->payload.begin(), entry->payload.end()));
+  Poco::JSON::Object detail(Poco::JSON_PRESERVE_KEY_ORDER);
+  detail.set("leaf_hash", o.leaf_hash);
+  if (auto* ev = std::get_if<invoice::Event>(&event)) {
+    if (auto* i = std::get_if<invoice::IssueEvent>(ev)) r.invoice_no = i->invoice.invoice_no;
+    if (auto* c = std::get_if<invoice::ReimburseEvent>(ev)) {
+      r.invoice_no = c->invoice_no;
+      detail.set("event_id", c->meta.event_id);
+      if (r.kind == "refused_claim" && c->action != invoice::ReimburseAction::kClaim) r.kind = "refused_reimburse";
+    }
+    if (auto* c = std::get_if<invoice::ConfirmEvent>(ev)) r.invoice_no = c->invoice_no;
+    if (auto* f = std::get_if<invoice::FileEvent>(ev)) {
+      detail.set("filing_id", f->filing_id);
+      detail.set("period", f->period);
+    }
+  }
+  if (o.verdict.conflict_height) detail.set("winning_claim_height", o.verdict.conflict_height);
+  if (!o.differences.empty()) {
+    Poco::JSON::Array diffs;
+    for (const auto& d : o.differences) {
+      Poco::JSON::Object x(Poco::JSON_PRESERVE_KEY_ORDER);
+      x.set("figure", d.figure);
+      x.set("filed", d.filed);
+      x.set("chain", d.chain);
+      diffs.add(x);
+    }
+    detail.set("differences", diffs);
+  }
+  std::ostringstream text;
+  detail.stringify(text);
+  r.detail = text.str();
+  try {
+    audit_->Record(r);
+  } catch (const std::exception&) {
+    // The audit trail is best effort; the refusal itself is already the submitter's answer.
+  }
 }
 
 bool Authority::MayRead(const std::string& tax_id, const ledger::Bytes& bytes) {

@@ -54,6 +54,9 @@ class Authority {
   // The leaf that sealed invoice `no`'s issue event, if any.
   std::optional<uint64_t> LeafOfInvoice(const std::string& no);
 
+  // Where refused entries are recorded for the audit (may stay null: nothing recorded).
+  void SetAuditStore(class AuditStore* audit) { audit_ = audit; }
+
   // Runs `f` with the lifecycle under the lock (read-only use).
   template <typename F>
   auto WithLifecycle(F f) {
@@ -67,6 +70,8 @@ class Authority {
   invoice::Verdict CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& scratch, const invoice::Place& place,
                               std::vector<tax::Difference>* differences);
   std::optional<invoice::NumberRange> GrantOfEntry(const ledger::Bytes& bytes) const;
+  void RecordRefusal(const ledger::Bytes& bytes, const EntryOutcome& o, uint64_t now_ms);
+  class AuditStore* audit_ = nullptr;
 
   struct Waiting {
     const std::vector<ledger::Bytes>* entries;

@@ -26,6 +26,7 @@ std::vector<Verb> AllVerbs() {
   AddPaymentVerbs(verbs);
   AddDemoVerbs(verbs);
   AddRebuildVerbs(verbs);
+  AddProofVerbs(verbs);
   for (Verb& v : verbs) v.options.addOption(Flag("help", "print this verb's help"));
   return verbs;
 }

@@ -55,6 +55,11 @@ NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
   n.generic_secret = c.getString("payment.generic.secret", "");
   n.callback_tolerance_s = c.getInt("payment.timestamp_tolerance_s", 300);
   n.demo_checkout = c.getBool("demo.checkout", false);
+  n.audit_invoice_deadline_hours = c.getInt("audit.invoice_deadline_hours", 48);
+  if (n.audit_invoice_deadline_hours < 1) throw std::invalid_argument("audit.invoice_deadline_hours must be at least 1");
+  n.audit_filing_deadline_day = c.getInt("audit.filing_deadline_day", 15);
+  if (n.audit_filing_deadline_day < 1 || n.audit_filing_deadline_day > 28)
+    throw std::invalid_argument("audit.filing_deadline_day must be 1..28");
   n.http_threads = c.getInt("http.threads", 32);
   n.keep_alive_s = c.getInt("http.keep_alive_timeout_s", 5);
   n.max_keep_alive_requests = c.getInt("http.max_keep_alive_requests", 1000);

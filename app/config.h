@@ -37,6 +37,8 @@ struct NodeConfig {
   std::string generic_secret;           // payment.generic.secret
   int callback_tolerance_s = 300;       // payment.timestamp_tolerance_s
   bool demo_checkout = false;           // demo.checkout: the home page's checkout simulator
+  int audit_invoice_deadline_hours = 48;  // audit.invoice_deadline_hours: a payment without an invoice after this is an anomaly
+  int audit_filing_deadline_day = 15;     // audit.filing_deadline_day: a month's return is due by this day of the next
 
   int http_threads = 32;        // http.threads: concurrent connections served
   int keep_alive_s = 5;         // http.keep_alive_timeout_s

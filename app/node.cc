@@ -67,6 +67,8 @@ Node::Node(NodeConfig config, Clock clock)
     if (!genesis.ok()) throw std::runtime_error("genesis: " + genesis.status().ToString());
     authority_ = std::make_unique<Authority>(*store_, key_);
     authority_->Replay();
+    audit_ = std::make_unique<AuditStore>(config_.db_path);
+    authority_->SetAuditStore(audit_.get());
   } else {
     MerchantConfig mc;
     mc.db_path = config_.db_path;
@@ -106,7 +108,10 @@ void Node::Start() {
   AddHealthRoutes(*router);
   AddChainRoutes(*router);
   AddPageRoutes(*router);
-  if (authority_) AddAuthorityRoutes(*router);
+  if (authority_) {
+    AddAuthorityRoutes(*router);
+    AddAuditRoutes(*router);
+  }
   AddFilingRoutes(*router);
   if (merchant_) {
     AddMerchantRoutes(*router);

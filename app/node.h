@@ -15,6 +15,7 @@
 #include "app/authority.h"
 #include "app/chain_json.h"
 #include "app/http.h"
+#include "app/audit.h"
 #include "app/company.h"
 #include "app/merchant.h"
 #include "app/party_view.h"
@@ -79,6 +80,19 @@ class Node {
   void AddPageRoutes(Router& router);
   void AddCompanyRoutes(Router& router);
   void AddFilingRoutes(Router& router);
+  void AddAuditRoutes(Router& router);
+  // The audit at the authority: the anomalies now, and a full verification of its chain.
+  std::vector<Anomaly> Anomalies();
+  struct LastVerify {
+    bool ok = false;
+    uint64_t time_ms = 0, height = 0, blocks = 0, entries = 0;
+    double seconds = 0;
+    std::string bad_item, problem;
+  };
+  LastVerify RunVerify();
+  // The registered taxpayer node that signed `body` (X-Node-Id, X-Node-Signature: Ed25519
+  // over the raw body with its registered key); 401 otherwise.
+  std::string VerifyNodeBody(Exchange& ex, const std::string& body);
   // Confirmation requests `tax_id` sent (as seller) or must answer (as buyer), newest first.
   std::vector<std::pair<std::string, invoice::ConfirmationState>> ConfirmationsOf(const std::string& tax_id);
   void AddCompanyPages(Router& router);
@@ -108,6 +122,9 @@ class Node {
   Metrics metrics_;
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<Authority> authority_;
+  std::unique_ptr<AuditStore> audit_;  // authority only
+  std::mutex verify_mu_;
+  std::optional<LastVerify> last_verify_;
   std::unique_ptr<Merchant> merchant_;
   std::unique_ptr<Replicator> replicator_;
   std::unique_ptr<PartyView> view_;

@@ -7,6 +7,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include <limits>
 #include <sstream>
 
 #include <Poco/JSON/Parser.h>
@@ -42,6 +43,33 @@ void Replicator::Alarm(const std::string& reason) {
   }
   alarm_ = true;
   Log().critical("SPLIT-VIEW ALARM: %s; no more blocks are applied from %s:%hu", reason, host_, port_);
+  // Report it to the bureau's audit (POST /v1/alarms, signed with the node key). Best effort:
+  // the alarm stands on this node's /healthz and /metrics either way.
+  try {
+    Poco::JSON::Object o;
+    o.set("reason", reason);
+    auto head = store_.Head();
+    if (head.ok()) {
+      o.set("local_height", head->header.height);
+      o.set("local_block_hash", head->header.BlockHash().Hex());
+    }
+    std::ostringstream body;
+    o.stringify(body);
+    std::string text = body.str();
+    Poco::Net::HTTPClientSession session(host_, port_);
+    session.setTimeout(Poco::Timespan(5, 0));
+    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/v1/alarms", Poco::Net::HTTPMessage::HTTP_1_1);
+    req.setContentType("application/json");
+    req.setContentLength64(static_cast<Poco::Int64>(text.size()));
+    req.set("X-Node-Id", node_id_);
+    req.set("X-Node-Signature", ledger::ToHex(key_.Sign(ledger::AsBytes(text))));
+    session.sendRequest(req) << text;
+    Poco::Net::HTTPResponse resp;
+    session.receiveResponse(resp).ignore(std::numeric_limits<std::streamsize>::max());
+    Log().information("split-view alarm reported to the authority: %d", static_cast<int>(resp.getStatus()));
+  } catch (const std::exception& e) {
+    Log().warning("the split-view alarm could not be reported: %s", std::string(e.what()));
+  }
 }
 
 std::string Replicator::Get(const std::string& uri, int timeout_s) {

@@ -1,0 +1,71 @@
+// The tax bureau's audit at the authority: what the chain alone cannot say is recorded as it
+// happens (refused entries of interest, split-view alarms reported by nodes, the payment
+// platform's report of payments), and the anomaly rules run over that and the lifecycle.
+// Thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "invoice/lifecycle.h"
+#include "ledger/sqlite_db.h"
+
+namespace app {
+
+// A refused entry worth an auditor's eye, or an alarm a node reported.
+struct AuditRecord {
+  int64_t id = 0;
+  uint64_t time_ms = 0;
+  std::string kind;       // refused_claim, refused_issue, refused_filing, refused_red, split_view
+  std::string taxpayer;   // who submitted or reported it
+  std::string invoice_no; // the invoice concerned, if any
+  std::string code;       // the refusal code, or the alarm's reason
+  std::string detail;     // JSON text: the evidence
+};
+
+// A payment as the payment platform reports it to the bureau.
+struct ReportedPayment {
+  std::string seller, payment_id;
+  int64_t amount_fen = 0;
+  uint64_t paid_ms = 0;
+};
+
+struct AuditRules {
+  uint64_t invoice_deadline_ms = 48ull * 3600 * 1000;  // audit.invoice_deadline_hours
+  int filing_deadline_day = 15;                        // audit.filing_deadline_day: of the month after the period
+};
+
+struct Anomaly {
+  std::string rule;      // payment_without_invoice, payment_amount_differs, refused_double_claim,
+                         // refund_of_settled_invoice, number_outside_range, filing_differs,
+                         // late_invoice_for_filed_period, period_not_filed, split_view_alarm
+  std::string taxpayer;
+  std::string summary;   // one sentence
+  std::string invoice_no;
+  std::vector<std::pair<std::string, std::string>> evidence;  // (name, value): event ids, heights, figures
+  uint64_t height = 0;   // the block that shows it, if any
+  uint64_t time_ms = 0;
+};
+
+class AuditStore {
+ public:
+  explicit AuditStore(const std::string& db_path);
+  void Record(const AuditRecord& r);
+  // Upserts the payments; returns how many were new.
+  size_t ReportPayments(const std::vector<ReportedPayment>& payments);
+  std::vector<AuditRecord> Records();
+  std::vector<ReportedPayment> Payments();
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<ledger::sql::Db> db_;
+};
+
+// Every anomaly, newest first.
+std::vector<Anomaly> FindAnomalies(const invoice::Lifecycle& lc, const std::vector<AuditRecord>& records,
+                                   const std::vector<ReportedPayment>& payments, const AuditRules& rules, uint64_t now_ms);
+
+}  // namespace app

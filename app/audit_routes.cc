@@ -1,0 +1,228 @@
+// The bureau's audit API at the authority (auditor role): GET /v1/audit/verify,
+// /v1/audit/anomalies, /v1/audit/taxpayers/{tax_id}; POST /v1/audit/payments (the payment
+// platform's report of payments, imported by an auditor or admin) and POST /v1/alarms
+// (split-view alarms, node-signed by the taxpayer node that saw them).
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+
+#include "app/api_error.h"
+#include "app/audit.h"
+#include "app/chain_json.h"
+#include "app/json_body.h"
+#include "app/node.h"
+#include "ledger/verifier.h"
+#include "invoice/time_format.h"
+#include "tax/filing.h"
+
+namespace app {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+Object::Ptr FiguresJson(const invoice::FilingFigures& f);  // filing_routes.cc
+
+namespace {
+
+// A UTC time: "2026-10-15T08:00:00Z" or with milliseconds.
+uint64_t RequireTimeMs(const Object::Ptr& o, const std::string& key, const std::string& prefix) {
+  std::string t = RequireString(o, key, prefix);
+  auto ms = invoice::ParseUtcMs(t);
+  if (!ms && t.size() == 20 && t.back() == 'Z') ms = invoice::ParseUtcMs(t.substr(0, 19) + ".000Z");
+  if (!ms) throw ApiError(422, "invalid_time", prefix + key + " is a UTC time like 2026-10-15T08:00:00Z", prefix + key);
+  return *ms;
+}
+
+}  // namespace
+
+Object::Ptr AnomalyJson(const Anomaly& a) {
+  Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  o->set("rule", a.rule);
+  o->set("taxpayer", a.taxpayer);
+  o->set("summary", a.summary);
+  if (!a.invoice_no.empty()) o->set("invoice_no", a.invoice_no);
+  if (a.height) o->set("height", a.height);
+  o->set("time", Rfc3339(a.time_ms));
+  Object::Ptr ev = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  for (const auto& [k, v] : a.evidence) ev->set(k, v);
+  o->set("evidence", ev);
+  return o;
+}
+
+std::vector<Anomaly> Node::Anomalies() {
+  AuditRules rules;
+  rules.invoice_deadline_ms = static_cast<uint64_t>(config_.audit_invoice_deadline_hours) * 3600 * 1000;
+  rules.filing_deadline_day = config_.audit_filing_deadline_day;
+  auto records = audit_->Records();
+  auto payments = audit_->Payments();
+  return authority_->WithLifecycle(
+      [&](const invoice::Lifecycle& lc) { return FindAnomalies(lc, records, payments, rules, Now()); });
+}
+
+Node::LastVerify Node::RunVerify() {
+  auto report = ledger::VerifyChain(config_.db_path, {});
+  LastVerify v;
+  v.time_ms = Now();
+  if (!report.ok()) {
+    v.problem = report.status().ToString();
+  } else {
+    v.ok = report->ok;
+    v.height = report->height;
+    v.blocks = report->blocks;
+    v.entries = report->entries;
+    v.seconds = report->seconds;
+    v.bad_item = report->bad_item;
+    v.problem = report->problem;
+  }
+  std::lock_guard lock(verify_mu_);
+  last_verify_ = v;
+  return v;
+}
+
+void Node::AddAuditRoutes(Router& r) {
+  r.Add("GET", "/v1/audit/verify", [this](Exchange& ex) {
+    Authorize(ex, {TokenRole::kAuditor});
+    LastVerify v = RunVerify();
+    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    o->set("ok", v.ok);
+    o->set("height", v.height);
+    o->set("blocks", v.blocks);
+    o->set("entries", v.entries);
+    o->set("seconds", v.seconds);
+    o->set("entries_per_s", v.seconds > 0 ? static_cast<uint64_t>(v.entries / v.seconds) : 0);
+    if (!v.ok) {
+      o->set("bad_item", v.bad_item);
+      o->set("problem", v.problem);
+    }
+    o->set("verified_at", Rfc3339(v.time_ms));
+    ex.Json(200, o);
+  });
+
+  r.Add("GET", "/v1/audit/anomalies", [this](Exchange& ex) {
+    Authorize(ex, {TokenRole::kAuditor});
+    std::string taxpayer = ex.Query("taxpayer").value_or(""), rule = ex.Query("rule").value_or("");
+    Array::Ptr arr = new Array;
+    for (const Anomaly& a : Anomalies())
+      if ((taxpayer.empty() || a.taxpayer == taxpayer) && (rule.empty() || a.rule == rule)) arr->add(AnomalyJson(a));
+    Object::Ptr o = new Object;
+    o->set("anomalies", arr);
+    o->set("count", arr->size());
+    ex.Json(200, o);
+  });
+
+  r.Add("POST", "/v1/audit/payments", [this](Exchange& ex) {
+    Authorize(ex, {TokenRole::kAuditor, TokenRole::kAdmin});
+    Object::Ptr body = ParseJsonObject(ex.Body());
+    if (!body->has("payments") || body->get("payments").type() != typeid(Array::Ptr))
+      throw ApiError::BadRequest("missing_field", "payments is required (an array)", "payments");
+    Array::Ptr arr = body->getArray("payments");
+    if (arr->size() > 10000) throw ApiError(422, "too_many", "at most 10,000 payments per report", "payments");
+    std::vector<ReportedPayment> payments;
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const std::string at = "payments[" + std::to_string(i) + "].";
+      Object::Ptr p = arr->getObject(i);
+      if (!p) throw ApiError::BadRequest("invalid_field", "payments[" + std::to_string(i) + "] is not an object", "payments");
+      ReportedPayment rp{RequireString(p, "seller", at), RequireString(p, "payment_id", at), RequireInt(p, "amount_fen", at),
+                         RequireTimeMs(p, "paid_at", at)};
+      if (rp.amount_fen <= 0) throw ApiError(422, "invalid_amount", "amount_fen is positive", at + "amount_fen");
+      payments.push_back(rp);
+    }
+    Object::Ptr o = new Object;
+    o->set("received", payments.size());
+    o->set("new", audit_->ReportPayments(payments));
+    ex.Json(200, o);
+  });
+
+  r.Add("GET", "/v1/audit/taxpayers/([0-9A-Z]{18})", [this](Exchange& ex) {
+    Authorize(ex, {TokenRole::kAuditor});
+    const std::string id = ex.Param(0);
+    Object::Ptr o = authority_->WithLifecycle([&](const invoice::Lifecycle& lc) -> Object::Ptr {
+      const invoice::RegisterEvent* reg = lc.FindTaxpayer(id);
+      if (!reg) return nullptr;
+      Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      out->set("tax_id", id);
+      out->set("name", reg->name);
+      Array::Ptr invoices = new Array, reversals = new Array, claims = new Array;
+      invoice::Fen total = 0, tax = 0;
+      for (const auto& [no, st] : lc.invoices()) {
+        if (st.invoice.invoice_no.empty()) continue;
+        bool sold = st.invoice.seller.tax_id == id, claimed = st.claimant == id;
+        if (sold) {
+          Object::Ptr i = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+          i->set("invoice_no", no);
+          i->set("color", std::string(invoice::ColorName(st.invoice.color)));
+          i->set("issued_at", Rfc3339(st.invoice.issued_at_ms));
+          i->set("total_fen", st.invoice.TotalFen());
+          i->set("tax_fen", st.invoice.TaxFen());
+          i->set("reimbursement", std::string(invoice::ReimbursementName(st.reimbursement)));
+          i->set("height", st.issued.height);
+          (st.invoice.color == invoice::Color::kRed ? reversals : invoices)->add(i);
+          total += st.invoice.TotalFen();
+          tax += st.invoice.TaxFen();
+        }
+        if (claimed) {
+          Object::Ptr c = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+          c->set("invoice_no", no);
+          c->set("seller", st.invoice.seller.tax_id);
+          c->set("employee", st.employee);
+          c->set("status", std::string(invoice::ReimbursementName(st.reimbursement)));
+          c->set("claim_height", st.claimed.height);
+          claims->add(c);
+        }
+      }
+      out->set("total_fen", total);
+      out->set("tax_fen", tax);
+      out->set("invoices", invoices);
+      out->set("reversals", reversals);
+      out->set("claims", claims);
+      Array::Ptr filings = new Array;
+      for (const auto& [fid, f] : lc.filings()) {
+        if (f.event.seller != id) continue;
+        Object::Ptr x = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        x->set("filing_id", fid);
+        x->set("period", f.event.period);
+        if (!f.amended_by.empty()) x->set("amended_by", f.amended_by);
+        x->set("height", f.place.height);
+        x->set("filed", FiguresJson(f.event.figures));
+        invoice::FilingFigures now = tax::ReturnFromLifecycle(lc, id, f.event.period);
+        x->set("chain", FiguresJson(now));
+        Array::Ptr diffs = new Array;
+        for (const auto& d : tax::CompareFigures(f.event.figures, now)) {
+          Object::Ptr y = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+          y->set("figure", d.figure);
+          y->set("filed", d.filed);
+          y->set("chain", d.chain);
+          diffs->add(y);
+        }
+        x->set("differences", diffs);
+        filings->add(x);
+      }
+      out->set("filings", filings);
+      return out;
+    });
+    if (!o) throw ApiError::NotFound("no taxpayer " + id + " is registered");
+    Array::Ptr anomalies = new Array;
+    for (const Anomaly& a : Anomalies())
+      if (a.taxpayer == id) anomalies->add(AnomalyJson(a));
+    o->set("anomalies", anomalies);
+    ex.Json(200, o);
+  });
+
+  // A taxpayer node reports a split view: signed by its node key over the body.
+  r.Add("POST", "/v1/alarms", [this](Exchange& ex) {
+    std::string body = ex.Body();
+    std::string node = VerifyNodeBody(ex, body);
+    Object::Ptr o = ParseJsonObject(body);
+    AuditRecord rec;
+    rec.time_ms = Now();
+    rec.kind = "split_view";
+    rec.taxpayer = node;
+    rec.code = RequireString(o, "reason").substr(0, 500);
+    std::ostringstream detail;
+    o->stringify(detail);
+    rec.detail = detail.str().substr(0, 4000);
+    audit_->Record(rec);
+    ex.Send(204, "text/plain", "");
+  });
+}
+
+}  // namespace app
