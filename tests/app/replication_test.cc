@@ -121,6 +121,12 @@ TEST_F(Replication, AForkedAuthorityRaisesTheAlarm) {
   EXPECT_NE(misled.alarm_reason().find("split view"), std::string::npos) << misled.alarm_reason();
   EXPECT_EQ(merchant_->store().Head()->header.height, before);  // nothing from the fork was applied
   EXPECT_EQ(misled.SyncOnce(0), 0u);                            // and nothing ever will be
+  // Each alarm was reported, node-signed, to the authority it came from: the bureau's audit
+  // lists them.
+  std::string auditor = fork->tokens().Create(TokenRole::kAuditor, "", "bureau", 0);
+  auto anomalies = Parse(Http(fork->port(), "GET", "/v1/audit/anomalies?rule=split_view_alarm", "",
+                              {{"Authorization", "Bearer " + auditor}}).body);
+  EXPECT_EQ(anomalies->getArray("anomalies")->size(), 2u);
   fork->Stop();
 }
 

@@ -1,0 +1,210 @@
+// The bureau's anomaly rules, each triggered once and shown not to fire on its honest
+// counterpart: an authority, a merchant and a buyer company, real nodes over loopback.
+#include "invoice/event_codec.h"
+#include "ledger/entry.h"
+#include "three_nodes.h"
+
+namespace app {
+namespace e2e {
+namespace {
+
+constexpr uint64_t kOct15 = 1791993600000;  // 2026-10-15 00:00 China time
+constexpr uint64_t kDay = 86400000;
+
+class Audit : public ThreeNodes {
+ protected:
+  void SetUp() override {
+    clock_ = kOct15;
+    ThreeNodes::SetUp();
+  }
+  apptest::HttpResult Auditor(const std::string& method, const std::string& uri, const std::string& body = "") {
+    return Http(authority_->port(), method, uri, body, {{"Authorization", "Bearer " + auditor_}});
+  }
+  // The anomalies of one rule, as the auditor sees them.
+  std::vector<Object::Ptr> Rule(const std::string& rule) {
+    auto r = Auditor("GET", "/v1/audit/anomalies?rule=" + rule);
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::vector<Object::Ptr> out;
+    auto arr = Parse(r.body)->getArray("anomalies");
+    for (size_t i = 0; i < arr->size(); ++i) out.push_back(arr->getObject(i));
+    return out;
+  }
+  // A sealed blue invoice for a new paid order; returns {invoice_no, h}.
+  std::pair<std::string, std::string> Sold(const std::string& order_id, int64_t fen, bool company_buyer = true) {
+    CreateOrder(order_id, fen, company_buyer);
+    EXPECT_EQ(Deliver(payment::WechatTransaction(keys_, order_id, "T" + order_id, fen, NowS())).status, 204);
+    if (!company_buyer) {
+      std::string apply = Order(order_id)->getValue<std::string>("apply_url");
+      Http(merchant_->port(), "POST", apply.substr(apply.find("/apply/")), "title=%E5%BC%A0%E4%B8%89",
+           {{"Content-Type", "application/x-www-form-urlencoded"}});
+    }
+    std::string no = BlueOf(order_id);
+    auto inv = WaitInvoice(no, "sealed");
+    WaitLevel(*company_);
+    WaitLevel(*merchant_);
+    return {no, inv->getObject("ledger")->getValue<std::string>("leaf_hash").substr(0, 16)};
+  }
+  std::string ReportPayment(const std::string& payment_id, int64_t fen, uint64_t paid_ms) {
+    auto r = Auditor("POST", "/v1/audit/payments",
+                     "{\"payments\":[{\"seller\":\"" + kMerchant + "\",\"payment_id\":\"" + payment_id +
+                         "\",\"amount_fen\":" + std::to_string(fen) + ",\"paid_at\":\"" + Rfc3339(paid_ms) + "\"}]}");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.body;
+  }
+  // Submits an event signed by the merchant's key straight to the authority.
+  Object::Ptr SubmitAsMerchant(const invoice::Event& e) {
+    std::string payload = invoice::EncodeEvent(e);
+    auto entry = ledger::Entry::Make(std::string(invoice::EventKind(e)), kMerchant,
+                                     ledger::Bytes(payload.begin(), payload.end()), merchant_->key()).value();
+    std::string body = "{\"entries\":[\"" + ledger::ToBase64(entry.Encode()) + "\"]}";
+    auto r = Http(authority_->port(), "POST", "/v1/events", body,
+                  {{"X-Node-Id", kMerchant}, {"X-Node-Signature", ledger::ToHex(merchant_->key().Sign(ledger::AsBytes(body)))}});
+    return Parse(r.body)->getArray("results")->getObject(0);
+  }
+};
+
+TEST_F(Audit, PaymentsWithoutAnInvoiceOrWithAnotherAmount) {
+  Sold("ORD-A1", 5000);
+  ReportPayment("TORD-A1", 5000, Now() - kDay);          // invoiced, same amount: fine
+  ReportPayment("T-NEVER", 1234, Now() - 3 * kDay);       // never invoiced, 3 days on
+  ReportPayment("T-FRESH", 999, Now() - 3600000);         // not invoiced yet, but only an hour ago
+  auto missing = Rule("payment_without_invoice");
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0]->getObject("evidence")->getValue<std::string>("payment_id"), "T-NEVER");
+  EXPECT_EQ(missing[0]->getValue<std::string>("taxpayer"), kMerchant);
+  EXPECT_TRUE(Rule("payment_amount_differs").empty());
+  ReportPayment("TORD-A1", 5001, Now() - kDay);           // the platform says 50.01 was paid
+  auto differs = Rule("payment_amount_differs");
+  ASSERT_EQ(differs.size(), 1u);
+  EXPECT_EQ(differs[0]->getObject("evidence")->getValue<std::string>("invoice_fen"), "5000");
+  ExpectError(Auditor("POST", "/v1/audit/payments", "{\"payments\":[{\"seller\":\"x\"}]}"), 400, "missing_field");
+  ExpectError(Http(authority_->port(), "POST", "/v1/audit/payments", "{\"payments\":[]}"), 401, "unauthenticated");
+}
+
+TEST_F(Audit, RefusedDoubleClaimsAndRefundsOfSettledInvoices) {
+  auto [a, ha] = Sold("ORD-A2", 3000);
+  auto [b, hb] = Sold("ORD-A3", 4000);
+  ASSERT_EQ(Claim(employee_, a, ha).status, 201);
+  ASSERT_EQ(Claim(employee_, b, hb).status, 201);
+  EXPECT_TRUE(Rule("refused_double_claim").empty());
+  ExpectError(Claim(employee2_, a, ha), 409, "already_locked");
+  auto doubles = Rule("refused_double_claim");
+  ASSERT_EQ(doubles.size(), 1u);
+  EXPECT_EQ(doubles[0]->getValue<std::string>("invoice_no"), a);
+  EXPECT_EQ(doubles[0]->getValue<std::string>("taxpayer"), kCompany);
+
+  // A refund of the locked invoice b asks for confirmation: not an anomaly. A refund of the
+  // settled invoice a is.
+  ASSERT_EQ(As(finance_, "POST", "/v1/reimbursements/" + a + "/settle").status, 200);
+  WaitLevel(*merchant_);
+  for (const char* order : {"ORD-A2", "ORD-A3"}) {
+    ASSERT_EQ(Deliver(payment::WechatRefund(keys_, order, std::string("T") + order, std::string("R") + order, 3000, 1000, NowS()))
+                  .status, 204);
+  }
+  for (int i = 0; i < 100 && Parse(Api("GET", "/v1/confirmations").body)->getArray("confirmations")->size() < 2; ++i) {
+    merchant_->merchant()->PumpOnce();
+    WaitLevel(*merchant_);
+  }
+  auto refunds = Rule("refund_of_settled_invoice");
+  ASSERT_EQ(refunds.size(), 1u);
+  EXPECT_EQ(refunds[0]->getValue<std::string>("invoice_no"), a);
+  EXPECT_EQ(refunds[0]->getObject("evidence")->getValue<std::string>("company"), kCompany);
+}
+
+TEST_F(Audit, NumbersOutsideTheGrantedRangesAndFilingsThatDiffer) {
+  auto [no, h] = Sold("ORD-A4", 2600);
+  EXPECT_TRUE(Rule("number_outside_range").empty());
+  // An invoice under a number never granted, signed by the merchant itself.
+  invoice::Invoice forged;
+  {
+    std::string xml = Api("GET", "/v1/invoices/" + no + ".xml").body;
+    forged = std::get<invoice::IssueEvent>(std::get<invoice::Event>(invoice::DecodeEvent("issue", xml))).invoice;
+  }
+  forged.invoice_no = "26441000000099999999";
+  forged.payment_id = "T-FORGED";
+  auto refused = SubmitAsMerchant(invoice::IssueEvent{forged});
+  EXPECT_EQ(refused->getValue<std::string>("code"), "outside_granted_range");
+  auto outside = Rule("number_outside_range");
+  ASSERT_EQ(outside.size(), 1u);
+  EXPECT_EQ(outside[0]->getValue<std::string>("invoice_no"), "26441000000099999999");
+
+  // Filing: the honest one is sealed and no anomaly; a tampered one is refused and is one.
+  clock_ = kOct15 + 20 * kDay;  // November 4th
+  ASSERT_EQ(Api("POST", "/v1/filings", "{\"period\":\"2026-10\"}").status, 201);
+  EXPECT_TRUE(Rule("filing_differs").empty());
+  invoice::FileEvent bad{{"file-bad", Now()}, "F-bad", kMerchant, "2026-Q4", "", {}};
+  bad.figures.invoice_count = 7;
+  bad.figures.set_hash = std::string(64, '0');
+  EXPECT_EQ(SubmitAsMerchant(bad)->getValue<std::string>("code"), "filing_mismatch");
+  auto differs = Rule("filing_differs");
+  ASSERT_EQ(differs.size(), 1u);
+  EXPECT_NE(differs[0]->getObject("evidence")->getValue<std::string>("detail").find("invoice_count"), std::string::npos);
+  (void)h;
+}
+
+TEST_F(Audit, LateInvoicesForAFiledPeriodAndPeriodsNotFiled) {
+  Sold("ORD-A5", 1500);  // October 15th
+  clock_ = kOct15 + 25 * kDay;  // November 9th: October is due by the 15th
+  EXPECT_TRUE(Rule("period_not_filed").empty());
+  clock_ = kOct15 + 33 * kDay;  // November 17th: overdue
+  auto overdue = Rule("period_not_filed");
+  ASSERT_EQ(overdue.size(), 1u);
+  EXPECT_EQ(overdue[0]->getObject("evidence")->getValue<std::string>("period"), "2026-10");
+  auto filed = Api("POST", "/v1/filings", "{\"period\":\"2026-10\"}");
+  ASSERT_EQ(filed.status, 201) << filed.body;
+  EXPECT_TRUE(Rule("period_not_filed").empty());
+  EXPECT_TRUE(Rule("late_invoice_for_filed_period").empty());
+
+  // A payment of October 31st whose invoice is sealed only after the filing.
+  clock_ = kOct15 + 16 * kDay;
+  auto [late, h] = Sold("ORD-A6", 700);
+  clock_ = kOct15 + 34 * kDay;
+  auto lates = Rule("late_invoice_for_filed_period");
+  ASSERT_EQ(lates.size(), 1u);
+  EXPECT_EQ(lates[0]->getValue<std::string>("invoice_no"), late);
+  // The amendment covers it.
+  std::string id = Parse(filed.body)->getValue<std::string>("filing_id");
+  ASSERT_EQ(Api("POST", "/v1/filings", "{\"period\":\"2026-10\",\"amends\":\"" + id + "\"}").status, 201);
+  EXPECT_TRUE(Rule("late_invoice_for_filed_period").empty());
+  // The drill-down shows the filings with the chain's figures beside them.
+  auto t = Parse(Auditor("GET", "/v1/audit/taxpayers/" + kMerchant).body);
+  EXPECT_EQ(t->getArray("invoices")->size(), 2u);
+  ASSERT_EQ(t->getArray("filings")->size(), 2u);
+  auto first = t->getArray("filings")->getObject(0)->getValue<std::string>("filing_id") == id ? t->getArray("filings")->getObject(0)
+                                                                                               : t->getArray("filings")->getObject(1);
+  // The first filing, beside the chain as it is now: the late invoice is missing from it.
+  std::vector<std::string> figures;
+  for (size_t i = 0; i < first->getArray("differences")->size(); ++i)
+    figures.push_back(first->getArray("differences")->getObject(i)->getValue<std::string>("figure"));
+  EXPECT_EQ(figures, (std::vector<std::string>{"rates[0.13].net_fen", "rates[0.13].tax_fen", "invoice_count", "last_no",
+                                               "set_hash"}));
+  (void)h;
+}
+
+TEST_F(Audit, SplitViewAlarmsReportedByNodes) {
+  EXPECT_TRUE(Rule("split_view_alarm").empty());
+  std::string body = "{\"reason\":\"block 7 differs from the one held\"}";
+  ExpectError(Http(authority_->port(), "POST", "/v1/alarms", body, {{"X-Node-Id", kMerchant}, {"X-Node-Signature", "00"}}),
+              401, "unauthenticated");
+  EXPECT_TRUE(Rule("split_view_alarm").empty());
+  auto r = Http(authority_->port(), "POST", "/v1/alarms", body,
+                {{"X-Node-Id", kMerchant}, {"X-Node-Signature", ledger::ToHex(merchant_->key().Sign(ledger::AsBytes(body)))}});
+  EXPECT_EQ(r.status, 204) << r.body;
+  auto alarms = Rule("split_view_alarm");
+  ASSERT_EQ(alarms.size(), 1u);
+  EXPECT_EQ(alarms[0]->getValue<std::string>("taxpayer"), kMerchant);
+}
+
+TEST_F(Audit, VerifyReportsTheChain) {
+  Sold("ORD-A7", 900);
+  auto r = Auditor("GET", "/v1/audit/verify");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto v = Parse(r.body);
+  EXPECT_TRUE(v->getValue<bool>("ok"));
+  EXPECT_GT(v->getValue<uint64_t>("entries"), 0u);
+  ExpectError(Http(authority_->port(), "GET", "/v1/audit/verify", "", {{"Authorization", "Bearer " + admin_}}), 403, "forbidden");
+}
+
+}  // namespace
+}  // namespace e2e
+}  // namespace app
