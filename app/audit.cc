@@ -48,11 +48,16 @@ std::string QuarterOf(const std::string& month) {
 
 }  // namespace
 
-AuditStore::AuditStore(const std::string& db_path) {
-  auto db = ledger::sql::Db::Open(db_path, ledger::sql::Db::Mode::kReadWrite);
+AuditStore::AuditStore(const std::string& db_path, bool read_only) {
+  auto db = ledger::sql::Db::Open(db_path, read_only ? ledger::sql::Db::Mode::kReadOnly : ledger::sql::Db::Mode::kReadWrite);
   if (!db.ok()) throw std::runtime_error(db.status().ToString());
   db_ = std::move(db).value();
-  Check(db_->Exec(kSchema));
+  if (!read_only) {
+    Check(db_->Exec(kSchema));
+    return;
+  }
+  auto s = db_->Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('audit_record', 'audit_payment')");
+  tables_ = s.ok() && s->Step().ok() && s->Int(0) == 2;
 }
 
 void AuditStore::Record(const AuditRecord& r) {
@@ -81,6 +86,7 @@ size_t AuditStore::ReportPayments(const std::vector<ReportedPayment>& payments) 
 
 std::vector<AuditRecord> AuditStore::Records() {
   std::lock_guard lock(mu_);
+  if (!tables_) return {};
   auto s = db_->Prepare("SELECT id, time_ms, kind, taxpayer, invoice_no, code, detail FROM audit_record ORDER BY id");
   if (!s.ok()) throw std::runtime_error(s.status().ToString());
   std::vector<AuditRecord> out;
@@ -95,6 +101,7 @@ std::vector<AuditRecord> AuditStore::Records() {
 
 std::vector<ReportedPayment> AuditStore::Payments() {
   std::lock_guard lock(mu_);
+  if (!tables_) return {};
   auto s = db_->Prepare("SELECT seller, payment_id, amount_fen, paid_ms FROM audit_payment ORDER BY paid_ms");
   if (!s.ok()) throw std::runtime_error(s.status().ToString());
   std::vector<ReportedPayment> out;

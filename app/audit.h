@@ -52,7 +52,9 @@ struct Anomaly {
 
 class AuditStore {
  public:
-  explicit AuditStore(const std::string& db_path);
+  // Read-only: for reports over a database another process owns; a database without audit
+  // tables reads as empty.
+  explicit AuditStore(const std::string& db_path, bool read_only = false);
   void Record(const AuditRecord& r);
   // Upserts the payments; returns how many were new.
   size_t ReportPayments(const std::vector<ReportedPayment>& payments);
@@ -62,6 +64,7 @@ class AuditStore {
  private:
   std::mutex mu_;
   std::unique_ptr<ledger::sql::Db> db_;
+  bool tables_ = true;
 };
 
 // Every anomaly, newest first.

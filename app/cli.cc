@@ -27,6 +27,7 @@ std::vector<Verb> AllVerbs() {
   AddDemoVerbs(verbs);
   AddRebuildVerbs(verbs);
   AddProofVerbs(verbs);
+  AddAuditVerbs(verbs);
   for (Verb& v : verbs) v.options.addOption(Flag("help", "print this verb's help"));
   return verbs;
 }

@@ -40,12 +40,12 @@ class UploadHandler : public Poco::Net::PartHandler {
   std::string photo;
 };
 
-// A local path to return to after signing in; anything else goes to /scan.
-std::string SafeNext(const std::string& next) {
+// A local path to return to after signing in; anything else goes to `home`.
+std::string SafeNext(const std::string& next, const std::string& home) {
   if (next.size() > 1 && next[0] == '/' && next[1] != '/' && next[1] != '\\' &&
       next.find_first_of("\r\n") == std::string::npos)
     return next;
-  return "/scan";
+  return home;
 }
 
 std::string Trim(std::string s) {
@@ -57,6 +57,37 @@ std::string Trim(std::string s) {
 
 }  // namespace
 
+// Refuses a form post from another site (defence in depth besides SameSite=Strict).
+void SameOrigin(Exchange& ex) {
+  std::string origin = ex.request().get("Origin", "");
+  if (origin.empty() || origin == "null") return;
+  Poco::URI o(origin);
+  std::string want = o.getHost();
+  if (o.getSpecifiedPort()) want += ":" + std::to_string(o.getSpecifiedPort());
+  if (ex.request().getHost() != want) throw ApiError(403, "cross_site", "this form may only be posted from this site");
+}
+
+static std::unique_ptr<Poco::Net::HTMLForm> FormOf(Exchange& ex, Poco::Net::PartHandler* parts = nullptr) {
+  std::istringstream body(ex.Body());
+  auto form = std::make_unique<Poco::Net::HTMLForm>();
+  try {
+    if (parts) form->load(ex.request(), body, *parts);
+    else form->load(ex.request(), body);
+  } catch (const Poco::Exception&) {
+    throw ApiError::BadRequest("malformed_form", "the form could not be read");
+  }
+  return form;
+}
+
+std::optional<Principal> Node::PageUserOrLogin(Exchange& ex, TokenRole role) {
+  auto who = PageUser(ex);
+  if (who && who->role == role) return who;
+  std::string next;
+  Poco::URI::encode(Poco::URI(ex.request().getURI()).getPathAndQuery(), "&?=#+%", next);
+  ex.Redirect("/login?next=" + next);
+  return std::nullopt;
+}
+
 std::optional<Principal> Node::PageUser(Exchange& ex) {
   Poco::Net::NameValueCollection cookies;
   ex.request().getCookies(cookies);
@@ -65,53 +96,27 @@ std::optional<Principal> Node::PageUser(Exchange& ex) {
   return tokens_->Authenticate(token);
 }
 
-void Node::AddCompanyPages(Router& r) {
-  // Refuses a form post from another site (defence in depth besides SameSite=Strict).
-  auto same_origin = [](Exchange& ex) {
-    std::string origin = ex.request().get("Origin", "");
-    if (origin.empty() || origin == "null") return;
-    Poco::URI o(origin);
-    std::string host = ex.request().getHost();
-    std::string want = o.getHost();
-    if (o.getSpecifiedPort()) want += ":" + std::to_string(o.getSpecifiedPort());
-    if (host != want) throw ApiError(403, "cross_site", "this form may only be posted from this site");
-  };
-  auto form_of = [](Exchange& ex, Poco::Net::PartHandler* parts = nullptr) {
-    std::istringstream body(ex.Body());
-    auto form = std::make_unique<Poco::Net::HTMLForm>();
-    try {
-      if (parts) form->load(ex.request(), body, *parts);
-      else form->load(ex.request(), body);
-    } catch (const Poco::Exception&) {
-      throw ApiError::BadRequest("malformed_form", "the form could not be read");
-    }
-    return form;
-  };
-  auto user_page = [this](Exchange& ex, const std::string& title) {
-    PageData d = BasePage(title);
-    if (auto who = PageUser(ex)) {
-      d.set("user_name", who->name.empty() ? who->tax_id : who->name);
-      d.set("user_role", TokenRoleName(who->role));
-    }
-    return d;
-  };
-
-  r.Add("GET", "/login", [this](Exchange& ex) {
+void Node::AddSessionRoutes(Router& r) {
+  const std::string home = authority_ ? "/audit" : "/scan";
+  r.Add("GET", "/login", [this, home](Exchange& ex) {
     PageData d = BasePage("登录 Sign in");
-    d.set("next", SafeNext(ex.Query("next").value_or("/scan")));
+    d.set("next", SafeNext(ex.Query("next").value_or(home), home));
     SendHtml(ex, 200, templates_->Render("login", d));
   });
 
-  r.Add("POST", "/login", [this, same_origin, form_of](Exchange& ex) {
-    same_origin(ex);
-    auto form = form_of(ex);
+  r.Add("POST", "/login", [this, home](Exchange& ex) {
+    SameOrigin(ex);
+    auto form = FormOf(ex);
     std::string token = Trim(form->get("token", ""));
-    std::string next = SafeNext(form->get("next", "/scan"));
+    std::string next = SafeNext(form->get("next", home), home);
     auto who = token.empty() ? std::nullopt : tokens_->Authenticate(token);
-    if (!who || (who->role != TokenRole::kEmployee && who->role != TokenRole::kFinance)) {
+    const bool allowed = who && (authority_ ? who->role == TokenRole::kAuditor
+                                            : who->role == TokenRole::kEmployee || who->role == TokenRole::kFinance);
+    if (!allowed) {
       PageData d = BasePage("登录 Sign in");
       d.set("next", next);
-      d.set("error", who ? "Only employee and finance tokens sign in here." : "That token is not valid on this node.");
+      d.set("error", who ? (authority_ ? "Only auditor tokens sign in here." : "Only employee and finance tokens sign in here.")
+                         : "That token is not valid on this node.");
       return SendHtml(ex, 401, templates_->Render("login", d));
     }
     Poco::Net::HTTPCookie cookie(kSessionCookie, token);
@@ -123,14 +128,26 @@ void Node::AddCompanyPages(Router& r) {
     ex.Redirect(next);
   });
 
-  r.Add("POST", "/logout", [same_origin](Exchange& ex) {
-    same_origin(ex);
+  r.Add("POST", "/logout", [](Exchange& ex) {
+    SameOrigin(ex);
     Poco::Net::HTTPCookie cookie(kSessionCookie, "");
     cookie.setPath("/");
     cookie.setMaxAge(0);
     ex.response().addCookie(cookie);
     ex.Redirect("/login");
   });
+
+}
+
+void Node::AddCompanyPages(Router& r) {
+  auto user_page = [this](Exchange& ex, const std::string& title) {
+    PageData d = BasePage(title);
+    if (auto who = PageUser(ex)) {
+      d.set("user_name", who->name.empty() ? who->tax_id : who->name);
+      d.set("user_role", TokenRoleName(who->role));
+    }
+    return d;
+  };
 
   // The scan page; with ?no=&h=[&a=] it shows that invoice, checked.
   auto scan_page = [this, user_page](Exchange& ex, int status, const std::string& no, const std::string& h,
@@ -196,9 +213,9 @@ void Node::AddCompanyPages(Router& r) {
     return "That is not an invoice code of this network (it should open " + config_.authority_public_url + "/r/…).";
   };
 
-  r.Add("POST", "/scan", [this, scan_page, form_of, parse_code, no_code](Exchange& ex) {
+  r.Add("POST", "/scan", [this, scan_page, parse_code, no_code](Exchange& ex) {
     UploadHandler upload;
-    auto form = form_of(ex, &upload);
+    auto form = FormOf(ex, &upload);
     std::string text = Trim(form->get("code", ""));
     if (text.empty() && !upload.photo.empty()) {
       try {
@@ -233,9 +250,9 @@ void Node::AddCompanyPages(Router& r) {
     ex.Json(200, out);
   });
 
-  r.Add("POST", "/scan/claim", [this, scan_page, form_of, same_origin](Exchange& ex) {
-    same_origin(ex);
-    auto form = form_of(ex);
+  r.Add("POST", "/scan/claim", [this, scan_page](Exchange& ex) {
+    SameOrigin(ex);
+    auto form = FormOf(ex);
     std::string no = form->get("invoice_no", ""), h = form->get("h", "");
     auto who = PageUser(ex);
     if (!who || who->role != TokenRole::kEmployee)
@@ -301,8 +318,8 @@ void Node::AddCompanyPages(Router& r) {
   });
 
   // Finance's buttons: settle or release a claim, accept or refuse a confirmation request.
-  auto finance_action = [this, same_origin, claims_page](Exchange& ex, const std::function<std::string()>& act) {
-    same_origin(ex);
+  auto finance_action = [this, claims_page](Exchange& ex, const std::function<std::string()>& act) {
+    SameOrigin(ex);
     auto who = PageUser(ex);
     if (!who || who->role != TokenRole::kFinance) return ex.Redirect("/login?next=/claims");
     try {

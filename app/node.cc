@@ -108,9 +108,11 @@ void Node::Start() {
   AddHealthRoutes(*router);
   AddChainRoutes(*router);
   AddPageRoutes(*router);
+  AddSessionRoutes(*router);
   if (authority_) {
     AddAuthorityRoutes(*router);
     AddAuditRoutes(*router);
+    AddAuditPages(*router);
   }
   AddFilingRoutes(*router);
   if (merchant_) {

@@ -27,6 +27,9 @@
 
 namespace app {
 
+// Refuses (403 cross_site) a form post whose Origin names another site.
+void SameOrigin(Exchange& ex);
+
 // The contract's invoice JSON (GET /v1/invoices/{no}), with the lifecycle as the node knows
 // it (`st` null: nothing beyond the record). The employee who claimed is shown only to
 // the authority's auditors.
@@ -96,8 +99,13 @@ class Node {
   // Confirmation requests `tax_id` sent (as seller) or must answer (as buyer), newest first.
   std::vector<std::pair<std::string, invoice::ConfirmationState>> ConfirmationsOf(const std::string& tax_id);
   void AddCompanyPages(Router& router);
+  void AddSessionRoutes(Router& router);  // /login, /logout: employees and finance; auditors at the authority
+  void AddAuditPages(Router& router);
   // The signed-in user of a page (session cookie holding a bearer token), if any.
   std::optional<Principal> PageUser(Exchange& ex);
+  // The signed-in page user if their role is `role`; otherwise redirects to /login and
+  // returns nullopt.
+  std::optional<Principal> PageUserOrLogin(Exchange& ex, TokenRole role);
   // The authority's public check of an invoice by number and QR hash prefix (and amount,
   // "yuan.fen", when given or required): whether it is genuine, with its inclusion proof
   // verified against the signed head.
