@@ -130,8 +130,12 @@ void Node::AddFilingRoutes(Router& r) {
     // File from the whole chain as the authority has it: wait until this replica holds its head.
     auto head = submitter_->Check("/v1/chain/head");
     uint64_t want = head->getValue<uint64_t>("height");
-    for (int waited = 0; waited < 5000 && view_->height() < want; waited += 10)
+    for (int waited = 0; waited < 30000 && view_->height() < want; waited += 10)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (view_->height() < want)
+      throw ApiError(503, "replica_behind", "this node's replica has not yet caught up with the authority (height " +
+                                                std::to_string(view_->height()) + " of " + std::to_string(want) +
+                                                "); nothing was filed, try again");
     invoice::FileEvent f;
     f.meta = {"file-" + payment::RandomHex(8), Now()};
     f.filing_id = "F-" + config_.tax_id + "-" + period + "-" + payment::RandomHex(4);

@@ -87,13 +87,7 @@ class Filing : public TwoNodes {
     m2_.region_code = "31";
     m2_.db_path = dir_.File("merchant2.db");
     m2_.key_file = dir_.File("merchant2.pem");
-    merchant2_ = std::make_unique<Node>(m2_, [this] { return Now(); });
-    merchant2_->Start();
-    auto reg = Http(authority_->port(), "POST", "/v1/taxpayers",
-                    "{\"tax_id\":\"" + kMerchant2 + "\",\"name\":\"" + m2_.name + "\",\"node_public_key\":\"" +
-                        ledger::ToHex(merchant2_->key().public_key()) + "\"}",
-                    {{"Authorization", "Bearer " + admin_}});
-    ASSERT_EQ(reg.status, 201) << reg.body;
+    merchant2_ = StartTaxpayer(m2_);
     token2_ = merchant2_->tokens().Create(TokenRole::kMerchant, kMerchant2, "till", 0);
   }
   void TearDown() override {
@@ -152,6 +146,8 @@ TEST_F(Filing, AMonthOfFiveThousandInvoicesFiledEqualsTheChainAndTamperingIsRefu
   ExpectError(Api("POST", "/v1/filings", "{\"period\":\"2026-10\"}"), 422, "period_not_over");
   ExpectError(Api("POST", "/v1/filings", "{\"period\":\"2026-13\"}"), 422, "invalid_period");
   clock_ = kNov2;
+  WaitLevel(*merchant_);
+  WaitLevel(*merchant2_);
   auto f1 = Api("POST", "/v1/filings", "{\"period\":\"2026-10\"}");
   ASSERT_EQ(f1.status, 201) << f1.body;
   auto f2 = Http(merchant2_->port(), "POST", "/v1/filings", "{\"period\":\"2026-10\"}", {{"Authorization", "Bearer " + token2_}});

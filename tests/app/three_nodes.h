@@ -22,13 +22,7 @@ class ThreeNodes : public TwoNodes {
     c_.db_path = dir_.File("company.db");
     c_.key_file = dir_.File("company.pem");
     c_.wechat_public_key_file.clear();
-    company_ = std::make_unique<Node>(c_, [this] { return Now(); });
-    company_->Start();
-    auto reg = Http(authority_->port(), "POST", "/v1/taxpayers",
-                    "{\"tax_id\":\"" + kCompany + "\",\"name\":\"" + c_.name + "\",\"node_public_key\":\"" +
-                        ledger::ToHex(company_->key().public_key()) + "\"}",
-                    {{"Authorization", "Bearer " + admin_}});
-    ASSERT_EQ(reg.status, 201) << reg.body;
+    company_ = StartTaxpayer(c_);
     employee_ = company_->tokens().Create(TokenRole::kEmployee, kCompany, "李四", 0);
     employee2_ = company_->tokens().Create(TokenRole::kEmployee, kCompany, "王五", 0);
     finance_ = company_->tokens().Create(TokenRole::kFinance, kCompany, "财务", 0);

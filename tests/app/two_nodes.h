@@ -68,13 +68,7 @@ class TwoNodes : public ::testing::Test {
     m_.generic_secret = "whsec_demo_generic_secret";
     keys_ = {m_.wechat_mchid, m_.wechat_serial, ReadFile(kSrc + "/fixtures/keys/wechatpay_platform.pem"),
              m_.wechat_api_v3_key};
-    merchant_ = std::make_unique<Node>(m_, [this] { return Now(); });
-    merchant_->Start();
-    auto reg = Http(authority_->port(), "POST", "/v1/taxpayers",
-                    "{\"tax_id\":\"" + kMerchant + "\",\"name\":\"" + m_.name + "\",\"node_public_key\":\"" +
-                        ledger::ToHex(merchant_->key().public_key()) + "\"}",
-                    {{"Authorization", "Bearer " + admin_}});
-    ASSERT_EQ(reg.status, 201) << reg.body;
+    merchant_ = StartTaxpayer(m_);
     token_ = merchant_->tokens().Create(TokenRole::kMerchant, kMerchant, "till", 0);
     merchant_->merchant()->PumpOnce();  // applies for numbers
     ASSERT_EQ(merchant_->merchant()->NumbersLeft(), 1000u);
@@ -82,6 +76,17 @@ class TwoNodes : public ::testing::Test {
   void TearDown() override {
     if (merchant_) merchant_->Stop();
     authority_->Stop();
+  }
+  // Starts a taxpayer node from `config` and registers it (and its node key) at the authority.
+  std::unique_ptr<Node> StartTaxpayer(const NodeConfig& config) {
+    auto node = std::make_unique<Node>(config, [this] { return Now(); });
+    node->Start();
+    auto reg = Http(authority_->port(), "POST", "/v1/taxpayers",
+                    "{\"tax_id\":\"" + config.tax_id + "\",\"name\":\"" + config.name + "\",\"node_public_key\":\"" +
+                        ledger::ToHex(node->key().public_key()) + "\"}",
+                    {{"Authorization", "Bearer " + admin_}});
+    EXPECT_EQ(reg.status, 201) << reg.body;
+    return node;
   }
   uint64_t Now() { return clock_.load(); }
   int64_t NowS() { return static_cast<int64_t>(Now() / 1000); }
