@@ -28,6 +28,7 @@ std::vector<Verb> AllVerbs() {
   AddRebuildVerbs(verbs);
   AddProofVerbs(verbs);
   AddAuditVerbs(verbs);
+  AddBenchVerbs(verbs);
   for (Verb& v : verbs) v.options.addOption(Flag("help", "print this verb's help"));
   return verbs;
 }

@@ -34,6 +34,7 @@ void AddDemoVerbs(std::vector<Verb>& verbs);
 void AddRebuildVerbs(std::vector<Verb>& verbs);
 void AddProofVerbs(std::vector<Verb>& verbs);
 void AddAuditVerbs(std::vector<Verb>& verbs);
+void AddBenchVerbs(std::vector<Verb>& verbs);
 
 // Helpers for verbs.
 Poco::Util::Option Required(const std::string& name, const std::string& arg, const std::string& desc);
