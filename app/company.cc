@@ -1,5 +1,7 @@
 #include "app/company.h"
 
+#include <Poco/URI.h>
+
 #include <thread>
 
 #include "app/api_error.h"
@@ -47,7 +49,12 @@ invoice::EventMeta Company::Meta(const std::string& what) {
 CheckedInvoice Company::Check(const std::string& no, const std::string& h, const std::optional<std::string>& a) {
   if (!IsInvoiceNo(no)) throw ApiError(422, "invalid_invoice_no", "invoice_no is 20 digits", "invoice_no");
   if (!IsHex(h, 16)) throw ApiError(422, "invalid_h", "h is the 16 hex digits after h= in the invoice's QR code", "h");
-  std::string uri = "/v1/check/" + no + "?h=" + h + (a ? "&a=" + *a : "");
+  std::string uri = "/v1/check/" + no + "?h=" + h;
+  if (a) {
+    std::string encoded;  // the amount comes from the scanned code or the page's query: encode it
+    Poco::URI::encode(*a, "&=?#+%/ ", encoded);
+    uri += "&a=" + encoded;
+  }
   Poco::JSON::Object::Ptr r = submitter_.Check(uri);
   if (!r->optValue<bool>("genuine", false)) {
     std::string reason = r->optValue<std::string>("reason", "");

@@ -184,6 +184,8 @@ TEST_F(Reimbursement, ScanDecodesTheInvoicesQrPicture) {
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("id=\"sign-in-link\""), std::string::npos) << page.body;
   EXPECT_NE(page.body.find("¥48.00"), std::string::npos);
+  // An amount with characters of its own is passed on encoded: not genuine, not a 503.
+  EXPECT_EQ(Http(company_->port(), "GET", "/scan?no=" + no + "&h=" + h + "&a=48.00%26h%3D00%20x").status, 422);
   auto fake = Http(company_->port(), "GET", "/scan?no=" + no + "&h=0000000000000000&a=48.00");
   EXPECT_EQ(fake.status, 422);
   EXPECT_EQ(fake.body.find("id=\"claim\""), std::string::npos);
