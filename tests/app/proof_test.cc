@@ -29,7 +29,9 @@ TEST_F(Proofs, NodeProofsVerifyOfflineAndNoBitCanChange) {
   ASSERT_EQ(Deliver(payment::WechatTransaction(keys_, "ORD-P1", "4200007001", 1200, NowS())).status, 204);
   std::string no = BlueOf("ORD-P1");
   WaitInvoice(no, "sealed");
+  WaitLevel(*merchant_);  // the replica holds the invoice's block
   std::string old_head = Http(merchant_->port(), "GET", "/v1/chain/head").body;  // a replica's head is as good
+  ASSERT_GT(Parse(old_head)->optValue<uint64_t>("tree_size", 0), 0u) << old_head;
   for (int i = 2; i <= 6; ++i) {
     std::string id = "ORD-P" + std::to_string(i);
     CreateOrder(id, 1000 + i);
