@@ -34,10 +34,11 @@ void Node::AddAuditPages(Router& r) {
     std::string period = ex.Query("period").value_or("");
     if (!period.empty() && !invoice::ValidPeriod(period)) period.clear();
     auto anomalies = Anomalies();
-    PageData d = authority_->WithLifecycle(
-        [&](const invoice::Lifecycle& lc) { return AuditOverview(lc, anomalies, period, "/audit"); });
-    PageData base = page(*who, "税务稽核 Audit");
-    for (const char* k : {"title", "node_name", "user_name", "user_role", "is_auditor"}) d.set(k, base.get(k) ? *base.get(k) : PageData());
+    PageData d = page(*who, "税务稽核 Audit");
+    authority_->WithLifecycle([&](const invoice::Lifecycle& lc) {
+      AddAuditOverview(d, lc, anomalies, period, "/audit");
+      return 0;
+    });
     auto head = store_->Head();
     d.set("height", head.ok() ? std::to_string(head->header.height) : "—");
     d.set("tree_size", head.ok() ? std::to_string(head->header.tree_size) : "—");

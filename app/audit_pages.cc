@@ -28,8 +28,9 @@ PageData Chart(const std::string& title, const std::vector<std::pair<std::string
     int h = static_cast<int>(static_cast<double>(std::max<int64_t>(v, 0)) * kChartHeight / static_cast<double>(max));
     PageData b;
     b.set("y", std::to_string(kChartHeight - h));
-    b.set("w", std::to_string(std::clamp(static_cast<int>(slot) - 2, 1, 40)));
-    b.set("x", std::to_string(static_cast<int>(i * slot + slot / 2) - std::clamp(static_cast<int>(slot) - 2, 1, 40) / 2));
+    const int w = std::clamp(static_cast<int>(slot) - 2, 1, 40);  // centred in its slot
+    b.set("w", std::to_string(w));
+    b.set("x", std::to_string(static_cast<int>(i * slot + slot / 2) - w / 2));
     b.set("h", std::to_string(h));
     b.set("label", label);
     b.set("value", format(v));
@@ -46,9 +47,8 @@ PageData Chart(const std::string& title, const std::vector<std::pair<std::string
 
 }  // namespace
 
-PageData AuditOverview(const invoice::Lifecycle& lc, const std::vector<Anomaly>& anomalies, const std::string& period,
-                       const std::string& link_base) {
-  PageData d;
+void AddAuditOverview(PageData& d, const invoice::Lifecycle& lc, const std::vector<Anomaly>& anomalies,
+                      const std::string& period, const std::string& link_base) {
   const bool links = !link_base.empty();
   d.set("period", period.empty() ? std::string("all periods") : period);
   std::map<std::string, std::pair<int64_t, int64_t>> per_day;  // date -> (invoices, tax fen)
@@ -145,7 +145,6 @@ PageData AuditOverview(const invoice::Lifecycle& lc, const std::vector<Anomaly>&
     taxpayers.push_back(t);
   }
   d.set("taxpayers", taxpayers);
-  return d;
 }
 
 }  // namespace app

@@ -13,10 +13,10 @@
 
 namespace app {
 
-// `period` ("2026-10", "2026-Q4" or empty for everything); `link_base`: prefix of the
+// Adds the overview to `d`. `period` ("2026-10", "2026-Q4" or empty for everything); `link_base`: prefix of the
 // drill-down links ("/audit" on the dashboard; empty in the standalone report, which has no
 // links out).
-PageData AuditOverview(const invoice::Lifecycle& lc, const std::vector<Anomaly>& anomalies, const std::string& period,
-                       const std::string& link_base);
+void AddAuditOverview(PageData& d, const invoice::Lifecycle& lc, const std::vector<Anomaly>& anomalies,
+                      const std::string& period, const std::string& link_base);
 
 }  // namespace app

@@ -185,15 +185,7 @@ void Node::AddAuditRoutes(Router& r) {
         x->set("filed", FiguresJson(f.event.figures));
         invoice::FilingFigures now = tax::ReturnFromLifecycle(lc, id, f.event.period);
         x->set("chain", FiguresJson(now));
-        Array::Ptr diffs = new Array;
-        for (const auto& d : tax::CompareFigures(f.event.figures, now)) {
-          Object::Ptr y = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-          y->set("figure", d.figure);
-          y->set("filed", d.filed);
-          y->set("chain", d.chain);
-          diffs->add(y);
-        }
-        x->set("differences", diffs);
+        x->set("differences", DifferencesJson(tax::CompareFigures(f.event.figures, now)));
         filings->add(x);
       }
       out->set("filings", filings);

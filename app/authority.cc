@@ -24,18 +24,27 @@ Verdict Refuse(Refusal r, std::string message, std::string field = "") {
 
 }  // namespace
 
+Poco::JSON::Array::Ptr DifferencesJson(const std::vector<tax::Difference>& differences) {
+  Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
+  for (const auto& d : differences) {
+    Poco::JSON::Object::Ptr x = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    x->set("figure", d.figure);
+    x->set("filed", d.filed);
+    x->set("chain", d.chain);
+    out->add(x);
+  }
+  return out;
+}
+
 Authority::Authority(ledger::BlockStore& store, const ledger::PrivateKey& key) : store_(store), key_(key) {}
 
 void Authority::Replay() {
   std::lock_guard lock(mu_);
   lifecycle_ = invoice::Lifecycle();
-  invoice_leaf_.clear();
   ForEachChainEvent(store_, 0, [&](const ChainEvent& e) {
     Verdict v = lifecycle_.Apply(e.submitter, e.event, e.place);
     if (!v.ok())
       throw std::runtime_error("replay: entry " + std::to_string(e.place.leaf_index) + " breaks the rules: " + v.message);
-    if (auto* issue = std::get_if<invoice::IssueEvent>(&e.event))
-      invoice_leaf_[issue->invoice.invoice_no] = e.place.leaf_index;
   });
 }
 
@@ -175,12 +184,9 @@ std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Byte
     o.sealed = true;
     o.leaf_index = sealed->placements[k].first;
     o.height = sealed->head.header.height;
-    auto entry = ledger::Entry::Decode(accepted[k]);
-    if (entry.ok() && entry->kind == "issue") {
-      auto event = invoice::DecodeEvent("issue", std::string(entry->payload.begin(), entry->payload.end()));
-      if (auto* ev = std::get_if<invoice::Event>(&event))
-        invoice_leaf_[std::get<invoice::IssueEvent>(*ev).invoice.invoice_no] = o.leaf_index;
-    }
+    // The lifecycle recorded each event at the place predicted before sealing.
+    if (o.leaf_index != head->header.tree_size + k || o.height != head->header.height + 1)
+      throw std::runtime_error("sealing placed an entry elsewhere than the lifecycle recorded");
   }
   return finish();
 }
@@ -214,17 +220,7 @@ void Authority::RecordRefusal(const ledger::Bytes& bytes, const EntryOutcome& o,
     }
   }
   if (o.verdict.conflict_height) detail.set("winning_claim_height", o.verdict.conflict_height);
-  if (!o.differences.empty()) {
-    Poco::JSON::Array diffs;
-    for (const auto& d : o.differences) {
-      Poco::JSON::Object x(Poco::JSON_PRESERVE_KEY_ORDER);
-      x.set("figure", d.figure);
-      x.set("filed", d.filed);
-      x.set("chain", d.chain);
-      diffs.add(x);
-    }
-    detail.set("differences", diffs);
-  }
+  if (!o.differences.empty()) detail.set("differences", DifferencesJson(o.differences));
   std::ostringstream text;
   detail.stringify(text);
   r.detail = text.str();
@@ -269,9 +265,9 @@ bool Authority::WaitForHeight(uint64_t height, int timeout_ms) {
 
 std::optional<uint64_t> Authority::LeafOfInvoice(const std::string& no) {
   std::lock_guard lock(mu_);
-  auto it = invoice_leaf_.find(no);
-  if (it == invoice_leaf_.end()) return std::nullopt;
-  return it->second;
+  const invoice::InvoiceState* st = lifecycle_.FindInvoice(no);
+  if (!st || st->invoice.invoice_no.empty()) return std::nullopt;
+  return st->issued.leaf_index;
 }
 
 EntryOutcome Authority::Register(const invoice::RegisterEvent& event, uint64_t now_ms) {

@@ -5,6 +5,8 @@
 // entries never reach the chain; each gets its typed reason back. Thread-safe.
 #pragma once
 
+#include <Poco/JSON/Array.h>
+
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -27,6 +29,9 @@ struct EntryOutcome {
   invoice::Verdict verdict;    // why it was refused, or what an apply was granted
   std::vector<tax::Difference> differences;  // a refused filing: each figure that differs from the chain
 };
+
+// A refused filing's differences as the API shows them: [{figure, filed, chain}, …].
+Poco::JSON::Array::Ptr DifferencesJson(const std::vector<tax::Difference>& differences);
 
 class Authority {
  public:
@@ -86,7 +91,6 @@ class Authority {
   ledger::BlockStore& store_;
   const ledger::PrivateKey& key_;
   invoice::Lifecycle lifecycle_;
-  std::map<std::string, uint64_t> invoice_leaf_;  // invoice number -> leaf index of its issue entry
   std::condition_variable sealed_cv_;            // notified after every sealed block
 };
 

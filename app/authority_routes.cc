@@ -38,17 +38,7 @@ Object::Ptr OutcomeJson(const EntryOutcome& o) {
     r->set("message", o.verdict.message);
     if (!o.verdict.field.empty()) r->set("field", o.verdict.field);
     if (o.verdict.conflict_height) r->set("conflict_height", o.verdict.conflict_height);
-    if (!o.differences.empty()) {
-      Array::Ptr diffs = new Array;
-      for (const auto& d : o.differences) {
-        Object::Ptr x = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-        x->set("figure", d.figure);
-        x->set("filed", d.filed);
-        x->set("chain", d.chain);
-        diffs->add(x);
-      }
-      r->set("differences", diffs);
-    }
+    if (!o.differences.empty()) r->set("differences", DifferencesJson(o.differences));
   }
   if (o.verdict.granted) {
     Object::Ptr g = new Object(Poco::JSON_PRESERVE_KEY_ORDER);

@@ -49,7 +49,8 @@ int Report(const Args& a) {
   reading.Finish();
   AuditStore audit(db, /*read_only=*/true);
   auto anomalies = FindAnomalies(lc, audit.Records(), audit.Payments(), AuditRules{}, SystemClockMs());
-  PageData d = AuditOverview(lc, anomalies, period, "");
+  PageData d;
+  AddAuditOverview(d, lc, anomalies, period, "");
   d.set("title", "Audit report " + (period.empty() ? std::string("all periods") : period));
   d.set("db", db);
   d.set("height", std::to_string(height));

@@ -2,8 +2,6 @@
 
 #include <Poco/URI.h>
 
-#include <thread>
-
 #include "app/api_error.h"
 #include "app/payment_crypto.h"
 #include "invoice/event_codec.h"
@@ -81,13 +79,8 @@ CheckedInvoice Company::Check(const std::string& no, const std::string& h, const
   auto hash = ledger::HashFromHex(c.leaf_hash);
   if (!hash || c.leaf_hash.substr(0, 16) != h)
     throw ApiError(503, "chain_mismatch", "the authority's answer does not match the code scanned");
-  for (int waited = 0;; waited += 20) {
-    auto head = store_.Head();
-    if (head.ok() && head->header.tree_size > c.leaf_index) break;
-    if (waited >= kReplicaWaitMs)
-      throw ApiError(503, "replica_behind", "this node has not yet replicated the block that sealed the invoice; try again");
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  if (!view_.WaitForHeight(c.height, kReplicaWaitMs))
+    throw ApiError(503, "replica_behind", "this node has not yet replicated the block that sealed the invoice; try again");
   auto at = store_.FindLeaf(*hash);
   if (!at.ok() || !*at || **at != c.leaf_index)
     throw ApiError(503, "chain_mismatch", "the invoice's leaf is not where the authority says in this node's chain");

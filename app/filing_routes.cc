@@ -4,8 +4,6 @@
 // differs. Auditors read any filing at the authority.
 #include <Poco/JSON/Array.h>
 
-#include <thread>
-
 #include "app/api_error.h"
 #include "app/chain_json.h"
 #include "app/json_body.h"
@@ -130,9 +128,7 @@ void Node::AddFilingRoutes(Router& r) {
     // File from the whole chain as the authority has it: wait until this replica holds its head.
     auto head = submitter_->Check("/v1/chain/head");
     uint64_t want = head->getValue<uint64_t>("height");
-    for (int waited = 0; waited < 30000 && view_->height() < want; waited += 10)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    if (view_->height() < want)
+    if (!view_->WaitForHeight(want, 30000))
       throw ApiError(503, "replica_behind", "this node's replica has not yet caught up with the authority (height " +
                                                 std::to_string(view_->height()) + " of " + std::to_string(want) +
                                                 "); nothing was filed, try again");

@@ -5,7 +5,9 @@
 // Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <mutex>
+#include <thread>
 
 #include "app/chain_events.h"
 #include "invoice/lifecycle.h"
@@ -23,6 +25,15 @@ class PartyView {
     std::lock_guard lock(mu_);
     CatchUpLocked();
     return f(static_cast<const invoice::Lifecycle&>(lifecycle_));
+  }
+  // Waits (polling) until this node's replica, and so the view, reaches `height`; false if
+  // `timeout_ms` passes first.
+  bool WaitForHeight(uint64_t height, int timeout_ms) {
+    for (int waited = 0; height > this->height(); waited += 10) {
+      if (waited >= timeout_ms) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
   }
   // The height the view has folded up to.
   uint64_t height() {

@@ -2,8 +2,6 @@
 
 #include <Poco/JSON/Array.h>
 
-#include <thread>
-
 #include "app/api_error.h"
 #include "invoice/event_codec.h"
 #include "ledger/entry.h"
@@ -49,8 +47,7 @@ SealedAt SyncSubmitter::Submit(const invoice::Event& e) {
     throw err;
   }
   SealedAt s{r->getValue<uint64_t>("height"), r->getValue<uint64_t>("leaf_index"), r->getValue<std::string>("leaf_hash")};
-  for (int waited = 0; waited < kReplicaWaitMs && view_.height() < s.height; waited += 10)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  view_.WaitForHeight(s.height, kReplicaWaitMs);
   return s;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 #include <pugixml.hpp>
@@ -119,10 +120,10 @@ std::vector<Difference> CompareFigures(const invoice::FilingFigures& filed, cons
   std::map<std::string, invoice::RateFiling> a, b;
   for (const auto& r : filed.rates) a[r.rate.ToString()] = r;
   for (const auto& r : chain.rates) b[r.rate.ToString()] = r;
-  std::map<std::string, int> rates;
-  for (const auto& [k, v] : a) rates[k] = 1;
-  for (const auto& [k, v] : b) rates[k] = 1;
-  for (const auto& [rate, unused] : rates) {
+  std::set<std::string> rates;
+  for (const auto& [k, v] : a) rates.insert(k);
+  for (const auto& [k, v] : b) rates.insert(k);
+  for (const std::string& rate : rates) {
     const invoice::RateFiling x = a.count(rate) ? a[rate] : invoice::RateFiling{};
     const invoice::RateFiling y = b.count(rate) ? b[rate] : invoice::RateFiling{};
     const std::string p = "rates[" + rate + "].";
