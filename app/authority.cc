@@ -40,6 +40,10 @@ Authority::Authority(ledger::BlockStore& store, const ledger::PrivateKey& key) :
 
 void Authority::Replay() {
   std::lock_guard lock(mu_);
+  ReplayLocked();
+}
+
+void Authority::ReplayLocked() {
   lifecycle_ = invoice::Lifecycle();
   ForEachChainEvent(store_, 0, [&](const ChainEvent& e) {
     Verdict v = lifecycle_.Apply(e.submitter, e.event, e.place);
@@ -57,8 +61,8 @@ std::optional<invoice::NumberRange> Authority::GrantOfEntry(const ledger::Bytes&
   return lifecycle_.GrantOf(apply.seller, apply.meta.event_id);
 }
 
-Verdict Authority::CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& scratch, const invoice::Place& place,
-                              std::vector<tax::Difference>* differences) {
+Verdict Authority::CheckEntry(const ledger::Bytes& bytes, bool signature_ok, invoice::Lifecycle& scratch,
+                              const invoice::Place& place, std::vector<tax::Difference>* differences) {
   auto entry = ledger::Entry::Decode(bytes);
   if (!entry.ok()) return Refuse(Refusal::kInvalid, "not a canonical entry envelope: " + entry.status().message(), "entry");
   // WARNING: the submitter key inside the entry proves nothing by itself; it must be the
@@ -72,7 +76,7 @@ Verdict Authority::CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& sc
     if (reg->node_key != ledger::ToHex(entry->submitter_key))
       return Refuse(Refusal::kNotAuthorised, "the entry is not signed with " + entry->submitter + "'s node key", "entry");
   }
-  if (!entry->SignatureValid()) return Refuse(Refusal::kNotAuthorised, "the entry's signature does not verify", "entry");
+  if (!signature_ok) return Refuse(Refusal::kNotAuthorised, "the entry's signature does not verify", "entry");
   auto event = invoice::DecodeEvent(entry->kind, std::string(entry->payload.begin(), entry->payload.end()));
   if (auto* p = std::get_if<invoice::Problem>(&event)) return Refuse(Refusal::kInvalid, p->message, p->field);
   const invoice::Event& ev = std::get<invoice::Event>(event);
@@ -90,7 +94,14 @@ Verdict Authority::CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& sc
 }
 
 std::vector<EntryOutcome> Authority::Submit(const std::vector<ledger::Bytes>& entries, uint64_t now_ms) {
-  Waiting me{&entries, {}, false};
+  // Signatures are checked here, on the caller's thread, before the sealing lock: they are
+  // the costliest part of an entry's check and need nothing but the entry itself.
+  std::vector<uint8_t> signature_ok(entries.size(), 0);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    auto e = ledger::Entry::Decode(entries[i]);
+    signature_ok[i] = e.ok() && e->SignatureValid();
+  }
+  Waiting me{&entries, &signature_ok, {}, false};
   std::unique_lock ql(queue_mu_);
   queue_.push_back(&me);
   queue_cv_.wait(ql, [&] { return me.done || queue_.front() == &me; });
@@ -98,16 +109,18 @@ std::vector<EntryOutcome> Authority::Submit(const std::vector<ledger::Bytes>& en
   // Leader: take everything queued behind it, up to one block's worth.
   std::vector<Waiting*> batch;
   std::vector<ledger::Bytes> all;
+  std::vector<uint8_t> all_ok;
   for (Waiting* w : queue_) {
     if (!batch.empty() && all.size() + w->entries->size() > kMaxBlockEntries) break;
     batch.push_back(w);
     all.insert(all.end(), w->entries->begin(), w->entries->end());
+    all_ok.insert(all_ok.end(), w->signature_ok->begin(), w->signature_ok->end());
   }
   ql.unlock();
   std::vector<EntryOutcome> outcomes;
   std::exception_ptr failure;
   try {
-    outcomes = SubmitLocked(all, now_ms);
+    outcomes = SubmitLocked(all, all_ok, now_ms);
   } catch (...) {
     failure = std::current_exception();
   }
@@ -130,12 +143,15 @@ std::vector<EntryOutcome> Authority::Submit(const std::vector<ledger::Bytes>& en
   return std::move(me.out);
 }
 
-std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Bytes>& entries, uint64_t now_ms) {
+std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Bytes>& entries,
+                                                  const std::vector<uint8_t>& signature_ok, uint64_t now_ms) {
   std::lock_guard lock(mu_);
   std::vector<EntryOutcome> out(entries.size());
   std::vector<ledger::Bytes> accepted;
   std::vector<size_t> accepted_at;
-  invoice::Lifecycle scratch = lifecycle_;  // committed only once the block is on disk
+  // Accepted events go straight into the lifecycle (copying it per batch costs O(chain));
+  // should sealing fail, it is rebuilt from the chain, which never saw them.
+  invoice::Lifecycle& scratch = lifecycle_;
   std::map<std::string, size_t> first_in_batch;  // leaf hash -> first position in this batch
   std::vector<std::pair<size_t, size_t>> copies;  // (duplicate, original)
   auto head = store_.Head();
@@ -163,7 +179,7 @@ std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Byte
     }
     place.leaf_index = head->header.tree_size + accepted.size();
     place.leaf_hash = out[i].leaf_hash;
-    out[i].verdict = CheckEntry(entries[i], scratch, place, &out[i].differences);
+    out[i].verdict = CheckEntry(entries[i], signature_ok[i] != 0, scratch, place, &out[i].differences);
     if (!out[i].verdict.ok()) continue;
     accepted.push_back(entries[i]);
     accepted_at.push_back(i);
@@ -177,8 +193,10 @@ std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Byte
   };
   if (accepted.empty()) return finish();
   auto sealed = store_.Seal(accepted, now_ms, key_);
-  if (!sealed.ok()) throw std::runtime_error("sealing failed: " + sealed.status().ToString());
-  lifecycle_ = std::move(scratch);
+  if (!sealed.ok()) {
+    ReplayLocked();
+    throw std::runtime_error("sealing failed: " + sealed.status().ToString());
+  }
   for (size_t k = 0; k < accepted.size(); ++k) {
     EntryOutcome& o = out[accepted_at[k]];
     o.sealed = true;

@@ -70,9 +70,12 @@ class Authority {
   }
 
  private:
-  std::vector<EntryOutcome> SubmitLocked(const std::vector<ledger::Bytes>& entries, uint64_t now_ms);
+  std::vector<EntryOutcome> SubmitLocked(const std::vector<ledger::Bytes>& entries, const std::vector<uint8_t>& signature_ok,
+                                         uint64_t now_ms);
+  void ReplayLocked();
   // Checks one entry; on acceptance applies it to `scratch` (the state as of this batch).
-  invoice::Verdict CheckEntry(const ledger::Bytes& bytes, invoice::Lifecycle& scratch, const invoice::Place& place,
+  invoice::Verdict CheckEntry(const ledger::Bytes& bytes, bool signature_ok, invoice::Lifecycle& scratch,
+                              const invoice::Place& place,
                               std::vector<tax::Difference>* differences);
   std::optional<invoice::NumberRange> GrantOfEntry(const ledger::Bytes& bytes) const;
   void RecordRefusal(const ledger::Bytes& bytes, const EntryOutcome& o, uint64_t now_ms);
@@ -80,6 +83,7 @@ class Authority {
 
   struct Waiting {
     const std::vector<ledger::Bytes>* entries;
+    const std::vector<uint8_t>* signature_ok;  // per entry, checked before queueing
     std::vector<EntryOutcome> out;
     bool done = false;
   };

@@ -71,7 +71,7 @@ void Node::AddCallbackRoutes(Router& r) {
     int64_t now_s = static_cast<int64_t>(Now() / 1000);
     if (!t || *t < now_s - config_.callback_tolerance_s || *t > now_s + config_.callback_tolerance_s)
       Reject(metrics_, p, 401, "stale_timestamp", "Wechatpay-Timestamp is more than 5 minutes off");
-    if (!payment::VerifyRsaSha256(wechat_public_key_, ts + "\n" + nonce + "\n" + body + "\n", sig))
+    if (!wechat_public_key_ || !wechat_public_key_->VerifySha256(ts + "\n" + nonce + "\n" + body + "\n", sig))
       Reject(metrics_, p, 401, "invalid_signature", "Wechatpay-Signature does not verify with the platform key");
     Object::Ptr n;
     std::string event_type, plain;

@@ -29,6 +29,7 @@ std::vector<Verb> AllVerbs() {
   AddProofVerbs(verbs);
   AddAuditVerbs(verbs);
   AddBenchVerbs(verbs);
+  AddBenchNodeVerbs(verbs);
   for (Verb& v : verbs) v.options.addOption(Flag("help", "print this verb's help"));
   return verbs;
 }

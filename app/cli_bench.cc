@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "app/cli.h"
+#include "app/cli_bench.h"
 #include "app/progress.h"
 #include "ledger/block_store.h"
 #include "ledger/entry.h"
@@ -37,9 +38,8 @@
 namespace app::cli {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+using Clock = BenchClock;
+double Seconds(Clock::time_point since) { return SecondsSince(since); }
 
 // Runs `op` repeatedly for about `seconds`; returns operations per second.
 double Rate(double seconds, const std::function<void()>& op) {
@@ -54,10 +54,7 @@ double Rate(double seconds, const std::function<void()>& op) {
   return static_cast<double>(n) / elapsed;
 }
 
-void Row(const std::string& what, double value, const std::string& unit) {
-  std::printf("%-44s %14.0f %s\n", what.c_str(), value, unit.c_str());
-  std::fflush(stdout);
-}
+void Row(const std::string& what, double value, const std::string& unit) { BenchRow(what, value, unit); }
 
 struct P256 {
   EVP_PKEY* key = nullptr;
@@ -159,24 +156,7 @@ double SqliteRowsPerSecond(const std::string& dir, double seconds, int batch, si
 
 int Bounds(const Args& a) {
   const double s = a.count("seconds") ? std::stod(a.at("seconds")) : 12.0;
-  const double each = std::max(0.2, s / 9);
-  std::printf("machine bounds (about %.1f s each, one core unless said)\n", each);
-  const std::string msg(256, 'm');
-  auto ed = ledger::PrivateKey::Generate().value();
-  auto ed_sig = ed.Sign(ledger::AsBytes(msg));
-  Row("Ed25519 sign (256 B)", Rate(each, [&] { ed.Sign(ledger::AsBytes(msg)); }), "/s");
-  Row("Ed25519 verify (256 B)", Rate(each, [&] { ledger::VerifySignature(ed.public_key(), ledger::AsBytes(msg), ed_sig); }), "/s");
-  P256 p;
-  auto p_sig = p.Sign(msg);
-  Row("P-256 ECDSA sign (256 B)", Rate(each, [&] { p.Sign(msg); }), "/s");
-  Row("P-256 ECDSA verify (256 B)", Rate(each, [&] { p.Verify(msg, p_sig); }), "/s");
-  ledger::Bytes entry(330, 0x5a);
-  Row("SHA-256 leaf hash (330 B entry)", Rate(each, [&] { entry[0] = static_cast<uint8_t>(ledger::LeafHash(entry).bytes[0]); }), "/s");
-  std::string dir = std::filesystem::temp_directory_path().string();
-  Row("SQLite durable commits (1 row each)", SqliteRowsPerSecond(dir, each, 1, 330), "/s");
-  Row("SQLite durable rows (1,000-row commits)", SqliteRowsPerSecond(dir, each, 1000, 330), "rows/s");
-  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  Row("Poco trivial request, keep-alive, " + std::to_string(4 * cores) + " clients", PocoRequests(each, 4 * cores), "req/s");
+  MeasureBounds(std::max(0.2, s / 8));
   return 0;
 }
 
@@ -243,7 +223,7 @@ int ProofSpeed(const Args& a) {
   }
   progress.Finish();
   std::sort(us.begin(), us.end());
-  auto pct = [&](double p) { return us[std::min(us.size() - 1, static_cast<size_t>(p * us.size()))]; };
+  auto pct = [&](double p) { return Percentile(us, p); };
   std::printf("inclusion proof at %llu entries (read leaf + proof + verify), %d random leaves: p50 %.0f us, p99 %.0f us, max %.0f us\n",
               static_cast<unsigned long long>(n), samples, pct(0.50), pct(0.99), us.back());
   std::printf("opening the store: %.3f s; peak RSS of this process: %ld MB\n", open_s, RssKb() / 1024);
@@ -251,6 +231,41 @@ int ProofSpeed(const Args& a) {
 }
 
 }  // namespace
+
+void BenchRow(const std::string& what, double value, const std::string& unit) {
+  std::printf("%-48s %14.0f %s\n", what.c_str(), value, unit.c_str());
+  std::fflush(stdout);
+}
+
+double Percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())))];
+}
+
+MachineBounds MeasureBounds(double each) {
+  MachineBounds b;
+  std::printf("machine bounds (about %.1f s each, one core unless said)\n", each);
+  const std::string msg(256, 'm');
+  auto ed = ledger::PrivateKey::Generate().value();
+  auto ed_sig = ed.Sign(ledger::AsBytes(msg));
+  Row("Ed25519 sign (256 B)", b.ed25519_sign = Rate(each, [&] { ed.Sign(ledger::AsBytes(msg)); }), "/s");
+  Row("Ed25519 verify (256 B)",
+      b.ed25519_verify = Rate(each, [&] { ledger::VerifySignature(ed.public_key(), ledger::AsBytes(msg), ed_sig); }), "/s");
+  P256 p;
+  auto p_sig = p.Sign(msg);
+  Row("P-256 ECDSA sign (256 B)", b.p256_sign = Rate(each, [&] { p.Sign(msg); }), "/s");
+  Row("P-256 ECDSA verify (256 B)", b.p256_verify = Rate(each, [&] { p.Verify(msg, p_sig); }), "/s");
+  ledger::Bytes entry(330, 0x5a);
+  Row("SHA-256 leaf hash (330 B entry)",
+      b.leaf_hash = Rate(each, [&] { entry[0] = static_cast<uint8_t>(ledger::LeafHash(entry).bytes[0]); }), "/s");
+  std::string dir = std::filesystem::temp_directory_path().string();
+  Row("SQLite durable commits (1 row each)", b.sqlite_commits = SqliteRowsPerSecond(dir, each, 1, 330), "/s");
+  Row("SQLite durable rows (1,000-row commits)", b.sqlite_rows = SqliteRowsPerSecond(dir, each, 1000, 330), "rows/s");
+  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  Row("Poco trivial request, keep-alive, " + std::to_string(4 * cores) + " clients",
+      b.poco_requests = PocoRequests(each, 4 * cores), "req/s");
+  return b;
+}
 
 void AddBenchVerbs(std::vector<Verb>& verbs) {
   Verb bounds{"bench bounds", "the machine's bounds: Ed25519 and P-256 sign/verify, SHA-256 leaf hashes, SQLite durable inserts, trivial Poco requests",

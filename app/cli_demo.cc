@@ -3,18 +3,10 @@
 // creates the demo tokens (var/demo/tokens.json), prints the URLs, and runs until Ctrl-C.
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 #include <Poco/Util/PropertyFileConfiguration.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -25,9 +17,8 @@
 #include "app/text_file.h"
 #include "app/config.h"
 #include "app/node.h"
+#include "app/node_process.h"
 #include "app/tokens.h"
-
-extern char** environ;
 
 namespace app::cli {
 namespace {
@@ -42,63 +33,10 @@ struct DemoNode {
   pid_t pid = -1;
 };
 
-int HttpStatus(const std::string& host, int port, const std::string& method, const std::string& path,
-               const std::string& body = "", const std::string& token = "", std::string* answer = nullptr) {
-  try {
-    Poco::Net::HTTPClientSession s(host, static_cast<uint16_t>(port));
-    s.setTimeout(Poco::Timespan(2, 0));
-    Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    if (!token.empty()) req.set("Authorization", "Bearer " + token);
-    req.setContentType("application/json");
-    if (method == "POST") req.setContentLength64(static_cast<Poco::Int64>(body.size()));
-    s.sendRequest(req) << body;
-    Poco::Net::HTTPResponse resp;
-    std::string text;
-    Poco::StreamCopier::copyToString(s.receiveResponse(resp), text);
-    if (answer) *answer = text;
-    return resp.getStatus();
-  } catch (const Poco::Exception&) {
-    return 0;
-  }
-}
-
-pid_t Spawn(const std::string& binary, const DemoNode& n, const std::string& log) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);  // the parent blocks SIGINT/SIGTERM; the nodes must not
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  std::vector<std::string> args = {binary, "--config", n.config_file};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, binary.c_str(), &fa, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) throw std::runtime_error("cannot start " + binary + ": " + std::strerror(rc));
-  return pid;
-}
-
-std::string NodeBinary() {
-  fs::path self = fs::read_symlink("/proc/self/exe");
-  return (self.parent_path() / "einvoiced").string();
-}
-
 void StopAll(std::vector<DemoNode>& nodes) {
-  for (auto& n : nodes)
-    if (n.pid > 0) kill(n.pid, SIGTERM);
-  for (auto& n : nodes)
-    if (n.pid > 0) {
-      int status;
-      waitpid(n.pid, &status, 0);
-      n.pid = -1;
-    }
+  std::vector<pid_t*> pids;
+  for (auto& n : nodes) pids.push_back(&n.pid);
+  StopNodes(pids);
 }
 
 int Demo(const Args& a) {
@@ -121,13 +59,8 @@ int Demo(const Args& a) {
 
   std::string binary = NodeBinary();
   for (auto& n : nodes) {
-    n.pid = Spawn(binary, n, n.cfg.data_dir + "/node.log");
-    bool up = false;
-    for (int i = 0; i < 100 && !up; ++i) {
-      up = HttpStatus(n.cfg.listen_host, n.cfg.listen_port, "GET", "/healthz") == 200;
-      if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    if (!up) {
+    n.pid = SpawnNode(binary, n.config_file, n.cfg.data_dir + "/node.log");
+    if (!WaitHealthy(n.cfg.listen_host, static_cast<uint16_t>(n.cfg.listen_port), 10)) {
       std::cerr << "einvoice demo: the " << n.name << " node did not start; see " << n.cfg.data_dir << "/node.log\n";
       StopAll(nodes);
       return 3;

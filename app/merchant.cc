@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS app_invoice(invoice_no TEXT PRIMARY KEY, order_id TEX
 CREATE INDEX IF NOT EXISTS app_invoice_order ON app_invoice(order_id);
 CREATE INDEX IF NOT EXISTS app_invoice_status ON app_invoice(status);
 CREATE INDEX IF NOT EXISTS app_invoice_original ON app_invoice(original_no);
+CREATE INDEX IF NOT EXISTS app_order_open ON app_order(status, created_ms) WHERE status IN ('paid', 'refunded');
 CREATE TABLE IF NOT EXISTS app_confirmation(request_id TEXT PRIMARY KEY, refund_id TEXT NOT NULL UNIQUE,
   invoice_no TEXT NOT NULL, amount_fen INTEGER NOT NULL, entry BLOB NOT NULL, status TEXT NOT NULL,
   height INTEGER, refusal_code TEXT);
@@ -112,53 +113,98 @@ std::optional<OrderRecord> Merchant::GetOrderByApplyToken(const std::string& tok
 }
 
 NoticeOutcome Merchant::Record(const PaymentNotice& n) {
-  NoticeOutcome outcome;
+  // Group commit: every notice that arrives while a batch is being written waits for the
+  // next one, so that a burst of callbacks costs one fsync per batch, not one each. The
+  // caller is answered only after the batch holding its notice is committed.
+  auto mine = std::make_shared<QueuedNotice>();
+  mine->notice = n;
   {
-    std::lock_guard lock(mu_);
-    ledger::sql::Transaction tx(db_.get());
-    Check(tx.begin_status());
-    auto order = Q("SELECT status, total_fen, buyer_json FROM app_order WHERE order_id = ?1");
-    if (!Get(order.Bind(1, n.order_id).Step())) return NoticeOutcome::kUnknownOrder;
-    std::string status = order.Text(0);
-    invoice::Fen total = order.Int(1);
-    bool has_buyer = !order.IsNull(2);
-    if (n.kind == PaymentNotice::Kind::kPayment) {
-      auto dup = Q("SELECT order_id FROM app_payment WHERE payment_id = ?1");
-      if (Get(dup.Bind(1, n.payment_id).Step())) return NoticeOutcome::kDuplicate;
-      if (status != "created") return NoticeOutcome::kAlreadyPaid;
-      if (n.amount_fen != total) return NoticeOutcome::kAmountMismatch;
-      Check(Q("INSERT INTO app_payment(payment_id, order_id, amount_fen, received_ms) VALUES (?1, ?2, ?3, ?4)")
-                .Bind(1, n.payment_id).Bind(2, n.order_id).Bind(3, n.amount_fen).Bind(4, static_cast<int64_t>(clock_()))
-                .Run());
-      auto upd = Q("UPDATE app_order SET status = 'paid', payment_id = ?2, apply_token = ?3 WHERE order_id = ?1");
-      upd.Bind(1, n.order_id).Bind(2, n.payment_id);
-      if (has_buyer) upd.BindNull(3);
-      else upd.Bind(3, payment::RandomHex(16));
-      Check(upd.Run());
-    } else {
-      auto dup = Q("SELECT order_id FROM app_refund WHERE refund_id = ?1");
-      if (Get(dup.Bind(1, n.refund_id).Step())) return NoticeOutcome::kDuplicate;
-      if (status == "created") return NoticeOutcome::kNotPaid;
-      auto sum = Q("SELECT coalesce(sum(amount_fen), 0) FROM app_refund WHERE order_id = ?1");
-      Get(sum.Bind(1, n.order_id).Step());
-      invoice::Fen refunded = sum.Int(0);
-      if (n.amount_fen <= 0 || refunded + n.amount_fen > total) return NoticeOutcome::kRefundTooLarge;
-      Check(Q("INSERT INTO app_refund(refund_id, order_id, amount_fen, received_ms) VALUES (?1, ?2, ?3, ?4)")
-                .Bind(1, n.refund_id).Bind(2, n.order_id).Bind(3, n.amount_fen).Bind(4, static_cast<int64_t>(clock_()))
-                .Run());
-      if (refunded + n.amount_fen == total)
-        Check(Q("UPDATE app_order SET status = 'refunded' WHERE order_id = ?1").Bind(1, n.order_id).Run());
+    std::unique_lock lock(record_mu_);
+    record_queue_.push_back(mine);
+    while (!mine->done) {
+      if (record_leader_) {
+        record_cv_.wait(lock);
+        continue;
+      }
+      record_leader_ = true;
+      std::vector<std::shared_ptr<QueuedNotice>> batch;
+      batch.swap(record_queue_);
+      lock.unlock();
+      RecordBatch(batch);
+      lock.lock();
+      record_leader_ = false;
+      for (auto& q : batch) q->done = true;
+      record_cv_.notify_all();
     }
-    IssueDueLocked();
-    Check(tx.Commit());  // the notice is durable from here on: the caller may answer 2xx
-    outcome = NoticeOutcome::kRecorded;
   }
-  {
+  if (!mine->error.empty()) throw std::runtime_error(mine->error);
+  if (mine->outcome == NoticeOutcome::kRecorded) {
     std::lock_guard lock(pump_mu_);
     pump_wake_ = true;
   }
   pump_cv_.notify_one();
-  return outcome;
+  return mine->outcome;
+}
+
+void Merchant::RecordBatch(const std::vector<std::shared_ptr<QueuedNotice>>& batch) {
+  try {
+    std::lock_guard lock(mu_);
+    ledger::sql::Transaction tx(db_.get());
+    Check(tx.begin_status());
+    for (auto& q : batch) {
+      // Each notice in its own savepoint: one that fails leaves no trace and fails alone.
+      Check(Q("SAVEPOINT notice").Run());
+      try {
+        q->outcome = RecordLocked(q->notice);
+        Check(Q("RELEASE notice").Run());
+      } catch (const std::exception& e) {
+        Check(Q("ROLLBACK TO notice").Run());
+        Check(Q("RELEASE notice").Run());
+        q->error = e.what();
+      }
+    }
+    IssueDueLocked();
+    Check(tx.Commit());  // the notices are durable from here on: their callers may answer 2xx
+  } catch (const std::exception& e) {
+    for (auto& q : batch)
+      if (q->error.empty()) q->error = e.what();
+  }
+}
+
+NoticeOutcome Merchant::RecordLocked(const PaymentNotice& n) {
+  auto order = Q("SELECT status, total_fen, buyer_json FROM app_order WHERE order_id = ?1");
+  if (!Get(order.Bind(1, n.order_id).Step())) return NoticeOutcome::kUnknownOrder;
+  std::string status = order.Text(0);
+  invoice::Fen total = order.Int(1);
+  bool has_buyer = !order.IsNull(2);
+  if (n.kind == PaymentNotice::Kind::kPayment) {
+    auto dup = Q("SELECT order_id FROM app_payment WHERE payment_id = ?1");
+    if (Get(dup.Bind(1, n.payment_id).Step())) return NoticeOutcome::kDuplicate;
+    if (status != "created") return NoticeOutcome::kAlreadyPaid;
+    if (n.amount_fen != total) return NoticeOutcome::kAmountMismatch;
+    Check(Q("INSERT INTO app_payment(payment_id, order_id, amount_fen, received_ms) VALUES (?1, ?2, ?3, ?4)")
+              .Bind(1, n.payment_id).Bind(2, n.order_id).Bind(3, n.amount_fen).Bind(4, static_cast<int64_t>(clock_()))
+              .Run());
+    auto upd = Q("UPDATE app_order SET status = 'paid', payment_id = ?2, apply_token = ?3 WHERE order_id = ?1");
+    upd.Bind(1, n.order_id).Bind(2, n.payment_id);
+    if (has_buyer) upd.BindNull(3);
+    else upd.Bind(3, payment::RandomHex(16));
+    Check(upd.Run());
+  } else {
+    auto dup = Q("SELECT order_id FROM app_refund WHERE refund_id = ?1");
+    if (Get(dup.Bind(1, n.refund_id).Step())) return NoticeOutcome::kDuplicate;
+    if (status == "created") return NoticeOutcome::kNotPaid;
+    auto sum = Q("SELECT coalesce(sum(amount_fen), 0) FROM app_refund WHERE order_id = ?1");
+    Get(sum.Bind(1, n.order_id).Step());
+    invoice::Fen refunded = sum.Int(0);
+    if (n.amount_fen <= 0 || refunded + n.amount_fen > total) return NoticeOutcome::kRefundTooLarge;
+    Check(Q("INSERT INTO app_refund(refund_id, order_id, amount_fen, received_ms) VALUES (?1, ?2, ?3, ?4)")
+              .Bind(1, n.refund_id).Bind(2, n.order_id).Bind(3, n.amount_fen).Bind(4, static_cast<int64_t>(clock_()))
+              .Run());
+    if (refunded + n.amount_fen == total)
+      Check(Q("UPDATE app_order SET status = 'refunded' WHERE order_id = ?1").Bind(1, n.order_id).Run());
+  }
+  return NoticeOutcome::kRecorded;
 }
 
 bool Merchant::ApplyBuyer(const std::string& token, const invoice::Party& buyer) {

@@ -99,6 +99,14 @@ class Merchant {
   Counters counters();
 
  private:
+  struct QueuedNotice {
+    PaymentNotice notice;
+    NoticeOutcome outcome = NoticeOutcome::kRecorded;
+    std::string error;  // set if recording failed
+    bool done = false;
+  };
+  void RecordBatch(const std::vector<std::shared_ptr<QueuedNotice>>& batch);  // one transaction
+  NoticeOutcome RecordLocked(const PaymentNotice& notice);
   void Prepare();
   void IssueDueLocked();       // invoices for paid orders with buyers, reds for refunds
   void ApplyIfNeeded();        // asks the authority for a range when numbers run low
@@ -119,6 +127,11 @@ class Merchant {
   std::mutex mu_;
   std::unique_ptr<ledger::sql::Db> db_;
   invoice::NumberAllocator allocator_;
+
+  std::mutex record_mu_;  // the group commit of Record: queue and leader
+  std::condition_variable record_cv_;
+  std::vector<std::shared_ptr<QueuedNotice>> record_queue_;
+  bool record_leader_ = false;
 
   std::mutex pump_round_mu_;
   std::mutex pump_mu_;

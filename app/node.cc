@@ -85,8 +85,8 @@ Node::Node(NodeConfig config, Clock clock)
         mc, key_, std::make_unique<AuthorityClient>(config_.authority_url, config_.tax_id, key_), clock_, view_.get());
   }
   if (!config_.wechat_public_key_file.empty()) {
-    wechat_public_key_ = ReadTextFile(config_.wechat_public_key_file);
-    if (!payment::IsRsaPublicKey(wechat_public_key_))
+    wechat_public_key_ = payment::RsaPublicKey::FromPem(ReadTextFile(config_.wechat_public_key_file));
+    if (!wechat_public_key_)
       throw std::runtime_error("payment.wechatpay.platform_public_key_file is not an RSA public key");
   }
 }

@@ -19,6 +19,7 @@
 #include "app/company.h"
 #include "app/merchant.h"
 #include "app/party_view.h"
+#include "app/payment_crypto.h"
 #include "app/pages.h"
 #include "app/replicator.h"
 #include "app/tokens.h"
@@ -138,7 +139,7 @@ class Node {
   std::unique_ptr<PartyView> view_;
   std::unique_ptr<SyncSubmitter> submitter_;
   std::unique_ptr<Company> company_;
-  std::string wechat_public_key_;  // PEM of the WeChat Pay platform key
+  std::optional<payment::RsaPublicKey> wechat_public_key_;  // the WeChat Pay platform key
   std::unique_ptr<Templates> templates_;
   std::unique_ptr<Poco::ThreadPool> pool_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;

@@ -42,11 +42,25 @@ bool IsRsaPublicKey(const std::string& pem) {
 }
 
 bool VerifyRsaSha256(const std::string& public_key_pem, std::string_view message, std::string_view signature_b64) {
+  auto key = RsaPublicKey::FromPem(public_key_pem);
+  return key && key->VerifySha256(message, signature_b64);
+}
+
+std::optional<RsaPublicKey> RsaPublicKey::FromPem(const std::string& pem) {
+  PkeyPtr key = LoadPublic(pem);
+  if (!key || !EVP_PKEY_is_a(key.get(), "RSA")) return std::nullopt;
+  RsaPublicKey out;
+  out.key_ = std::shared_ptr<EVP_PKEY>(key.release(), EVP_PKEY_free);
+  return out;
+}
+
+bool RsaPublicKey::VerifySha256(std::string_view message, std::string_view signature_b64) const {
+  // Fetched once: an implicit fetch per call takes OpenSSL's provider locks every time.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   auto sig = ledger::FromBase64(signature_b64);
-  PkeyPtr key = LoadPublic(public_key_pem);
-  if (!sig || !key || !EVP_PKEY_is_a(key.get(), "RSA")) return false;
+  if (!sig || !key_ || !sha256) return false;
   std::unique_ptr<EVP_MD_CTX, MdFree> ctx(EVP_MD_CTX_new());
-  return ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) == 1 &&
+  return ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, sha256, nullptr, key_.get()) == 1 &&
          EVP_DigestVerify(ctx.get(), sig->data(), sig->size(), U(message), message.size()) == 1;
 }
 

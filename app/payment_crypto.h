@@ -4,9 +4,12 @@
 // payment simulator and tests. All functions are thread-safe.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+
+struct evp_pkey_st;  // OpenSSL's EVP_PKEY
 
 namespace app::payment {
 
@@ -14,6 +17,17 @@ namespace app::payment {
 bool VerifyRsaSha256(const std::string& public_key_pem, std::string_view message, std::string_view signature_b64);
 std::string SignRsaSha256(const std::string& private_key_pem, std::string_view message);
 bool IsRsaPublicKey(const std::string& pem);
+
+// A platform key parsed once, for the hot path: each callback verifies with it, and
+// parsing a PEM costs several times the RSA verification itself. Shareable across threads.
+class RsaPublicKey {
+ public:
+  static std::optional<RsaPublicKey> FromPem(const std::string& pem);  // nullopt unless an RSA key
+  bool VerifySha256(std::string_view message, std::string_view signature_b64) const;
+
+ private:
+  std::shared_ptr<::evp_pkey_st> key_;
+};
 
 // AES-256-GCM with a 16-byte tag appended to the ciphertext, base64 (RFC 5116 layout).
 // nullopt when the key is not 32 bytes or the tag does not verify.

@@ -5,6 +5,7 @@
 #include <openssl/pem.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace ledger {
@@ -92,10 +93,20 @@ SignatureBytes PrivateKey::Sign(ByteView message) const {
 
 bool VerifySignature(const PublicKeyBytes& key, ByteView message, ByteView signature) {
   if (signature.size() != 64) return false;
-  std::unique_ptr<EVP_PKEY, PkeyFree> pkey(
-      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size()));
+  // A node verifies with few keys (the authority's, one per taxpayer): keep each one's
+  // EVP_PKEY per thread rather than building it for every signature.
+  thread_local std::map<PublicKeyBytes, std::unique_ptr<EVP_PKEY, PkeyFree>> cache;
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    if (cache.size() >= 4096) cache.clear();
+    std::unique_ptr<EVP_PKEY, PkeyFree> made(
+        EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size()));
+    if (!made) return false;
+    it = cache.emplace(key, std::move(made)).first;
+  }
+  EVP_PKEY* pkey = it->second.get();
   MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!pkey || !ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1)
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey) != 1)
     return false;
   return EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
                           message.size()) == 1;

@@ -2,19 +2,30 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
+
 namespace ledger::sql {
 
 Stmt& Stmt::operator=(Stmt&& o) noexcept {
   if (this != &o) {
-    sqlite3_finalize(s_);
+    Release();
     db_ = o.db_;
     s_ = o.s_;
+    owner_ = o.owner_;
     o.s_ = nullptr;
   }
   return *this;
 }
 
-Stmt::~Stmt() { sqlite3_finalize(s_); }
+void Stmt::Release() {
+  if (!s_) return;
+  if (owner_) owner_->Recycle(s_);
+  else sqlite3_finalize(s_);
+  s_ = nullptr;
+}
+
+Stmt::~Stmt() { Release(); }
 
 Stmt& Stmt::Bind(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); return *this; }
 Stmt& Stmt::Bind(int i, std::string_view v) {
@@ -73,7 +84,18 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, Mode mode) {
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   std::unique_ptr<Db> db(new Db(raw));
   if (rc != SQLITE_OK) return Status::IOError("cannot open " + path + ": " + sqlite3_errstr(rc));
-  sqlite3_busy_timeout(raw, 5000);
+  // Several connections of one node write the same file (chain, merchant, company). SQLite's
+  // own busy timeout sleeps 1, 2, 5 ... 100 ms between tries, far longer than a writer here
+  // holds the lock (a commit takes about 1 ms), so a waiting writer would lag by tens of
+  // milliseconds each time; poll every 100 us instead, for up to about 5 s as before.
+  sqlite3_busy_handler(
+      raw,
+      [](void*, int tries) -> int {
+        if (tries >= 50000) return 0;
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+        return 1;
+      },
+      nullptr);
   // WAL lets readers run beside the writer; synchronous=FULL makes every commit fsync the
   // WAL before it returns, which is what "acknowledged only once on disk" means.
   if (mode == Mode::kReadWrite) {
@@ -83,7 +105,23 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, Mode mode) {
   return db;
 }
 
-Db::~Db() { sqlite3_close_v2(db_); }
+Db::~Db() {
+  for (auto& [sql, list] : cache_)
+    for (sqlite3_stmt* st : list) sqlite3_finalize(st);
+  sqlite3_close_v2(db_);
+}
+
+void Db::Recycle(sqlite3_stmt* st) {
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  std::lock_guard lock(cache_mu_);
+  auto& list = cache_[sqlite3_sql(st)];
+  if (list.size() >= 4) {
+    sqlite3_finalize(st);
+    return;
+  }
+  list.push_back(st);
+}
 
 Status Db::Exec(const std::string& sql) {
   char* err = nullptr;
@@ -96,6 +134,15 @@ Status Db::Exec(const std::string& sql) {
 }
 
 Result<Stmt> Db::Prepare(const std::string& sql) {
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = cache_.find(sql);
+    if (it != cache_.end() && !it->second.empty()) {
+      sqlite3_stmt* cached = it->second.back();
+      it->second.pop_back();
+      return Stmt(db_, cached, this);
+    }
+  }
   sqlite3_stmt* s = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
   if (rc != SQLITE_OK) {
@@ -103,7 +150,7 @@ Result<Stmt> Db::Prepare(const std::string& sql) {
     if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) return Status::Corruption(msg);
     return Status::IOError(msg);
   }
-  return Stmt(db_, s);
+  return Stmt(db_, s, this);
 }
 
 std::string Db::LastError() const { return sqlite3_errmsg(db_); }

@@ -4,10 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ledger/hash.h"
 #include "ledger/status.h"
@@ -17,11 +20,14 @@ struct sqlite3_stmt;
 
 namespace ledger::sql {
 
+class Db;
+
 class Stmt {
  public:
   Stmt() = default;
-  Stmt(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
-  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(o.s_) { o.s_ = nullptr; }
+  // `owner`: the Db whose statement cache takes the statement back when this is destroyed.
+  Stmt(sqlite3* db, sqlite3_stmt* s, Db* owner = nullptr) : db_(db), s_(s), owner_(owner) {}
+  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(o.s_), owner_(o.owner_) { o.s_ = nullptr; }
   Stmt& operator=(Stmt&& o) noexcept;
   ~Stmt();
 
@@ -42,8 +48,10 @@ class Stmt {
   const uint8_t* BlobData(int col) const;
 
  private:
+  void Release();
   sqlite3* db_ = nullptr;
   sqlite3_stmt* s_ = nullptr;
+  Db* owner_ = nullptr;
 };
 
 class Db {
@@ -53,14 +61,20 @@ class Db {
   ~Db();
 
   Status Exec(const std::string& sql);  // no parameters: schema and pragmas only
+  // Statements are cached by their SQL text: a Stmt given back (destroyed) is reset and
+  // reused by the next Prepare of the same text, so hot paths parse each statement once.
   Result<Stmt> Prepare(const std::string& sql);
   std::string LastError() const;
   int64_t Changes() const;  // rows changed by the last INSERT, UPDATE or DELETE
   sqlite3* raw() { return db_; }
 
  private:
+  friend class Stmt;
   explicit Db(sqlite3* db) : db_(db) {}
+  void Recycle(sqlite3_stmt* s);
   sqlite3* db_;
+  std::mutex cache_mu_;
+  std::map<std::string, std::vector<sqlite3_stmt*>, std::less<>> cache_;
 };
 
 // BEGIN IMMEDIATE on construction, ROLLBACK on destruction unless Commit() succeeded.

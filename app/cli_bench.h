@@ -1,0 +1,35 @@
+// Shared by the bench verbs (cli_bench.cc: bounds, verify, proof; cli_bench_e2e.cc: e2e,
+// catchup): timing helpers and the machine's bounds, measured in the same run as the
+// figure they bound.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace app::cli {
+
+using BenchClock = std::chrono::steady_clock;
+inline double SecondsSince(BenchClock::time_point since) {
+  return std::chrono::duration<double>(BenchClock::now() - since).count();
+}
+
+// One printed result line: what, the value, its unit.
+void BenchRow(const std::string& what, double value, const std::string& unit);
+
+// The p-th percentile (0..1) of `sorted`, 0 when empty.
+double Percentile(const std::vector<double>& sorted, double p);
+
+struct MachineBounds {
+  double ed25519_sign = 0, ed25519_verify = 0;  // per second, one core
+  double p256_sign = 0, p256_verify = 0;
+  double leaf_hash = 0;           // SHA-256 leaf hashes of a 330-byte entry per second
+  double sqlite_commits = 0;      // durable 1-row commits per second
+  double sqlite_rows = 0;         // durable rows per second in 1,000-row commits
+  double poco_requests = 0;       // trivial keep-alive requests per second, 4 clients per core
+};
+
+// Measures (and prints) each bound for about `each` seconds.
+MachineBounds MeasureBounds(double each);
+
+}  // namespace app::cli

@@ -1,0 +1,669 @@
+// einvoice bench e2e and bench catchup: the whole stack under load. `e2e` starts a fresh
+// authority and two merchant nodes as real einvoiced processes on loopback, pays
+// pre-created orders with signed WeChat Pay notifications over many keep-alive
+// connections for a fixed time, and reads back from the authority's chain when each
+// acknowledged payment's invoice was sealed and from the replicas' heads when it reached
+// both. `catchup` replays a chain into a wiped store through the node's own replicator.
+// README "Benchmarks" has the figures and how to read them.
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "app/chain_json.h"
+#include "app/cli.h"
+#include "app/cli_bench.h"
+#include "app/node.h"
+#include "app/node_process.h"
+#include "app/payment_sim.h"
+#include "app/progress.h"
+#include "app/replicator.h"
+#include "app/tokens.h"
+#include "invoice/event_codec.h"
+#include "ledger/block_store.h"
+#include "ledger/entry.h"
+#include "ledger/keys.h"
+
+namespace app::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+uint16_t FreePort() {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  close(s);
+  return ntohs(a.sin_port);
+}
+
+// A fresh RSA-2048 key pair standing in for the WeChat Pay platform's: (private PEM, public PEM).
+std::pair<std::string, std::string> PlatformKeyPair() {
+  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048));
+  if (!key) throw std::runtime_error("RSA key generation failed");
+  auto pem = [&](bool priv) {
+    BIO* bio = BIO_new(BIO_s_mem());
+    if (priv) PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+    else PEM_write_bio_PUBKEY(bio, key);
+    char* data = nullptr;
+    long n = BIO_get_mem_data(bio, &data);
+    std::string out(data, static_cast<size_t>(n));
+    BIO_free(bio);
+    return out;
+  };
+  auto pair = std::make_pair(pem(true), pem(false));
+  EVP_PKEY_free(key);
+  return pair;
+}
+
+// CPU seconds (user + system) and peak RSS (kB) of a running process, from /proc.
+struct ProcUsage {
+  double cpu_s = 0;
+  long peak_rss_kb = 0;
+};
+ProcUsage UsageOf(pid_t pid) {
+  ProcUsage u;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), {});
+  auto close_paren = text.rfind(')');
+  if (close_paren != std::string::npos) {
+    std::istringstream fields(text.substr(close_paren + 2));
+    std::string f;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> f; ++i) {
+      if (i == 14) utime = std::stoull(f);
+      if (i == 15) stime = std::stoull(f);
+    }
+    u.cpu_s = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) u.peak_rss_kb = std::stol(line.substr(6));
+  return u;
+}
+
+double SelfCpuSeconds() {
+  rusage r{};
+  getrusage(RUSAGE_SELF, &r);
+  return static_cast<double>(r.ru_utime.tv_sec + r.ru_stime.tv_sec) +
+         static_cast<double>(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
+}
+
+// A number from a JSON text or metrics page: the digits after `key`, or 0.
+uint64_t NumberAfter(const std::string& text, const std::string& key) {
+  auto at = text.find(key);
+  if (at == std::string::npos) return 0;
+  at += key.size();
+  while (at < text.size() && (text[at] == ' ' || text[at] == ':')) ++at;
+  uint64_t v = 0;
+  while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at]))) v = v * 10 + static_cast<uint64_t>(text[at++] - '0');
+  return v;
+}
+
+struct BenchNode {
+  std::string name, tax_id, region, dir, config, db;
+  uint16_t port = 0;
+  pid_t pid = -1;
+  std::string token;
+};
+
+// The bench's network: an authority and two merchants, each in its own folder under `root`.
+class Network {
+ public:
+  Network(std::string root, int http_threads) : root_(std::move(root)), http_threads_(http_threads) {
+    auto [priv, pub] = PlatformKeyPair();
+    platform_private_pem_ = priv;
+    std::ofstream(root_ + "/platform.pub.pem") << pub;
+  }
+  ~Network() { Stop(); }
+
+  static constexpr const char* kApiKey = "bench-api-v3-key-0123456789abcde";
+  static constexpr const char* kSerial = "BENCHSERIAL";
+
+  void Start() {
+    authority_ = Prepare("authority", "", "");
+    auto key = ledger::PrivateKey::Generate().value();
+    std::ofstream(authority_.dir + "/node.pem") << key.ToPem();
+    std::ofstream(root_ + "/authority.pub.pem") << key.PublicPem();
+    std::ofstream(authority_.config) << Common(authority_) << "node.role = authority\nnode.name = Bench bureau\n";
+    Launch(authority_);
+    authority_.token = TokenStore::Open(authority_.db)->Create(TokenRole::kAdmin, "", "bench", SystemClockMs());
+    merchants_.push_back(Prepare("merchant-1", "91440300MA5DQ3QP4X", "44"));
+    merchants_.push_back(Prepare("merchant-2", "91310115MA1K4BHY14", "31"));
+    for (auto& m : merchants_) {
+      auto mkey = ledger::PrivateKey::Generate().value();
+      std::ofstream(m.dir + "/node.pem") << mkey.ToPem();
+      std::ofstream(m.config) << Common(m) << "node.role = taxpayer\nnode.name = " << m.name << "\nnode.tax_id = " << m.tax_id
+                              << "\nnode.region_code = " << m.region << "\nauthority.url = http://127.0.0.1:" << authority_.port
+                              << "\nauthority.public_key_file = " << root_ << "/authority.pub.pem"
+                              << "\ninvoice.range_size = 10000000\npayment.wechatpay.mchid = 1900000109"
+                              << "\npayment.wechatpay.platform_serial = " << kSerial
+                              << "\npayment.wechatpay.platform_public_key_file = " << root_ << "/platform.pub.pem"
+                              << "\npayment.wechatpay.api_v3_key = " << kApiKey << "\npayment.timestamp_tolerance_s = 3600\n";
+      std::string answer;
+      int st = HttpStatus("127.0.0.1", authority_.port, "POST", "/v1/taxpayers",
+                          "{\"tax_id\":\"" + m.tax_id + "\",\"name\":\"" + m.name + "\",\"node_public_key\":\"" +
+                              ledger::ToHex(mkey.public_key()) + "\"}",
+                          authority_.token, &answer);
+      if (st != 201) throw std::runtime_error("registering " + m.name + " failed (" + std::to_string(st) + "): " + answer);
+      Launch(m);
+      m.token = TokenStore::Open(m.db)->Create(TokenRole::kMerchant, m.tax_id, "bench till", SystemClockMs());
+    }
+  }
+
+  void Stop() {
+    std::vector<pid_t*> pids = {&authority_.pid};
+    for (auto& m : merchants_) pids.push_back(&m.pid);
+    StopNodes(pids);
+  }
+
+  payment::WechatSimKeys PlatformKeys() const { return {"1900000109", kSerial, platform_private_pem_, kApiKey}; }
+  BenchNode& authority() { return authority_; }
+  std::vector<BenchNode>& merchants() { return merchants_; }
+
+ private:
+  BenchNode Prepare(const std::string& name, const std::string& tax_id, const std::string& region) {
+    BenchNode n;
+    n.name = name;
+    n.tax_id = tax_id;
+    n.region = region;
+    n.dir = root_ + "/" + name;
+    fs::create_directories(n.dir);
+    n.config = n.dir + "/node.properties";
+    n.db = n.dir + "/node.db";
+    n.port = FreePort();
+    return n;
+  }
+  std::string Common(const BenchNode& n) const {
+    return "node.listen = 127.0.0.1:" + std::to_string(n.port) + "\nnode.data_dir = " + n.dir +
+           "\nhttp.threads = " + std::to_string(http_threads_) +
+           "\nhttp.max_keep_alive_requests = 1000000\nhttp.keep_alive_timeout_s = 30\n";
+  }
+  void Launch(BenchNode& n) {
+    n.pid = SpawnNode(NodeBinary(), n.config, n.dir + "/node.log");
+    if (!WaitHealthy("127.0.0.1", n.port, 15)) throw std::runtime_error(n.name + " did not start; see " + n.dir + "/node.log");
+  }
+
+  std::string root_;
+  int http_threads_;
+  std::string platform_private_pem_;
+  BenchNode authority_;
+  std::vector<BenchNode> merchants_;
+};
+
+// A keep-alive client that reconnects when the server closes.
+class Client {
+ public:
+  explicit Client(uint16_t port) : session_("127.0.0.1", port) {
+    session_.setKeepAlive(true);
+    session_.setTimeout(Poco::Timespan(30, 0));
+  }
+  int Post(const std::string& path, const std::string& body, const std::map<std::string, std::string>& headers,
+           std::string* answer = nullptr) {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, path, Poco::Net::HTTPMessage::HTTP_1_1);
+        req.setContentType("application/json");
+        req.setContentLength64(static_cast<Poco::Int64>(body.size()));
+        for (const auto& [k, v] : headers) req.set(k, v);
+        session_.sendRequest(req) << body;
+        Poco::Net::HTTPResponse resp;
+        std::string text;
+        Poco::StreamCopier::copyToString(session_.receiveResponse(resp), text);
+        if (answer) *answer = text;
+        return resp.getStatus();
+      } catch (const Poco::Exception&) {
+        session_.reset();
+        if (attempt >= 1) return 0;
+      }
+    }
+  }
+
+ private:
+  Poco::Net::HTTPClientSession session_;
+};
+
+// Runs f(i) for i in [0, n) on `threads` threads, showing progress as `label`.
+template <typename F>
+void Parallel(const std::string& label, size_t n, int threads, F f) {
+  Progress progress(label);
+  std::atomic<size_t> next{0}, done{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      for (size_t i; (i = next++) < n;) {
+        f(t, i);
+        ++done;
+      }
+    });
+  while (done < n) {
+    progress.Update(done, n);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  for (auto& t : pool) t.join();
+  progress.Finish();
+}
+
+// When each replica's head first showed at least `tree_size` entries.
+struct HeadLog {
+  std::vector<std::pair<int64_t, uint64_t>> seen;  // (wall ms, tree size), growing
+  int64_t FirstAtLeast(uint64_t tree_size) const {
+    auto it = std::lower_bound(seen.begin(), seen.end(), tree_size,
+                               [](const auto& s, uint64_t t) { return s.second < t; });
+    return it == seen.end() ? -1 : it->first;
+  }
+};
+
+std::string OrderId(size_t merchant, size_t i) { return "b" + std::to_string(merchant + 1) + "-" + std::to_string(i); }
+int64_t OrderGross(size_t i) { return 100 + static_cast<int64_t>(i % 9900); }
+
+int E2e(const Args& a) {
+  const double seconds = a.count("seconds") ? std::stod(a.at("seconds")) : 10.0;
+  const int connections = a.count("connections") ? std::stoi(a.at("connections")) : 64;
+  const size_t pool_size = a.count("notifications") ? std::stoull(a.at("notifications"))
+                                                    : static_cast<size_t>(seconds * 12000);
+  const double bound_s = a.count("bound-seconds") ? std::stod(a.at("bound-seconds")) : 0.5;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (seconds <= 0 || connections < 2 || pool_size < 2) throw std::invalid_argument("--seconds, --connections or --notifications too small");
+  std::string root = a.count("dir") ? a.at("dir") : (fs::temp_directory_path() / ("einvoice-bench-" + std::to_string(getpid()))).string();
+  if (fs::exists(root) && !fs::is_empty(root)) throw std::invalid_argument(root + " exists and is not empty");
+  fs::create_directories(root);
+
+  MachineBounds bounds = MeasureBounds(bound_s);
+
+  std::printf("\nstarting an authority and two merchant nodes in %s\n", root.c_str());
+  Network net(root, connections / 2 + 16);
+  net.Start();
+  auto& merchants = net.merchants();
+  const size_t per_merchant = pool_size / 2;
+
+  // Orders first (checkout), then their notifications, signed ahead so that the load
+  // generator spends its time sending, not signing.
+  {
+    std::vector<std::array<std::unique_ptr<Client>, 2>> clients(static_cast<size_t>(connections));
+    for (auto& c : clients) c = {std::make_unique<Client>(merchants[0].port), std::make_unique<Client>(merchants[1].port)};
+    std::atomic<int> failures{0};
+    std::string failure;
+    std::mutex fmu;
+    Parallel("creating orders", 2 * per_merchant, connections, [&](int t, size_t k) {
+      size_t m = k % 2, i = k / 2;
+      int64_t g = OrderGross(i);
+      std::string body = "{\"order_id\":\"" + OrderId(m, i) +
+                         "\",\"items\":[{\"name\":\"bench item\",\"quantity\":\"1\",\"unit_price_fen\":" + std::to_string(g) +
+                         ",\"gross_fen\":" + std::to_string(g) +
+                         ",\"tax_rate\":\"0.13\"}],\"buyer\":{\"name\":\"北京海淀科技有限公司\",\"tax_id\":\"91110108MA01G7GK9M\"}}";
+      std::string answer;
+      int st = clients[static_cast<size_t>(t)][m]->Post("/v1/orders", body, {{"Authorization", "Bearer " + merchants[m].token}}, &answer);
+      if (st != 201 && ++failures == 1) {
+        std::lock_guard lock(fmu);
+        failure = std::to_string(st) + " " + answer;
+      }
+    });
+    if (failures) throw std::runtime_error(std::to_string(failures.load()) + " orders failed, first: " + failure);
+  }
+  std::vector<std::vector<payment::SignedNotification>> notes(2, std::vector<payment::SignedNotification>(per_merchant));
+  {
+    auto keys = net.PlatformKeys();
+    int64_t now = WallMs() / 1000;
+    Parallel("signing notifications", 2 * per_merchant, cores, [&](int, size_t k) {
+      size_t m = k % 2, i = k / 2;
+      notes[m][i] = payment::WechatTransaction(keys, OrderId(m, i), "T" + OrderId(m, i), OrderGross(i), now);
+    });
+  }
+
+  // The replicas' heads, watched from the side while the load runs.
+  std::vector<HeadLog> heads(2);
+  std::atomic<bool> stop_watch{false};
+  std::thread watcher([&] {
+    std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> s;
+    for (auto& m : merchants) s.push_back(std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", m.port));
+    while (!stop_watch) {
+      for (size_t m = 0; m < 2; ++m) {
+        try {
+          Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/v1/chain/head", Poco::Net::HTTPMessage::HTTP_1_1);
+          s[m]->sendRequest(req);
+          Poco::Net::HTTPResponse resp;
+          std::string body;
+          Poco::StreamCopier::copyToString(s[m]->receiveResponse(resp), body);
+          uint64_t size = NumberAfter(body, "\"tree_size\"");
+          if (heads[m].seen.empty() || heads[m].seen.back().second < size) heads[m].seen.push_back({WallMs(), size});
+        } catch (const Poco::Exception&) {
+          s[m]->reset();
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+
+  // The load: `connections` keep-alive connections, half to each merchant, each sending its
+  // next notification as soon as the previous one is answered.
+  std::vector<std::vector<int64_t>> sent_ms(2, std::vector<int64_t>(per_merchant, -1));  // -1: not acknowledged
+  std::vector<std::atomic<size_t>> next(2);
+  std::atomic<bool> stop_load{false}, ran_out{false};
+  std::atomic<uint64_t> acked{0}, refused{0};
+  std::vector<std::vector<double>> latency_us(static_cast<size_t>(connections));
+  std::vector<ProcUsage> before;
+  for (BenchNode* n : {&net.authority(), &merchants[0], &merchants[1]}) before.push_back(UsageOf(n->pid));
+  double self_before = SelfCpuSeconds();
+  const int64_t start_ms = WallMs();
+  auto start = BenchClock::now();
+  std::vector<std::thread> load;
+  for (int c = 0; c < connections; ++c)
+    load.emplace_back([&, c] {
+      size_t m = static_cast<size_t>(c % 2);
+      Client client(merchants[m].port);
+      auto& lat = latency_us[static_cast<size_t>(c)];
+      lat.reserve(static_cast<size_t>(seconds * 20000 / connections) + 16);
+      while (!stop_load) {
+        size_t i = next[m]++;
+        if (i >= per_merchant) {
+          ran_out = true;
+          return;
+        }
+        const auto& n = notes[m][i];
+        int64_t wall = WallMs();
+        auto t0 = BenchClock::now();
+        int st = client.Post("/v1/callbacks/wechatpay", n.body, n.headers);
+        lat.push_back(SecondsSince(t0) * 1e6);
+        if (st == 204) {
+          sent_ms[m][i] = wall;
+          ++acked;
+        } else {
+          ++refused;
+        }
+      }
+    });
+  {
+    Progress progress("paying");
+    while (SecondsSince(start) < seconds && !ran_out) {
+      progress.Update(static_cast<uint64_t>(SecondsSince(start) * 10), static_cast<uint64_t>(seconds * 10));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    stop_load = true;
+    for (auto& t : load) t.join();
+    progress.Finish();
+  }
+  const double drive_s = SecondsSince(start);
+
+  // Until every acknowledged payment's invoice is sealed and both replicas hold it.
+  const uint64_t total_acked = acked.load();
+  uint64_t authority_size = 0;
+  bool level = false;
+  {
+    Progress progress("sealing and replicating");
+    auto wait_start = BenchClock::now();
+    while (SecondsSince(wait_start) < 600) {
+      uint64_t sealed = 0;
+      for (auto& m : merchants) {
+        std::string page;
+        HttpStatus("127.0.0.1", m.port, "GET", "/metrics", "", "", &page);
+        sealed += NumberAfter(page, "einvoice_invoices{status=\"sealed\"}");
+      }
+      std::string head;
+      HttpStatus("127.0.0.1", net.authority().port, "GET", "/v1/chain/head", "", "", &head);
+      authority_size = NumberAfter(head, "\"tree_size\"");
+      progress.Update(sealed, total_acked);
+      if (sealed >= total_acked && !heads[0].seen.empty() && !heads[1].seen.empty() &&
+          heads[0].seen.back().second >= authority_size && heads[1].seen.back().second >= authority_size) {
+        level = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    progress.Finish();
+  }
+  std::vector<ProcUsage> after;
+  for (BenchNode* n : {&net.authority(), &merchants[0], &merchants[1]}) after.push_back(UsageOf(n->pid));
+  double self_cpu = SelfCpuSeconds() - self_before;
+  stop_watch = true;
+  watcher.join();
+  net.Stop();
+  if (!level) std::cerr << "bench e2e: the nodes did not seal and replicate everything within 10 minutes\n";
+
+  // Where each acknowledged payment's invoice landed, from the authority's own chain.
+  std::vector<double> to_sealed_ms, to_replicated_ms;
+  uint64_t on_chain = 0, duplicates = 0, last_replicated_ms = 0;
+  {
+    std::vector<std::vector<uint8_t>> found(2, std::vector<uint8_t>(per_merchant, 0));
+    auto store = ledger::BlockStore::OpenExisting(net.authority().db).value();
+    auto head = store->Head().value();
+    uint64_t begin = 0;
+    Progress progress("reading the authority's chain");
+    for (uint64_t h = 1; h <= head.header.height; ++h) {
+      auto block = store->BlockAt(h).value();
+      auto leaves = store->Leaves(begin, block.header.tree_size).value();
+      begin = block.header.tree_size;
+      for (const auto& leaf : leaves) {
+        if (!leaf.entry) continue;
+        auto entry = ledger::Entry::Decode(*leaf.entry);
+        if (!entry.ok() || entry->kind != "issue") continue;
+        auto event = invoice::DecodeEvent("issue", std::string(entry->payload.begin(), entry->payload.end()));
+        if (!std::holds_alternative<invoice::Event>(event)) continue;
+        const std::string& pay = std::get<invoice::IssueEvent>(std::get<invoice::Event>(event)).invoice.payment_id;
+        // "Tb<m>-<i>"
+        if (pay.size() < 4 || pay[0] != 'T' || pay[1] != 'b') continue;
+        size_t dash = pay.find('-');
+        size_t m = std::stoul(pay.substr(2, dash - 2)) - 1, i = std::stoul(pay.substr(dash + 1));
+        if (m > 1 || i >= per_merchant) continue;
+        if (found[m][i]++) {
+          ++duplicates;
+          continue;
+        }
+        if (sent_ms[m][i] < 0) continue;  // paid but not acknowledged in time (the load stopped)
+        ++on_chain;
+        to_sealed_ms.push_back(static_cast<double>(static_cast<int64_t>(block.header.time_ms) - sent_ms[m][i]));
+        int64_t r0 = heads[0].FirstAtLeast(leaf.index + 1), r1 = heads[1].FirstAtLeast(leaf.index + 1);
+        if (r0 >= 0 && r1 >= 0) {
+          int64_t both = std::max(r0, r1);
+          to_replicated_ms.push_back(static_cast<double>(both - sent_ms[m][i]));
+          last_replicated_ms = std::max<uint64_t>(last_replicated_ms, static_cast<uint64_t>(both));
+        }
+      }
+      progress.Update(h, head.header.height);
+    }
+    progress.Finish();
+  }
+  std::vector<double> lat;
+  for (auto& v : latency_us) lat.insert(lat.end(), v.begin(), v.end());
+  std::sort(lat.begin(), lat.end());
+  std::sort(to_sealed_ms.begin(), to_sealed_ms.end());
+  std::sort(to_replicated_ms.begin(), to_replicated_ms.end());
+
+  const double span_s = last_replicated_ms > static_cast<uint64_t>(start_ms)
+                            ? static_cast<double>(last_replicated_ms - static_cast<uint64_t>(start_ms)) / 1000.0
+                            : drive_s;
+  const double rate = static_cast<double>(on_chain) / span_s;
+  const double callbacks_rate = static_cast<double>(total_acked) / drive_s;
+  const char* names[] = {"authority", "merchant-1", "merchant-2"};
+  double nodes_cpu = 0;
+  for (size_t k = 0; k < 3; ++k) nodes_cpu += after[k].cpu_s - before[k].cpu_s;
+  const double per_invoice_us = on_chain ? 1e6 * (nodes_cpu + self_cpu) / static_cast<double>(on_chain) : 0;
+
+  std::printf("\nend to end: %d keep-alive connections for %.1f s%s\n", connections, drive_s,
+              ran_out ? " (stopped early: the pre-signed notifications ran out; raise --notifications)" : "");
+  BenchRow("callbacks acknowledged (204)", static_cast<double>(total_acked), "");
+  BenchRow("callbacks refused or failed", static_cast<double>(refused.load()), "");
+  BenchRow("acknowledged invoices sealed and on both replicas", static_cast<double>(on_chain), "");
+  BenchRow("acknowledged but missing from the chain", static_cast<double>(total_acked - std::min(total_acked, on_chain)), "");
+  BenchRow("invoices sealed twice", static_cast<double>(duplicates), "");
+  std::printf("%-48s %14.0f invoices/s (first callback to last replicated: %.2f s)\n",
+              "sustained sealed + replicated", rate, span_s);
+  std::printf("%-48s %14.0f /s\n", "callbacks acknowledged during the load", callbacks_rate);
+  std::printf("%-48s p50 %.1f ms, p99 %.1f ms, p999 %.1f ms\n", "callback latency", Percentile(lat, 0.5) / 1000,
+              Percentile(lat, 0.99) / 1000, Percentile(lat, 0.999) / 1000);
+  std::printf("%-48s p50 %.0f ms, p99 %.0f ms\n", "callback to sealed (block time)", Percentile(to_sealed_ms, 0.5),
+              Percentile(to_sealed_ms, 0.99));
+  std::printf("%-48s p50 %.0f ms, p99 %.0f ms\n", "callback to on both replicas", Percentile(to_replicated_ms, 0.5),
+              Percentile(to_replicated_ms, 0.99));
+  for (size_t k = 0; k < 3; ++k)
+    std::printf("%-48s %8.0f us CPU per invoice, peak RSS %ld MB\n", names[k],
+                on_chain ? 1e6 * (after[k].cpu_s - before[k].cpu_s) / static_cast<double>(on_chain) : 0,
+                after[k].peak_rss_kb / 1024);
+  std::printf("%-48s %8.0f us CPU per invoice\n", "load generator (this process)",
+              on_chain ? 1e6 * self_cpu / static_cast<double>(on_chain) : 0);
+  std::printf("%-48s %8.0f us CPU per invoice, all processes\n", "total", per_invoice_us);
+
+  std::printf("\nratios to the bounds measured above\n");
+  auto ratio = [](const std::string& what, double v, double bound, const std::string& why) {
+    std::printf("  %-56s %6.2f  (%s)\n", what.c_str(), bound > 0 ? v / bound : 0, why.c_str());
+  };
+  ratio("invoices/s / CPU bound (cores / CPU per invoice)", rate, per_invoice_us > 0 ? cores * 1e6 / per_invoice_us : 0,
+        std::to_string(cores) + " cores fully used would give " +
+            std::to_string(static_cast<long>(per_invoice_us > 0 ? cores * 1e6 / per_invoice_us : 0)) + "/s");
+  ratio("invoices/s / Ed25519 verify/s", rate, bounds.ed25519_verify, "the authority checks every entry's signature");
+  ratio("invoices/s / Ed25519 sign/s", rate, bounds.ed25519_sign, "each merchant signs every invoice entry");
+  ratio("callbacks/s / Poco trivial requests/s", callbacks_rate, bounds.poco_requests, "the HTTP layer alone");
+  ratio("invoices/s / SQLite durable 1-row commits/s", rate, bounds.sqlite_commits, "one fsync per callback would cap here");
+  ratio("invoices/s / SQLite durable rows/s in batches", rate, bounds.sqlite_rows, "batched writes");
+  if (!a.count("keep")) fs::remove_all(root);
+  else std::printf("\nthe nodes' folders and logs are kept in %s\n", root.c_str());
+  return (total_acked == on_chain && duplicates == 0 && level) ? 0 : 1;
+}
+
+// A stand-in authority for catch-up: serves /v1/chain/head and /v1/chain/blocks from a
+// chain file with the same encoders as the authority's routes, every entry revealed.
+class ChainServer : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit ChainServer(ledger::BlockStore& store) : store_(store) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+    return new Handler(store_, mu_);
+  }
+
+ private:
+  class Handler : public Poco::Net::HTTPRequestHandler {
+   public:
+    Handler(ledger::BlockStore& store, std::mutex& mu) : store_(store), mu_(mu) {}
+    void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+      std::lock_guard lock(mu_);
+      Poco::URI uri(req.getURI());
+      std::ostringstream out;
+      if (uri.getPath() == "/v1/chain/head") {
+        auto o = HeadJson(store_.Head().value());
+        o->set("authority_public_key", ledger::ToHex(store_.authority_key()));
+        o->stringify(out);
+      } else if (uri.getPath() == "/v1/chain/blocks") {
+        uint64_t from = 0, limit = 100;
+        for (const auto& [k, v] : uri.getQueryParameters()) {
+          if (k == "from") from = std::stoull(v);
+          if (k == "limit") limit = std::stoull(v);
+        }
+        auto written = WriteBlocks(store_, from, limit, out, {}, [](const ledger::LeafRecord&) { return true; });
+        if (!written.ok()) resp.setStatus(Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR);
+      } else {
+        resp.setStatus(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
+      }
+      std::string body = out.str();
+      resp.setContentLength64(static_cast<Poco::Int64>(body.size()));
+      resp.send() << body;
+    }
+
+   private:
+    ledger::BlockStore& store_;
+    std::mutex& mu_;
+  };
+  ledger::BlockStore& store_;
+  std::mutex mu_;
+};
+
+int Catchup(const Args& a) {
+  const std::string db = a.at("node-db");
+  auto source = ledger::BlockStore::OpenExisting(db);
+  if (!source.ok()) {
+    std::cerr << "bench catchup: " << source.status().ToString() << "\n";
+    return 2;
+  }
+  const uint64_t target = (*source)->Head().value().header.tree_size;
+  std::string wiped = a.count("into") ? a.at("into")
+                                      : (fs::temp_directory_path() / ("einvoice-catchup-" + std::to_string(getpid()) + ".db")).string();
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(wiped + suffix);
+
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+  auto* params = new Poco::Net::HTTPServerParams;
+  params->setKeepAlive(false);
+  Poco::Net::HTTPServer server(new ChainServer(**source), socket, params);
+  server.start();
+
+  auto key = ledger::PrivateKey::Generate().value();
+  auto store = ledger::BlockStore::Open(wiped, (*source)->authority_key());
+  if (!store.ok()) throw std::runtime_error(store.status().ToString());
+  Replicator replicator(**store, "http://127.0.0.1:" + std::to_string(server.port()), "bench-replica", key, SystemClockMs);
+  Progress progress("catching up");
+  auto start = BenchClock::now();
+  uint64_t have = 0;
+  while (have < target) {
+    uint64_t n = replicator.SyncOnce(0, 1000);
+    if (replicator.alarm()) {
+      std::cerr << "bench catchup: " << replicator.alarm_reason() << "\n";
+      return 1;
+    }
+    have = (*store)->Head().value().header.tree_size;
+    progress.Update(have, target);
+    if (n == 0) break;
+  }
+  progress.Finish();
+  const double s = SecondsSince(start);
+  server.stopAll(true);
+  store->reset();
+  if (!a.count("into"))
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(wiped + suffix);
+  std::printf("catch-up of a wiped node: %llu entries in %.2f s = %.0f entries/s (over loopback HTTP, through the node's replicator)\n",
+              static_cast<unsigned long long>(have), s, static_cast<double>(have) / s);
+  return have == target ? 0 : 1;
+}
+
+}  // namespace
+
+void AddBenchNodeVerbs(std::vector<Verb>& verbs) {
+  Verb e2e{"bench e2e",
+           "the whole stack: an authority and two merchant nodes on loopback, paid with signed WeChat Pay notifications",
+           "[--seconds S] [--connections C] [--notifications N] [--bound-seconds S] [--dir DIR] [--keep]", {}, E2e};
+  e2e.options.addOption(Optional("seconds", "S", "how long to send notifications (default 10)"));
+  e2e.options.addOption(Optional("connections", "C", "concurrent keep-alive connections, half to each merchant (default 64)"));
+  e2e.options.addOption(Optional("notifications", "N", "orders made and notifications signed ahead (default 12,000 per second)"));
+  e2e.options.addOption(Optional("bound-seconds", "S", "time for each machine bound measured first (default 0.5)"));
+  e2e.options.addOption(Optional("dir", "DIR", "where the nodes' folders go (default a new temp folder, removed after)"));
+  e2e.options.addOption(Flag("keep", "keep the nodes' folders and logs"));
+  verbs.push_back(std::move(e2e));
+  Verb catchup{"bench catchup", "catch-up speed of a wiped node: a chain replayed through the node's replicator over loopback HTTP",
+               "--node-db PATH [--into PATH]", {}, Catchup};
+  catchup.options.addOption(Required("node-db", "PATH", "the chain to catch up to (make one with chain synth)"));
+  catchup.options.addOption(Optional("into", "PATH", "keep the caught-up store here (default a temp file, removed after)"));
+  verbs.push_back(std::move(catchup));
+}
+
+}  // namespace app::cli
