@@ -96,12 +96,13 @@ Object::Ptr BlockLineJson(const ledger::SignedHeader& block, const std::vector<l
 }
 
 ledger::Result<uint64_t> WriteBlocks(ledger::BlockStore& store, uint64_t from, uint64_t limit, std::ostream& out,
-                                     const std::function<void(uint64_t, uint64_t)>& progress, const RevealFn& reveal) {
+                                     const std::function<void(uint64_t, uint64_t)>& progress, const RevealFn& reveal,
+                                     uint64_t max_entries) {
   auto head = store.Head();
   if (!head.ok()) return head.status();
   uint64_t last = head->header.height;
   if (limit != 0 && from + limit - 1 < last) last = from + limit - 1;
-  uint64_t prev_size = 0, written = 0;
+  uint64_t prev_size = 0, written = 0, entries = 0;
   if (from > 0 && from <= last) {
     auto prev = store.BlockAt(from - 1);
     if (!prev.ok()) return prev.status();
@@ -119,7 +120,9 @@ ledger::Result<uint64_t> WriteBlocks(ledger::BlockStore& store, uint64_t from, u
     out << '\n';
     prev_size = block->header.tree_size;
     ++written;
+    entries += leaves->size();
     if (progress) progress(prev_size, head->header.tree_size);
+    if (max_entries != 0 && entries >= max_entries) break;
   }
   return written;
 }

@@ -20,11 +20,16 @@ Poco::JSON::Object::Ptr BlockLineJson(const ledger::SignedHeader& block, const s
 // Decides per leaf whether its full entry is shown (else "entry": null).
 using RevealFn = std::function<bool(const ledger::LeafRecord&)>;
 
-// Writes blocks [from, from + limit) as JSON Lines (limit 0: to the head). `progress`
-// gets (entries written, entries in total). Returns the number of blocks written.
+// A page of GET /v1/chain/blocks ends after the block that reaches this many entries, so
+// that a catching-up node never asks for one huge answer when blocks are big.
+constexpr uint64_t kMaxEntriesPerPage = 20000;
+
+// Writes blocks [from, from + limit) as JSON Lines (limit 0: to the head), stopping after
+// the block that reaches `max_entries` entries (0: no cap). `progress` gets (entries
+// written, entries in total). Returns the number of blocks written.
 ledger::Result<uint64_t> WriteBlocks(ledger::BlockStore& store, uint64_t from, uint64_t limit, std::ostream& out,
                                      const std::function<void(uint64_t, uint64_t)>& progress = {},
-                                     const RevealFn& reveal = {});
+                                     const RevealFn& reveal = {}, uint64_t max_entries = 0);
 
 // One block line back: the signed header (rebuilt from "header" and checked against the
 // fields) and its leaves. Throws std::invalid_argument naming what is wrong.

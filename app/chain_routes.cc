@@ -148,7 +148,7 @@ void Node::AddChainRoutes(Router& r) {
     }
     if (from > height) throw ApiError::NotFound("no block at height " + std::to_string(from));
     std::ostringstream out;
-    auto written = WriteBlocks(*store_, from, limit, out, {}, reveal);
+    auto written = WriteBlocks(*store_, from, limit, out, {}, reveal, kMaxEntriesPerPage);
     if (!written.ok()) throw std::runtime_error(written.status().ToString());
     ex.Send(200, "application/x-ndjson", out.str());
   });

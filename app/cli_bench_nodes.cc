@@ -582,7 +582,8 @@ class ChainServer : public Poco::Net::HTTPRequestHandlerFactory {
           if (k == "from") from = std::stoull(v);
           if (k == "limit") limit = std::stoull(v);
         }
-        auto written = WriteBlocks(store_, from, limit, out, {}, [](const ledger::LeafRecord&) { return true; });
+        auto written = WriteBlocks(store_, from, limit, out, {}, [](const ledger::LeafRecord&) { return true; },
+                                   kMaxEntriesPerPage);
         if (!written.ok()) resp.setStatus(Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR);
       } else {
         resp.setStatus(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);

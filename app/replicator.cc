@@ -128,7 +128,7 @@ uint64_t Replicator::SyncOnce(int wait_s, uint64_t limit) {
                          wait + 10);
   std::istringstream lines(body);
   std::string line;
-  uint64_t applied = 0;
+  std::vector<ledger::BlockStore::BlockWithLeaves> blocks;
   while (std::getline(lines, line)) {
     BlockLine b;
     try {
@@ -136,16 +136,20 @@ uint64_t Replicator::SyncOnce(int wait_s, uint64_t limit) {
     } catch (const std::invalid_argument& e) {
       throw std::runtime_error(std::string("unreadable block from the authority: ") + e.what());
     }
-    ledger::Status s = store_.ApplyBlock(b.head, b.leaves);
-    if (s.code() == ledger::Status::Code::kConflict || s.code() == ledger::Status::Code::kCorruption) {
-      Alarm(s.message());
-      return applied;
-    }
-    if (!s.ok()) throw std::runtime_error(s.ToString());
-    ++applied;
-    ++applied_;
-    if (b.head.header.height % 1000 == 0) Log().information("replicated to height %s", std::to_string(b.head.header.height));
+    blocks.push_back({std::move(b.head), std::move(b.leaves)});
   }
+  // The whole page in one transaction, up to the first block that does not apply.
+  size_t applied = 0;
+  ledger::Status s = store_.ApplyBlocks(blocks, &applied);
+  applied_ += applied;
+  for (size_t k = 0; k < applied; ++k)
+    if (blocks[k].head.header.height % 1000 == 0)
+      Log().information("replicated to height %s", std::to_string(blocks[k].head.header.height));
+  if (s.code() == ledger::Status::Code::kConflict || s.code() == ledger::Status::Code::kCorruption) {
+    Alarm(s.message());
+    return applied;
+  }
+  if (!s.ok()) throw std::runtime_error(s.ToString());
   return applied;
 }
 

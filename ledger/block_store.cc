@@ -47,6 +47,9 @@ Result<std::unique_ptr<BlockStore>> BlockStore::Open(const std::string& path, co
   auto db = sql::Db::Open(path, sql::Db::Mode::kReadWrite);
   if (!db.ok()) return db.status();
   if (Status s = (*db)->Exec(kSchema); !s.ok()) return s;
+  // 32 MB of page cache (SQLite's default is 2 MB): the upper levels of the leaf and node
+  // B-trees stay in memory, so a proof at 10M entries reads about one page per hash.
+  if (Status s = (*db)->Exec("PRAGMA cache_size = -32768"); !s.ok()) return s;
   auto get = (*db)->Prepare("SELECT value FROM chain_meta WHERE key = 'authority_key'");
   if (!get.ok()) return get.status();
   auto row = get->Step();
@@ -248,17 +251,56 @@ Status BlockStore::InsertBlockLocked(const SignedHeader& block) {
 }
 
 Status BlockStore::ApplyBlock(const SignedHeader& block, const std::vector<LeafRecord>& leaves) {
+  size_t applied = 0;
+  return ApplyBlocks({{block, leaves}}, &applied);
+}
+
+Status BlockStore::ApplyBlocks(const std::vector<BlockWithLeaves>& blocks, size_t* applied) {
   std::lock_guard lock(mu_);
+  *applied = 0;
+  if (blocks.empty()) return Status::Ok();
+  auto current = HeadLocked();
+  if (!current.ok() && current.status().code() != Status::Code::kNotFound) return current.status();
+  std::optional<SignedHeader> head;
+  if (current.ok()) head = *current;
+  Frontier next = frontier_;
+  // One transaction for the lot (a commit per block would cost an fsync each); each block
+  // in its own savepoint, so that the first bad one is undone alone and those before it stay.
+  sql::Transaction tx(db_.get());
+  if (!tx.begin_status().ok()) return tx.begin_status();
+  Status failure = Status::Ok();
+  size_t good = 0;
+  for (const auto& b : blocks) {
+    if (Status s = db_->Exec("SAVEPOINT block"); !s.ok()) return s;
+    Frontier before = next;
+    Status s = ApplyBlockLocked(b.head, b.leaves, &next, &head);
+    if (!s.ok()) {
+      next = std::move(before);
+      if (Status r = db_->Exec("ROLLBACK TO block; RELEASE block"); !r.ok()) return r;
+      failure = s;
+      break;
+    }
+    if (Status r = db_->Exec("RELEASE block"); !r.ok()) return r;
+    ++good;
+  }
+  if (good == 0) return failure;
+  if (Status s = tx.Commit(); !s.ok()) return s;
+  frontier_ = std::move(next);
+  head_ = head;
+  *applied = good;
+  return failure;
+}
+
+Status BlockStore::ApplyBlockLocked(const SignedHeader& block, const std::vector<LeafRecord>& leaves, Frontier* next,
+                                    std::optional<SignedHeader>* head) {
   const BlockHeader& h = block.header;
   std::string at = "block " + std::to_string(h.height) + ": ";
   if (!block.SignatureValid(authority_key_)) return Status::Corruption(at + "the authority's signature does not verify");
-  auto head = HeadLocked();
-  if (!head.ok() && head.status().code() != Status::Code::kNotFound) return head.status();
-  if (!head.ok()) {
+  if (!*head) {
     if (h.height != 0 || h.prev_hash != Hash{} || h.tree_size != 0 || h.tree_root != EmptyRoot() || !leaves.empty())
       return Status::InvalidArgument(at + "an empty replica starts with the genesis block");
   } else {
-    const BlockHeader& p = head->header;
+    const BlockHeader& p = (*head)->header;
     if (h.height <= p.height) {
       // Already held: the same block again is fine; a different one is a second history.
       auto mine = BlockAtLocked(h.height);
@@ -273,11 +315,8 @@ Status BlockStore::ApplyBlock(const SignedHeader& block, const std::vector<LeafR
     if (h.tree_size <= p.tree_size || h.tree_size - p.tree_size != leaves.size())
       return Status::Corruption(at + "the leaves do not match its tree size");
   }
-  Frontier next = frontier_;
-  sql::Transaction tx(db_.get());
-  if (!tx.begin_status().ok()) return tx.begin_status();
   for (const LeafRecord& l : leaves) {
-    if (l.index != next.size()) return Status::Corruption(at + "leaf " + std::to_string(l.index) + " is out of order");
+    if (l.index != next->size()) return Status::Corruption(at + "leaf " + std::to_string(l.index) + " is out of order");
     if (l.entry) {
       if (!Entry::Decode(*l.entry).ok()) return Status::Corruption(at + "entry " + std::to_string(l.index) + " is malformed");
       if (LeafHash(*l.entry) != l.leaf_hash)
@@ -285,15 +324,13 @@ Status BlockStore::ApplyBlock(const SignedHeader& block, const std::vector<LeafR
     }
     std::optional<ByteView> entry;
     if (l.entry) entry = ByteView(*l.entry);
-    if (Status s = AppendLeafLocked(&next, l.leaf_hash, entry); !s.ok()) return s;
+    if (Status s = AppendLeafLocked(next, l.leaf_hash, entry); !s.ok()) return s;
   }
   // The root over the old tree plus these leaves: a block that rewrote history cannot match.
-  if (next.Root() != h.tree_root)
+  if (next->Root() != h.tree_root)
     return Status::Conflict(at + "its tree root does not extend this replica's tree (split view)");
   if (Status s = InsertBlockLocked(block); !s.ok()) return s;
-  if (Status s = tx.Commit(); !s.ok()) return s;
-  frontier_ = std::move(next);
-  head_ = block;
+  *head = block;
   return Status::Ok();
 }
 
@@ -337,12 +374,14 @@ Result<std::vector<LeafRecord>> BlockStore::Leaves(uint64_t begin, uint64_t end)
 Result<std::vector<Hash>> BlockStore::InclusionProof(uint64_t index, uint64_t tree_size) {
   std::lock_guard lock(mu_);
   if (tree_size > frontier_.size()) return Status::InvalidArgument("tree_size beyond the head");
+  sql::ReadTransaction read(db_.get());
   return ledger::InclusionProof([this](int l, uint64_t i) { return ReadNode(l, i); }, index, tree_size);
 }
 
 Result<std::vector<Hash>> BlockStore::ConsistencyProof(uint64_t first, uint64_t second) {
   std::lock_guard lock(mu_);
   if (second > frontier_.size()) return Status::InvalidArgument("second beyond the head");
+  sql::ReadTransaction read(db_.get());
   return ledger::ConsistencyProof([this](int l, uint64_t i) { return ReadNode(l, i); }, first, second);
 }
 

@@ -56,6 +56,13 @@ class BlockStore {
   // entry where this replica may hold it. Returns Conflict for a block that belongs to
   // another history (a split view), Corruption for bad data, Ok for a block already held.
   Status ApplyBlock(const SignedHeader& block, const std::vector<LeafRecord>& leaves);
+  // Several consecutive blocks in one transaction: applies them in order up to the first
+  // that fails (whose status is returned); `applied` says how many were applied.
+  struct BlockWithLeaves {
+    SignedHeader head;
+    std::vector<LeafRecord> leaves;
+  };
+  Status ApplyBlocks(const std::vector<BlockWithLeaves>& blocks, size_t* applied);
 
   Result<SignedHeader> Head();
   Result<SignedHeader> BlockAt(uint64_t height);
@@ -74,6 +81,10 @@ class BlockStore {
   Result<SignedHeader> HeadLocked();
   Status AppendLeafLocked(Frontier* next, const Hash& leaf, std::optional<ByteView> entry);
   Status InsertBlockLocked(const SignedHeader& block);
+  // Checks `block` against `head` and appends it (leaves, nodes, block row) to `next` and
+  // the open transaction; on success `head` becomes the block.
+  Status ApplyBlockLocked(const SignedHeader& block, const std::vector<LeafRecord>& leaves, Frontier* next,
+                          std::optional<SignedHeader>* head);
   Result<SignedHeader> BlockAtLocked(uint64_t height);
 
   std::mutex mu_;

@@ -157,6 +157,14 @@ std::string Db::LastError() const { return sqlite3_errmsg(db_); }
 
 int64_t Db::Changes() const { return sqlite3_changes64(db_); }
 
+ReadTransaction::ReadTransaction(Db* db) : db_(db) {
+  if (sqlite3_get_autocommit(db->raw())) began_ = db->Exec("BEGIN").ok();
+}
+
+ReadTransaction::~ReadTransaction() {
+  if (began_) db_->Exec("COMMIT");
+}
+
 Transaction::Transaction(Db* db) : db_(db), begin_(db->Exec("BEGIN IMMEDIATE")) {}
 
 Transaction::~Transaction() {
