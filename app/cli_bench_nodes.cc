@@ -307,7 +307,7 @@ int E2e(const Args& a) {
   MachineBounds bounds = MeasureBounds(bound_s);
 
   std::printf("\nstarting an authority and two merchant nodes in %s\n", root.c_str());
-  Network net(root, connections / 2 + 16);
+  Network net(root, connections + 16);  // a thread per connection (Poco), and some for the nodes' own calls
   net.Start();
   auto& merchants = net.merchants();
   const size_t per_merchant = pool_size / 2;
@@ -329,7 +329,10 @@ int E2e(const Args& a) {
                          ",\"tax_rate\":\"0.13\"}],\"buyer\":{\"name\":\"北京海淀科技有限公司\",\"tax_id\":\"91110108MA01G7GK9M\"}}";
       std::string answer;
       int st = clients[static_cast<size_t>(t)][m]->Post("/v1/orders", body, {{"Authorization", "Bearer " + merchants[m].token}}, &answer);
-      if (st != 201 && ++failures == 1) {
+      // A 409 duplicate_order can only be this bench's own earlier attempt that was answered
+      // too late (the client retried): the order exists, as wanted.
+      bool made = st == 201 || (st == 409 && answer.find("duplicate_order") != std::string::npos);
+      if (!made && ++failures == 1) {
         std::lock_guard lock(fmu);
         failure = std::to_string(st) + " " + answer;
       }
