@@ -17,11 +17,9 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
-#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -57,18 +55,6 @@ namespace fs = std::filesystem;
 int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-uint16_t FreePort() {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
 }
 
 // A fresh RSA-2048 key pair standing in for the WeChat Pay platform's: (private PEM, public PEM).
@@ -206,7 +192,7 @@ class Network {
     fs::create_directories(n.dir);
     n.config = n.dir + "/node.properties";
     n.db = n.dir + "/node.db";
-    n.port = FreePort();
+    n.port = FreeLoopbackPort();
     return n;
   }
   std::string Common(const BenchNode& n) const {

@@ -20,6 +20,9 @@ pid_t SpawnNode(const std::string& binary, const std::string& config, const std:
 // Polls GET /healthz until it answers 200; false after `seconds`.
 bool WaitHealthy(const std::string& host, uint16_t port, double seconds);
 
+// A loopback TCP port free at the time of asking (the kernel's pick), for a node to listen on.
+uint16_t FreeLoopbackPort();
+
 // SIGTERM to every running pid, then waits for each; sets them to -1.
 void StopNodes(std::vector<pid_t*> pids);
 

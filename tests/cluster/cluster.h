@@ -27,6 +27,7 @@
 #include <atomic>
 
 #include "../app/test_util.h"
+#include "app/node_process.h"
 #include "app/payment_sim.h"
 #include "app/tokens.h"
 #include "invoice/event_codec.h"
@@ -71,17 +72,7 @@ bool WaitFor(F done, int seconds) {
   return done();
 }
 
-inline uint16_t FreePort() {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
-}
+inline uint16_t FreePort() { return app::cli::FreeLoopbackPort(); }
 
 inline const std::string kCompanyBuyer = "{\"name\":\"北京海淀科技有限公司\",\"tax_id\":\"91110108MA01G7GK9M\"}";
 inline const std::string kPersonBuyer = "{\"name\":\"张三\"}";
