@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/Logger.h>
 
 #include <sstream>
 #include <stdexcept>
@@ -146,11 +147,32 @@ std::vector<EntryOutcome> Authority::Submit(const std::vector<ledger::Bytes>& en
 std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Bytes>& entries,
                                                   const std::vector<uint8_t>& signature_ok, uint64_t now_ms) {
   std::lock_guard lock(mu_);
+  if (lifecycle_lost_) throw std::runtime_error("the authority's lifecycle could not be rebuilt after a failure; restart the node");
+  // Accepted events go straight into the lifecycle (copying it per batch costs O(chain));
+  // should anything fail before their block is on disk, the lifecycle is rebuilt from the
+  // chain, which never saw them.
+  bool applied = false;
+  try {
+    return SealBatchLocked(entries, signature_ok, now_ms, &applied);
+  } catch (...) {
+    if (applied) {
+      try {
+        ReplayLocked();
+      } catch (const std::exception& e) {
+        lifecycle_lost_ = true;  // never check entries against a partial lifecycle
+        Poco::Logger::get("authority").fatal("rebuilding the lifecycle failed: %s", std::string(e.what()));
+      }
+    }
+    throw;
+  }
+}
+
+std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<ledger::Bytes>& entries,
+                                                     const std::vector<uint8_t>& signature_ok, uint64_t now_ms,
+                                                     bool* applied) {
   std::vector<EntryOutcome> out(entries.size());
   std::vector<ledger::Bytes> accepted;
   std::vector<size_t> accepted_at;
-  // Accepted events go straight into the lifecycle (copying it per batch costs O(chain));
-  // should sealing fail, it is rebuilt from the chain, which never saw them.
   invoice::Lifecycle& scratch = lifecycle_;
   std::map<std::string, size_t> first_in_batch;  // leaf hash -> first position in this batch
   std::vector<std::pair<size_t, size_t>> copies;  // (duplicate, original)
@@ -179,6 +201,7 @@ std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Byte
     }
     place.leaf_index = head->header.tree_size + accepted.size();
     place.leaf_hash = out[i].leaf_hash;
+    *applied = true;  // from here on the lifecycle may hold this batch's events
     out[i].verdict = CheckEntry(entries[i], signature_ok[i] != 0, scratch, place, &out[i].differences);
     if (!out[i].verdict.ok()) continue;
     accepted.push_back(entries[i]);
@@ -193,10 +216,7 @@ std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Byte
   };
   if (accepted.empty()) return finish();
   auto sealed = store_.Seal(accepted, now_ms, key_);
-  if (!sealed.ok()) {
-    ReplayLocked();
-    throw std::runtime_error("sealing failed: " + sealed.status().ToString());
-  }
+  if (!sealed.ok()) throw std::runtime_error("sealing failed: " + sealed.status().ToString());
   for (size_t k = 0; k < accepted.size(); ++k) {
     EntryOutcome& o = out[accepted_at[k]];
     o.sealed = true;

@@ -72,6 +72,8 @@ class Authority {
  private:
   std::vector<EntryOutcome> SubmitLocked(const std::vector<ledger::Bytes>& entries, const std::vector<uint8_t>& signature_ok,
                                          uint64_t now_ms);
+  std::vector<EntryOutcome> SealBatchLocked(const std::vector<ledger::Bytes>& entries,
+                                            const std::vector<uint8_t>& signature_ok, uint64_t now_ms, bool* applied);
   void ReplayLocked();
   // Checks one entry; on acceptance applies it to `scratch` (the state as of this batch).
   invoice::Verdict CheckEntry(const ledger::Bytes& bytes, bool signature_ok, invoice::Lifecycle& scratch,
@@ -95,6 +97,7 @@ class Authority {
   ledger::BlockStore& store_;
   const ledger::PrivateKey& key_;
   invoice::Lifecycle lifecycle_;
+  bool lifecycle_lost_ = false;  // set if a rebuild failed: every submission is refused until restart
   std::condition_variable sealed_cv_;            // notified after every sealed block
 };
 
