@@ -95,9 +95,13 @@ Object::Ptr BlockLineJson(const ledger::SignedHeader& block, const std::vector<l
   return o;
 }
 
-ledger::Result<uint64_t> WriteBlocks(ledger::BlockStore& store, uint64_t from, uint64_t limit, std::ostream& out,
-                                     const std::function<void(uint64_t, uint64_t)>& progress, const RevealFn& reveal,
-                                     uint64_t max_entries) {
+namespace {
+
+// Calls f(block, leaves) for blocks [from, from + limit), as WriteBlocks describes.
+ledger::Result<uint64_t> ForEachBlock(ledger::BlockStore& store, uint64_t from, uint64_t limit,
+                                      const std::function<void(const ledger::SignedHeader&, const std::vector<ledger::LeafRecord>&)>& f,
+                                      const std::function<void(uint64_t, uint64_t)>& progress, const RevealFn& reveal,
+                                      uint64_t max_entries) {
   auto head = store.Head();
   if (!head.ok()) return head.status();
   uint64_t last = head->header.height;
@@ -116,8 +120,7 @@ ledger::Result<uint64_t> WriteBlocks(ledger::BlockStore& store, uint64_t from, u
     if (reveal)
       for (auto& l : *leaves)
         if (l.entry && !reveal(l)) l.entry.reset();
-    BlockLineJson(*block, *leaves)->stringify(out);
-    out << '\n';
+    f(*block, *leaves);
     prev_size = block->header.tree_size;
     ++written;
     entries += leaves->size();
@@ -125,6 +128,111 @@ ledger::Result<uint64_t> WriteBlocks(ledger::BlockStore& store, uint64_t from, u
     if (max_entries != 0 && entries >= max_entries) break;
   }
   return written;
+}
+
+}  // namespace
+
+ledger::Result<uint64_t> WriteBlocks(ledger::BlockStore& store, uint64_t from, uint64_t limit, std::ostream& out,
+                                     const std::function<void(uint64_t, uint64_t)>& progress, const RevealFn& reveal,
+                                     uint64_t max_entries) {
+  return ForEachBlock(
+      store, from, limit,
+      [&](const ledger::SignedHeader& block, const std::vector<ledger::LeafRecord>& leaves) {
+        BlockLineJson(block, leaves)->stringify(out);
+        out << '\n';
+      },
+      progress, reveal, max_entries);
+}
+
+namespace {
+
+void PutU32(std::string* out, uint32_t v) {
+  for (int s = 24; s >= 0; s -= 8) out->push_back(static_cast<char>((v >> s) & 0xff));
+}
+void PutU64(std::string* out, uint64_t v) {
+  for (int s = 56; s >= 0; s -= 8) out->push_back(static_cast<char>((v >> s) & 0xff));
+}
+
+// Reads big-endian fields and byte runs from a page, throwing on truncation.
+class PageReader {
+ public:
+  explicit PageReader(std::string_view page) : p_(page) {}
+  bool done() const { return at_ == p_.size(); }
+  uint64_t Uint(int bytes) {
+    Need(static_cast<size_t>(bytes));
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<uint8_t>(p_[at_++]);
+    return v;
+  }
+  std::string_view Bytes(size_t n) {
+    Need(n);
+    std::string_view v = p_.substr(at_, n);
+    at_ += n;
+    return v;
+  }
+
+ private:
+  void Need(size_t n) const {
+    if (p_.size() - at_ < n) throw std::invalid_argument("the binary block page is truncated");
+  }
+  std::string_view p_;
+  size_t at_ = 0;
+};
+
+constexpr uint32_t kNoEntry = 0xffffffffu;
+
+}  // namespace
+
+ledger::Result<uint64_t> WriteBlocksBinary(ledger::BlockStore& store, uint64_t from, uint64_t limit, std::string* out,
+                                           const RevealFn& reveal, uint64_t max_entries) {
+  return ForEachBlock(
+      store, from, limit,
+      [&](const ledger::SignedHeader& block, const std::vector<ledger::LeafRecord>& leaves) {
+        ledger::Bytes header = block.header.Encode();
+        PutU32(out, static_cast<uint32_t>(header.size()));
+        out->append(header.begin(), header.end());
+        out->append(block.signature.begin(), block.signature.end());
+        PutU32(out, static_cast<uint32_t>(leaves.size()));
+        for (const auto& l : leaves) {
+          PutU64(out, l.index);
+          out->append(l.leaf_hash.bytes.begin(), l.leaf_hash.bytes.end());
+          PutU32(out, l.entry ? static_cast<uint32_t>(l.entry->size()) : kNoEntry);
+          if (l.entry) out->append(l.entry->begin(), l.entry->end());
+        }
+      },
+      {}, reveal, max_entries);
+}
+
+std::vector<BlockLine> ParseBlocksBinary(std::string_view page) {
+  PageReader r(page);
+  std::vector<BlockLine> out;
+  while (!r.done()) {
+    BlockLine b;
+    uint64_t header_size = r.Uint(4);
+    if (header_size > 1024) throw std::invalid_argument("a block header in the page is too long");
+    std::string_view header = r.Bytes(header_size);
+    auto h = ledger::BlockHeader::Decode(ledger::ByteView(reinterpret_cast<const uint8_t*>(header.data()), header.size()));
+    if (!h.ok()) throw std::invalid_argument("block header: " + h.status().message());
+    b.head.header = *h;
+    std::string_view sig = r.Bytes(64);
+    std::copy(sig.begin(), sig.end(), b.head.signature.begin());
+    uint64_t count = r.Uint(4);
+    if (count > page.size() / 44) throw std::invalid_argument("block " + std::to_string(h->height) + ": leaf count beyond the page");
+    b.leaves.reserve(count);
+    for (uint64_t i = 0; i < count; ++i) {
+      ledger::LeafRecord l{r.Uint(8), {}, std::nullopt};
+      std::string_view hash = r.Bytes(32);
+      std::copy(hash.begin(), hash.end(), l.leaf_hash.bytes.begin());
+      uint64_t size = r.Uint(4);
+      if (size != kNoEntry) {
+        std::string_view entry = r.Bytes(size);
+        l.entry = ledger::Bytes(entry.begin(), entry.end());
+      }
+      b.leaves.push_back(std::move(l));
+    }
+    out.push_back(std::move(b));
+  }
+  return out;
 }
 
 Poco::JSON::Object::Ptr SealedPlaceJson(uint64_t height, uint64_t leaf_index, const std::string& leaf_hash) {

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <ostream>
+#include <string_view>
 
 #include "ledger/block_store.h"
 
@@ -31,6 +32,13 @@ ledger::Result<uint64_t> WriteBlocks(ledger::BlockStore& store, uint64_t from, u
                                      const std::function<void(uint64_t, uint64_t)>& progress = {},
                                      const RevealFn& reveal = {}, uint64_t max_entries = 0);
 
+// The same page in the binary block format (README "Export format", binary pages): per
+// block, big-endian: u32 header length, the header, the 64-byte signature, u32 leaf count;
+// per leaf: u64 index, the 32-byte leaf hash, u32 entry length (0xffffffff: not shown) and
+// the entry. What a catching-up node asks for: no JSON, no hex, no base64.
+ledger::Result<uint64_t> WriteBlocksBinary(ledger::BlockStore& store, uint64_t from, uint64_t limit, std::string* out,
+                                           const RevealFn& reveal = {}, uint64_t max_entries = 0);
+
 // One block line back: the signed header (rebuilt from "header" and checked against the
 // fields) and its leaves. Throws std::invalid_argument naming what is wrong.
 struct BlockLine {
@@ -38,6 +46,9 @@ struct BlockLine {
   std::vector<ledger::LeafRecord> leaves;
 };
 BlockLine ParseBlockLine(const std::string& line);
+// A binary page back. Throws std::invalid_argument when it is truncated or malformed;
+// signatures, hashes and order are for the caller (BlockStore::ApplyBlocks) to check.
+std::vector<BlockLine> ParseBlocksBinary(std::string_view page);
 
 std::string Rfc3339(uint64_t time_ms);
 

@@ -138,15 +138,25 @@ void Node::AddChainRoutes(Router& r) {
     if (limit == 0 || limit > kMaxBlocksPerPage)
       throw ApiError::BadRequest("invalid_parameter", "limit must be 1..1000", "limit");
     if (wait_s > 30) throw ApiError::BadRequest("invalid_parameter", "wait is at most 30 seconds", "wait");
+    std::string format = ex.Query("format").value_or("jsonl");
+    if (format != "jsonl" && format != "binary")
+      throw ApiError::BadRequest("invalid_parameter", "format is jsonl or binary", "format");
+    const bool binary = format == "binary";
     RevealFn reveal = EntryRevealer(ex);
     uint64_t height = HeadOrUnavailable(*store_).header.height;
     if (from > height && wait_s > 0) {
       // Long poll: answer as soon as block `from` is sealed, or empty after `wait` seconds.
       if (authority_) authority_->WaitForHeight(from, static_cast<int>(wait_s * 1000));
       height = HeadOrUnavailable(*store_).header.height;
-      if (from > height) return ex.Send(200, "application/x-ndjson", "");
+      if (from > height) return ex.Send(200, binary ? "application/octet-stream" : "application/x-ndjson", "");
     }
     if (from > height) throw ApiError::NotFound("no block at height " + std::to_string(from));
+    if (binary) {
+      std::string page;
+      auto written = WriteBlocksBinary(*store_, from, limit, &page, reveal, kMaxEntriesPerPage);
+      if (!written.ok()) throw std::runtime_error(written.status().ToString());
+      return ex.Send(200, "application/octet-stream", page);
+    }
     std::ostringstream out;
     auto written = WriteBlocks(*store_, from, limit, out, {}, reveal, kMaxEntriesPerPage);
     if (!written.ok()) throw std::runtime_error(written.status().ToString());

@@ -567,13 +567,18 @@ class ChainServer : public Poco::Net::HTTPRequestHandlerFactory {
         o->stringify(out);
       } else if (uri.getPath() == "/v1/chain/blocks") {
         uint64_t from = 0, limit = 100;
+        bool binary = false;
         for (const auto& [k, v] : uri.getQueryParameters()) {
           if (k == "from") from = std::stoull(v);
           if (k == "limit") limit = std::stoull(v);
+          if (k == "format") binary = v == "binary";
         }
-        auto written = WriteBlocks(store_, from, limit, out, {}, [](const ledger::LeafRecord&) { return true; },
-                                   kMaxEntriesPerPage);
+        auto all = [](const ledger::LeafRecord&) { return true; };
+        std::string page;
+        auto written = binary ? WriteBlocksBinary(store_, from, limit, &page, all, kMaxEntriesPerPage)
+                              : WriteBlocks(store_, from, limit, out, {}, all, kMaxEntriesPerPage);
         if (!written.ok()) resp.setStatus(Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR);
+        out << page;
       } else {
         resp.setStatus(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
       }

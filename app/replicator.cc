@@ -123,20 +123,14 @@ uint64_t Replicator::SyncOnce(int wait_s, uint64_t limit) {
   auto head = store_.Head();
   uint64_t from = head.ok() ? head->header.height + 1 : 0;
   int wait = from > authority_height ? wait_s : 0;  // long-poll only when level with the authority
-  std::string body = Get("/v1/chain/blocks?from=" + std::to_string(from) + "&limit=" + std::to_string(limit) +
-                             "&wait=" + std::to_string(wait),
+  std::string body = Get("/v1/chain/blocks?format=binary&from=" + std::to_string(from) + "&limit=" +
+                             std::to_string(limit) + "&wait=" + std::to_string(wait),
                          wait + 10);
-  std::istringstream lines(body);
-  std::string line;
   std::vector<ledger::BlockStore::BlockWithLeaves> blocks;
-  while (std::getline(lines, line)) {
-    BlockLine b;
-    try {
-      b = ParseBlockLine(line);
-    } catch (const std::invalid_argument& e) {
-      throw std::runtime_error(std::string("unreadable block from the authority: ") + e.what());
-    }
-    blocks.push_back({std::move(b.head), std::move(b.leaves)});
+  try {
+    for (BlockLine& b : ParseBlocksBinary(body)) blocks.push_back({std::move(b.head), std::move(b.leaves)});
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(std::string("unreadable blocks from the authority: ") + e.what());
   }
   // The whole page in one transaction, up to the first block that does not apply.
   size_t applied = 0;

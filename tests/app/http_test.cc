@@ -105,6 +105,42 @@ TEST_F(NodeHttp, BlocksPageInExportFormat) {
   ExpectError(Request(port(), "GET", "/v1/chain/blocks?from=%zz"), 400, "malformed_query");
 }
 
+TEST_F(NodeHttp, BinaryBlocksPageCarriesTheSameBlocksAsTheExportFormat) {
+  auto json = Request(port(), "GET", "/v1/chain/blocks?from=1&limit=5");
+  auto bin = Request(port(), "GET", "/v1/chain/blocks?from=1&limit=5&format=binary");
+  ASSERT_EQ(bin.status, 200);
+  EXPECT_EQ(bin.content_type, "application/octet-stream");
+  std::istringstream lines(json.body);
+  std::string line;
+  std::vector<app::BlockLine> expected;
+  while (std::getline(lines, line)) expected.push_back(app::ParseBlockLine(line));
+  auto got = app::ParseBlocksBinary(bin.body);
+  ASSERT_EQ(got.size(), expected.size());
+  ASSERT_EQ(got.size(), 2u);
+  for (size_t b = 0; b < got.size(); ++b) {
+    EXPECT_TRUE(got[b].head.header == expected[b].head.header);
+    EXPECT_EQ(got[b].head.signature, expected[b].head.signature);
+    ASSERT_EQ(got[b].leaves.size(), expected[b].leaves.size());
+    for (size_t i = 0; i < got[b].leaves.size(); ++i) {
+      EXPECT_EQ(got[b].leaves[i].index, expected[b].leaves[i].index);
+      EXPECT_EQ(got[b].leaves[i].leaf_hash, expected[b].leaves[i].leaf_hash);
+      EXPECT_EQ(got[b].leaves[i].entry, expected[b].leaves[i].entry);
+    }
+  }
+  // Every cut short of the whole page either throws or yields less than the page holds.
+  size_t leaves = got[0].leaves.size() + got[1].leaves.size();
+  for (size_t cut = 1; cut < bin.body.size(); ++cut) {
+    try {
+      auto part = app::ParseBlocksBinary(std::string_view(bin.body).substr(0, cut));
+      size_t n = 0;
+      for (const auto& b : part) n += b.leaves.size();
+      EXPECT_LT(n, leaves) << cut;
+    } catch (const std::invalid_argument&) {
+    }
+  }
+  ExpectError(Request(port(), "GET", "/v1/chain/blocks?from=1&format=xml"), 400, "invalid_parameter", "format");
+}
+
 TEST_F(NodeHttp, InclusionAndConsistencyProofsVerify) {
   auto root = ledger::RootOf(leaves_);
   for (size_t i = 0; i < leaves_.size(); ++i) {
