@@ -127,33 +127,6 @@ double PocoRequests(double seconds, int clients) {
   return rate;
 }
 
-// Durable inserts into SQLite as the block store writes them (WAL, synchronous=FULL):
-// `batch` rows of `row_bytes` per transaction.
-double SqliteRowsPerSecond(const std::string& dir, double seconds, int batch, size_t row_bytes) {
-  std::string path = dir + "/bench-sqlite-" + std::to_string(batch) + ".db";
-  std::filesystem::remove(path);
-  auto db = ledger::sql::Db::Open(path, ledger::sql::Db::Mode::kReadWrite).value();
-  if (!db->Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB NOT NULL)").ok()) throw std::runtime_error("sqlite");
-  std::string blob(row_bytes, 'x');
-  uint64_t rows = 0;
-  auto start = Clock::now();
-  while (Seconds(start) < seconds) {
-    ledger::sql::Transaction tx(db.get());
-    if (!tx.begin_status().ok()) throw std::runtime_error("sqlite begin");
-    for (int i = 0; i < batch; ++i) {
-      auto s = db->Prepare("INSERT INTO t(v) VALUES (?1)");
-      if (!s.ok() || !s->Bind(1, ledger::ByteView(reinterpret_cast<const uint8_t*>(blob.data()), blob.size())).Run().ok())
-        throw std::runtime_error("sqlite insert");
-    }
-    if (!tx.Commit().ok()) throw std::runtime_error("sqlite commit");
-    rows += static_cast<uint64_t>(batch);
-  }
-  double rate = static_cast<double>(rows) / Seconds(start);
-  db.reset();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-  return rate;
-}
-
 int Bounds(const Args& a) {
   const double s = a.count("seconds") ? std::stod(a.at("seconds")) : 12.0;
   MeasureBounds(std::max(0.2, s / 8));
@@ -231,6 +204,31 @@ int ProofSpeed(const Args& a) {
 }
 
 }  // namespace
+
+double SqliteRowsPerSecond(const std::string& dir, double seconds, int batch, size_t row_bytes) {
+  std::string path = dir + "/bench-sqlite-" + std::to_string(batch) + ".db";
+  std::filesystem::remove(path);
+  auto db = ledger::sql::Db::Open(path, ledger::sql::Db::Mode::kReadWrite).value();
+  if (!db->Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB NOT NULL)").ok()) throw std::runtime_error("sqlite");
+  std::string blob(row_bytes, 'x');
+  uint64_t rows = 0;
+  auto start = Clock::now();
+  while (Seconds(start) < seconds) {
+    ledger::sql::Transaction tx(db.get());
+    if (!tx.begin_status().ok()) throw std::runtime_error("sqlite begin");
+    for (int i = 0; i < batch; ++i) {
+      auto s = db->Prepare("INSERT INTO t(v) VALUES (?1)");
+      if (!s.ok() || !s->Bind(1, ledger::ByteView(reinterpret_cast<const uint8_t*>(blob.data()), blob.size())).Run().ok())
+        throw std::runtime_error("sqlite insert");
+    }
+    if (!tx.Commit().ok()) throw std::runtime_error("sqlite commit");
+    rows += static_cast<uint64_t>(batch);
+  }
+  double rate = static_cast<double>(rows) / Seconds(start);
+  db.reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  return rate;
+}
 
 void BenchRow(const std::string& what, double value, const std::string& unit) {
   std::printf("%-48s %14.0f %s\n", what.c_str(), value, unit.c_str());

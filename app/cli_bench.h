@@ -29,6 +29,10 @@ struct MachineBounds {
   double poco_requests = 0;       // trivial keep-alive requests per second, 4 clients per core
 };
 
+// Durable inserts into SQLite in `dir` as the block store writes them (WAL,
+// synchronous=FULL): `batch` rows of `row_bytes` per transaction, for about `seconds`.
+double SqliteRowsPerSecond(const std::string& dir, double seconds, int batch, size_t row_bytes);
+
 // Measures (and prints) each bound for about `each` seconds.
 MachineBounds MeasureBounds(double each);
 
