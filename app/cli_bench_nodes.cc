@@ -336,7 +336,8 @@ int E2e(const Args& a) {
   }
 
   // The replicas' heads, watched from the side while the load runs.
-  std::vector<HeadLog> heads(2);
+  std::vector<HeadLog> heads(2);  // the watcher's own until it is joined
+  std::array<std::atomic<uint64_t>, 2> replica_size{};
   std::atomic<bool> stop_watch{false};
   std::thread watcher([&] {
     std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> s;
@@ -350,7 +351,10 @@ int E2e(const Args& a) {
           std::string body;
           Poco::StreamCopier::copyToString(s[m]->receiveResponse(resp), body);
           uint64_t size = NumberAfter(body, "\"tree_size\"");
-          if (heads[m].seen.empty() || heads[m].seen.back().second < size) heads[m].seen.push_back({WallMs(), size});
+          if (heads[m].seen.empty() || heads[m].seen.back().second < size) {
+            heads[m].seen.push_back({WallMs(), size});
+            replica_size[m] = size;  // what the main thread may read while this one runs
+          }
         } catch (const Poco::Exception&) {
           s[m]->reset();
         }
@@ -427,8 +431,8 @@ int E2e(const Args& a) {
       HttpStatus("127.0.0.1", net.authority().port, "GET", "/v1/chain/head", "", "", &head);
       authority_size = NumberAfter(head, "\"tree_size\"");
       progress.Update(sealed, total_acked);
-      if (sealed >= total_acked && !heads[0].seen.empty() && !heads[1].seen.empty() &&
-          heads[0].seen.back().second >= authority_size && heads[1].seen.back().second >= authority_size) {
+      if (sealed >= total_acked && replica_size[0] >= authority_size && replica_size[1] >= authority_size &&
+          authority_size > 0) {
         level = true;
         break;
       }
