@@ -1,5 +1,8 @@
 #include "ledger/block_store.h"
 
+#include <chrono>
+#include <thread>
+
 #include <cstring>
 #include <unordered_map>
 
@@ -256,9 +259,23 @@ Status BlockStore::ApplyBlock(const SignedHeader& block, const std::vector<LeafR
 }
 
 Status BlockStore::ApplyBlocks(const std::vector<BlockWithLeaves>& blocks, size_t* applied) {
-  std::lock_guard lock(mu_);
   *applied = 0;
   if (blocks.empty()) return Status::Ok();
+  // SQLite's write lock is taken without waiting while mu_ is held. Another connection of
+  // this node (merchant, company) may hold it while waiting for mu_ to read this store;
+  // waiting for it here would deadlock both until the busy timeout. So: on busy, let go of
+  // mu_, wait a little, try again (for up to about 10 s).
+  std::unique_lock lock(mu_);
+  std::optional<sql::Transaction> tx;
+  for (int tries = 0;; ++tries) {
+    tx.emplace(db_.get(), sql::Transaction::NoWait{});
+    if (tx->begin_status().ok()) break;
+    if (!tx->busy() || tries >= 100000) return tx->begin_status();
+    tx.reset();
+    lock.unlock();
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+    lock.lock();
+  }
   auto current = HeadLocked();
   if (!current.ok() && current.status().code() != Status::Code::kNotFound) return current.status();
   std::optional<SignedHeader> head;
@@ -266,8 +283,6 @@ Status BlockStore::ApplyBlocks(const std::vector<BlockWithLeaves>& blocks, size_
   Frontier next = frontier_;
   // One transaction for the lot (a commit per block would cost an fsync each); each block
   // in its own savepoint, so that the first bad one is undone alone and those before it stay.
-  sql::Transaction tx(db_.get());
-  if (!tx.begin_status().ok()) return tx.begin_status();
   Status failure = Status::Ok();
   size_t good = 0;
   for (const auto& b : blocks) {
@@ -284,7 +299,7 @@ Status BlockStore::ApplyBlocks(const std::vector<BlockWithLeaves>& blocks, size_
     ++good;
   }
   if (good == 0) return failure;
-  if (Status s = tx.Commit(); !s.ok()) return s;
+  if (Status s = tx->Commit(); !s.ok()) return s;
   frontier_ = std::move(next);
   head_ = head;
   *applied = good;

@@ -6,6 +6,15 @@
 #include <thread>
 
 namespace ledger::sql {
+namespace {
+
+int BusyWait(void*, int tries) {
+  if (tries >= 50000) return 0;
+  std::this_thread::sleep_for(std::chrono::microseconds(100));
+  return 1;
+}
+
+}  // namespace
 
 Stmt& Stmt::operator=(Stmt&& o) noexcept {
   if (this != &o) {
@@ -88,14 +97,7 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, Mode mode) {
   // own busy timeout sleeps 1, 2, 5 ... 100 ms between tries, far longer than a writer here
   // holds the lock (a commit takes about 1 ms), so a waiting writer would lag by tens of
   // milliseconds each time; poll every 100 us instead, for up to about 5 s as before.
-  sqlite3_busy_handler(
-      raw,
-      [](void*, int tries) -> int {
-        if (tries >= 50000) return 0;
-        std::this_thread::sleep_for(std::chrono::microseconds(100));
-        return 1;
-      },
-      nullptr);
+  sqlite3_busy_handler(raw, BusyWait, nullptr);
   // WAL lets readers run beside the writer; synchronous=FULL makes every commit fsync the
   // WAL before it returns, which is what "acknowledged only once on disk" means.
   if (mode == Mode::kReadWrite) {
@@ -163,6 +165,13 @@ ReadTransaction::ReadTransaction(Db* db) : db_(db) {
 
 ReadTransaction::~ReadTransaction() {
   if (began_) db_->Exec("COMMIT");
+}
+
+Transaction::Transaction(Db* db, NoWait) : db_(db) {
+  sqlite3_busy_handler(db->raw(), nullptr, nullptr);
+  begin_ = db->Exec("BEGIN IMMEDIATE");
+  sqlite3_busy_handler(db->raw(), BusyWait, nullptr);
+  busy_ = !begin_.ok() && sqlite3_errcode(db->raw()) == SQLITE_BUSY;
 }
 
 Transaction::Transaction(Db* db) : db_(db), begin_(db->Exec("BEGIN IMMEDIATE")) {}

@@ -81,14 +81,20 @@ class Db {
 class Transaction {
  public:
   explicit Transaction(Db* db);
+  // Does not wait for another connection's write lock: busy() says that was the reason it
+  // did not begin. For callers that must not wait while holding a lock of their own.
+  struct NoWait {};
+  Transaction(Db* db, NoWait);
   ~Transaction();
   Status begin_status() const { return begin_; }
+  bool busy() const { return busy_; }
   Status Commit();
 
  private:
   Db* db_;
   Status begin_;
   bool done_ = false;
+  bool busy_ = false;
 };
 
 // One read transaction around several reads (BEGIN on construction, COMMIT on
