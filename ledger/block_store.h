@@ -1,9 +1,10 @@
 // The durable chain: blocks, leaves (with the full entry where this node holds it) and
-// every complete Merkle subtree, in one SQLite file (WAL, synchronous=FULL).
+// the complete Merkle subtrees from level kLowestStoredLevel up, in one SQLite file (WAL,
+// synchronous=FULL).
 //
 // Seal() is the authority's group commit: many entries become one block in one
 // transaction, and it returns only after that transaction is on disk. Proofs read a
-// handful of stored subtree hashes, never the leaves. Thread-safe: one internal lock
+// handful of stored subtree hashes and at most 15 leaf hashes. Thread-safe: one internal lock
 // serialises access to the connection.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "ledger/block.h"
@@ -80,6 +82,14 @@ class BlockStore {
   Result<std::optional<uint64_t>> FindLeafLocked(const Hash& leaf_hash);
   Result<SignedHeader> HeadLocked();
   Status AppendLeafLocked(Frontier* next, const Hash& leaf, std::optional<ByteView> entry);
+  Status MigrateLocked();
+  // Leaf keys (see chain_leaf_key): loads the unwritten ones at open; writes them all, sorted,
+  // in the transaction that brings the tree to `size` once there are a batch's worth; and
+  // keeps the in-memory ones in step when that transaction commits or is abandoned.
+  Status LoadLeafKeysLocked();
+  Status KeyLeavesLocked(uint64_t size);
+  void LeafKeysCommittedLocked();
+  void LeafKeysAbandonedLocked();
   Status InsertBlockLocked(const SignedHeader& block);
   // Checks `block` against `head` and appends it (leaves, nodes, block row) to `next` and
   // the open transaction; on success `head` becomes the block.
@@ -92,15 +102,24 @@ class BlockStore {
   PublicKeyBytes authority_key_;
   std::optional<SignedHeader> head_;  // cached, matches the last committed block
   Frontier frontier_;                 // right edge of the tree after head_
-  sql::Stmt read_leaf_, read_node_, find_leaf_, insert_leaf_, insert_node_, insert_block_,
-      read_block_, last_block_;
+  sql::Stmt read_leaf_, read_node_, find_leaf_, insert_leaf_, insert_leaf_key_, read_leaves_, insert_node_,
+      insert_block_, read_block_, last_block_;
+  // Leaves [keyed_, head) have no chain_leaf_key row yet; their keys are here (key -> index).
+  uint64_t keyed_ = 0;
+  std::unordered_multimap<int64_t, uint64_t> unkeyed_;
+  std::vector<std::pair<int64_t, uint64_t>> new_keys_;  // appended in the open transaction
+  std::optional<uint64_t> keyed_after_commit_;         // set if it wrote the keys
 };
+
+// Subtrees below this level are not stored: a proof hashes them from their (at most 8)
+// leaves, and the node table has about one row per 8 leaves instead of one per leaf.
+constexpr int kLowestStoredLevel = 4;
 
 // The integer key of a complete subtree in the node table: level in the high bits.
 inline int64_t NodeKey(int level, uint64_t index) {
   return static_cast<int64_t>((static_cast<uint64_t>(level) << 40) | index);
 }
-// The first 8 bytes of a leaf hash as the (non-unique) lookup key of the leaf table.
+// The first 8 bytes of a leaf hash as the (non-unique) lookup key of chain_leaf_key.
 int64_t LeafKey(const Hash& h);
 
 }  // namespace ledger

@@ -17,10 +17,11 @@ std::string NodeName(int level, uint64_t index) {
   return "tree node level " + std::to_string(level) + " index " + std::to_string(index);
 }
 
-// Expected number of stored complete subtrees (level >= 1) in a tree of `size` leaves.
+// Expected number of stored complete subtrees (level >= kLowestStoredLevel) in a tree of
+// `size` leaves.
 uint64_t NodeCount(uint64_t size) {
   uint64_t n = 0;
-  for (int level = 1; level < 64 && (size >> level); ++level) n += size >> level;
+  for (int level = kLowestStoredLevel; level < 64 && (size >> level); ++level) n += size >> level;
   return n;
 }
 
@@ -103,7 +104,7 @@ bool ChainWalker::CheckLeaves(uint64_t end) {
     completed.clear();
     frontier_.Append(leaf, &completed);
     for (const auto& c : completed)
-      if (!CheckNode(c)) return false;
+      if (c.level >= kLowestStoredLevel && !CheckNode(c)) return false;
     ++r_->entries;
     if (opt_.progress && (index & 0x3fff) == 0) opt_.progress(index, total_leaves_);
   }

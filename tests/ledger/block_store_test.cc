@@ -1,6 +1,9 @@
 #include "ledger/block_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <cstring>
 
 #include "ledger/verifier.h"
 #include "test_chain.h"
@@ -120,6 +123,114 @@ TEST(BlockStore, EntrySignaturesAreCheckedOnRequest) {
   auto r = VerifyChain(dir.File("chain.db"), strict);
   EXPECT_FALSE(r->ok);
   EXPECT_EQ(r->bad_item, "entry 0");
+}
+
+// Leaf keys reach chain_leaf_key in sorted batches; until then they are kept in memory.
+// Either way, and across a reopen, every leaf is found by its hash and never sealed twice.
+TEST(BlockStore, LeafKeysAreFoundBeforeAndAfterTheirBatchIsWritten) {
+  TempDir dir;
+  PrivateKey authority = KeyFromByte(1);
+  const std::string path = dir.File("chain.db");
+  std::vector<Bytes> all;
+  auto raw = [&](size_t i) {
+    std::string s = "leaf " + std::to_string(i);
+    return Bytes(s.begin(), s.end());
+  };
+  auto count = [&](const char* sql) {
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, sql, -1, &st, nullptr);
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+  };
+  {
+    auto store = BlockStore::Open(path, authority.public_key());
+    (*store)->InitGenesis(authority, 1);
+    for (size_t block : {30000, 30000, 10000, 5}) {  // the batch of 65,536 is reached in the third block
+      std::vector<Bytes> entries;
+      for (size_t i = 0; i < block; ++i) entries.push_back(raw(all.size() + i));
+      all.insert(all.end(), entries.begin(), entries.end());
+      ASSERT_TRUE((*store)->Seal(entries, 2, authority).ok());
+      if (block == 30000) {
+        EXPECT_EQ(count("SELECT count(*) FROM chain_leaf_key"), 0);
+        EXPECT_EQ(*(*store)->FindLeaf(LeafHash(all[all.size() - 7])), all.size() - 7);  // from memory
+      }
+    }
+    EXPECT_EQ(count("SELECT count(*) FROM chain_leaf_key"), 70000);
+    auto again = (*store)->Seal({raw(12345), raw(70002), raw(70005)}, 3, authority);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->placements,
+              (std::vector<std::pair<uint64_t, bool>>{{12345, false}, {70002, false}, {70005, true}}));
+    all.push_back(raw(70005));
+  }
+  auto store = BlockStore::OpenExisting(path);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  for (size_t i : {size_t{0}, size_t{1}, size_t{65535}, size_t{69999}, size_t{70000}, size_t{70005}})
+    EXPECT_EQ(*(*store)->FindLeaf(LeafHash(all[i])), i) << i;
+  EXPECT_FALSE((*store)->FindLeaf(LeafHash(raw(70006)))->has_value());
+  // Subtrees are stored from level 4 up only.
+  EXPECT_EQ(count("SELECT count(*) FROM chain_node"), 70006 / 16 + 70006 / 32 + 70006 / 64 + 70006 / 128 +
+                                                        70006 / 256 + 70006 / 512 + 70006 / 1024 + 70006 / 2048 +
+                                                        70006 / 4096 + 70006 / 8192 + 70006 / 16384 + 70006 / 32768 +
+                                                        70006 / 65536);
+  // Proofs over unstored low subtrees, at every position of a 16-leaf group and a ragged edge.
+  auto head = (*store)->Head();
+  for (uint64_t i = 69980; i < 70006; ++i) {
+    auto p = (*store)->InclusionProof(i, head->header.tree_size);
+    ASSERT_TRUE(p.ok());
+    EXPECT_TRUE(VerifyInclusion(i, head->header.tree_size, LeafHash(all[i]), *p, head->header.tree_root)) << i;
+  }
+}
+
+// A store written when leaf keys lived in chain_leaf (an h64 column and index) is moved over
+// to chain_leaf_key when it is opened.
+TEST(BlockStore, AnOlderStoreHasItsLeafKeysMovedOver) {
+  TempDir dir;
+  const std::string path = dir.File("chain.db");
+  testing::BuildChain(path, 3, 7);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "DELETE FROM chain_leaf_key; DELETE FROM chain_meta WHERE key = 'leaf_keys';"
+                               "ALTER TABLE chain_leaf ADD COLUMN h64 INTEGER NOT NULL DEFAULT 0;"
+                               "CREATE INDEX chain_leaf_h64 ON chain_leaf(h64)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_stmt* rows = nullptr;
+    sqlite3_prepare_v2(db, "SELECT idx, hash FROM chain_leaf", -1, &rows, nullptr);
+    std::vector<std::pair<int64_t, int64_t>> keys;
+    while (sqlite3_step(rows) == SQLITE_ROW) {
+      Hash h;
+      std::memcpy(h.bytes.data(), sqlite3_column_blob(rows, 1), 32);
+      keys.emplace_back(sqlite3_column_int64(rows, 0), LeafKey(h));
+    }
+    sqlite3_finalize(rows);
+    for (auto [idx, key] : keys) {
+      std::string sql = "UPDATE chain_leaf SET h64 = " + std::to_string(key) + " WHERE idx = " + std::to_string(idx);
+      ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    }
+    sqlite3_close(db);
+  }
+  {
+    // The lower subtrees it stored, as such a store did.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    std::string sql = "INSERT INTO chain_node(id, hash) VALUES (" + std::to_string(NodeKey(1, 0)) + ", zeroblob(32))";
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = BlockStore::OpenExisting(path);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto leaves = (*store)->Leaves(0, 21);
+  ASSERT_EQ(leaves->size(), 21u);
+  for (const auto& l : *leaves) EXPECT_EQ(*(*store)->FindLeaf(l.leaf_hash), l.index);
+  auto sealed = (*store)->Seal({*(*leaves)[5].entry, testing::MakeEntry(KeyFromByte(2), "new")}, 9999, KeyFromByte(1));
+  ASSERT_TRUE(sealed.ok());
+  EXPECT_EQ(sealed->placements, (std::vector<std::pair<uint64_t, bool>>{{5, false}, {21, true}}));
+  EXPECT_TRUE(VerifyChain(path, {})->ok);
 }
 
 }  // namespace

@@ -79,8 +79,9 @@ TEST_F(Corruption, LeafHashes) {
 }
 
 TEST_F(Corruption, TreeNodes) {
-  // Every stored subtree of a 20-leaf tree: levels 1..4.
-  for (int level = 1; level <= 4; ++level)
+  // Every stored subtree of a 20-leaf tree: level 4 only (lower ones are not stored).
+  ASSERT_EQ(kLowestStoredLevel, 4);
+  for (int level = kLowestStoredLevel; level <= 4; ++level)
     for (uint64_t index = 0; index < (20u >> level); ++index)
       FlipEveryByte("chain_node", "hash", "id", NodeKey(level, index),
                     "tree node level " + std::to_string(level) + " index " + std::to_string(index));
@@ -98,8 +99,9 @@ TEST_F(Corruption, ReplicaWithoutEntryStillChecksLeafHashes) {
   auto r = VerifyChain(path_, {});
   EXPECT_TRUE(r->ok);
   EXPECT_EQ(r->entries_held, 19u);
-  // Without the entry, a bad leaf hash shows up at the first stored subtree above it.
-  FlipEveryByte("chain_leaf", "hash", "idx", 3, "tree node level 1 index 1");
+  // Without the entry, a bad leaf hash shows up at the root of the block that sealed it
+  // (subtrees below level 4, which would have caught it sooner, are not stored).
+  FlipEveryByte("chain_leaf", "hash", "idx", 3, "block 1");
 }
 
 TEST_F(Corruption, DeletedLastBlockIsDetectedAndTheStoreRefusesToExtendIt) {
