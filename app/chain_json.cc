@@ -152,6 +152,11 @@ void PutU32(std::string* out, uint32_t v) {
 void PutU64(std::string* out, uint64_t v) {
   for (int s = 56; s >= 0; s -= 8) out->push_back(static_cast<char>((v >> s) & 0xff));
 }
+// Appends raw bytes (append() over byte iterators builds a temporary string each time).
+template <typename Container>
+void PutRaw(std::string* out, const Container& bytes) {
+  out->append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
 
 // Reads big-endian fields and byte runs from a page, throwing on truncation.
 class PageReader {
@@ -190,14 +195,14 @@ ledger::Result<uint64_t> WriteBlocksBinary(ledger::BlockStore& store, uint64_t f
       [&](const ledger::SignedHeader& block, const std::vector<ledger::LeafRecord>& leaves) {
         ledger::Bytes header = block.header.Encode();
         PutU32(out, static_cast<uint32_t>(header.size()));
-        out->append(header.begin(), header.end());
-        out->append(block.signature.begin(), block.signature.end());
+        PutRaw(out, header);
+        PutRaw(out, block.signature);
         PutU32(out, static_cast<uint32_t>(leaves.size()));
         for (const auto& l : leaves) {
           PutU64(out, l.index);
-          out->append(l.leaf_hash.bytes.begin(), l.leaf_hash.bytes.end());
+          PutRaw(out, l.leaf_hash.bytes);
           PutU32(out, l.entry ? static_cast<uint32_t>(l.entry->size()) : kNoEntry);
-          if (l.entry) out->append(l.entry->begin(), l.entry->end());
+          if (l.entry) PutRaw(out, *l.entry);
         }
       },
       {}, reveal, max_entries);

@@ -33,6 +33,7 @@
 #include <sstream>
 #include <thread>
 
+#include "app/bench_load.h"
 #include "app/chain_json.h"
 #include "app/cli.h"
 #include "app/cli_bench.h"
@@ -281,11 +282,12 @@ int64_t OrderGross(size_t i) { return 100 + static_cast<int64_t>(i % 9900); }
 int E2e(const Args& a) {
   const double seconds = a.count("seconds") ? std::stod(a.at("seconds")) : 10.0;
   const int connections = a.count("connections") ? std::stoi(a.at("connections")) : 64;
+  const double offered = a.count("rate") ? std::stod(a.at("rate")) : 0;
   const size_t pool_size = a.count("notifications") ? std::stoull(a.at("notifications"))
-                                                    : static_cast<size_t>(seconds * 12000);
+                                                    : static_cast<size_t>(seconds * (offered > 0 ? offered * 1.01 + 10 : 12000));
   const double bound_s = a.count("bound-seconds") ? std::stod(a.at("bound-seconds")) : 0.5;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (seconds <= 0 || connections < 2 || pool_size < 2) throw std::invalid_argument("--seconds, --connections or --notifications too small");
+  if (seconds <= 0 || connections < 2 || pool_size < 2 || offered < 0) throw std::invalid_argument("--seconds, --connections or --notifications too small");
   std::string root = a.count("dir") ? a.at("dir") : (fs::temp_directory_path() / ("einvoice-bench-" + std::to_string(getpid()))).string();
   if (fs::exists(root) && !fs::is_empty(root)) throw std::invalid_argument(root + " exists and is not empty");
   fs::create_directories(root);
@@ -363,58 +365,72 @@ int E2e(const Args& a) {
     }
   });
 
-  // The load: `connections` keep-alive connections, half to each merchant, each sending its
-  // next notification as soon as the previous one is answered.
+  // The load: `connections` keep-alive connections, half to each merchant. Closed loop: each
+  // sends its next notification as soon as the previous one is answered. Open loop (--rate):
+  // notifications fall due at a fixed rate, alternating between the merchants.
   std::vector<std::vector<int64_t>> sent_ms(2, std::vector<int64_t>(per_merchant, -1));  // -1: not acknowledged
-  std::vector<std::atomic<size_t>> next(2);
-  std::atomic<bool> stop_load{false}, ran_out{false};
-  std::atomic<uint64_t> acked{0}, refused{0};
-  std::vector<std::vector<double>> latency_us(static_cast<size_t>(connections));
+  std::vector<std::vector<std::string>> wire(2, std::vector<std::string>(per_merchant));
+  for (size_t m = 0; m < 2; ++m)
+    for (size_t i = 0; i < per_merchant; ++i) {
+      const auto& n = notes[m][i];
+      std::string& w = wire[m][i];
+      w = "POST /v1/callbacks/wechatpay HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+          "Content-Length: " + std::to_string(n.body.size()) + "\r\n";
+      for (const auto& [k, v] : n.headers) w += k + ": " + v + "\r\n";
+      w += "\r\n" + n.body;
+    }
+  std::array<size_t, 2> next{0, 0};
+  uint64_t acked = 0, refused = 0;
+  bench::LoadPlan plan;
+  plan.ports = {merchants[0].port, merchants[1].port};
+  plan.connections = connections;
+  plan.seconds = seconds;
+  plan.rate = offered;
+  plan.next = [&](size_t m, size_t* id) -> const std::string* {
+    if (next[m] >= per_merchant) return nullptr;
+    *id = m * per_merchant + next[m];
+    return &wire[m][next[m]++];
+  };
+  plan.answered = [&](size_t id, int status, int64_t sent_wall_ms) {
+    if (status == 204) {
+      sent_ms[id / per_merchant][id % per_merchant] = sent_wall_ms;
+      ++acked;
+    } else {
+      ++refused;
+    }
+  };
   std::vector<ProcUsage> before;
   for (BenchNode* n : {&net.authority(), &merchants[0], &merchants[1]}) before.push_back(UsageOf(n->pid));
   double self_before = SelfCpuSeconds();
   const int64_t start_ms = WallMs();
-  auto start = BenchClock::now();
-  std::vector<std::thread> load;
-  for (int c = 0; c < connections; ++c)
-    load.emplace_back([&, c] {
-      size_t m = static_cast<size_t>(c % 2);
-      Client client(merchants[m].port);
-      auto& lat = latency_us[static_cast<size_t>(c)];
-      lat.reserve(static_cast<size_t>(seconds * 20000 / connections) + 16);
-      while (!stop_load) {
-        size_t i = next[m]++;
-        if (i >= per_merchant) {
-          ran_out = true;
-          return;
-        }
-        const auto& n = notes[m][i];
-        int64_t wall = WallMs();
-        auto t0 = BenchClock::now();
-        int st = client.Post("/v1/callbacks/wechatpay", n.body, n.headers);
-        lat.push_back(SecondsSince(t0) * 1e6);
-        if (st == 204) {
-          sent_ms[m][i] = wall;
-          ++acked;
-        } else {
-          ++refused;
-        }
-      }
-    });
+  bench::LoadOutcome load;
   {
-    Progress progress("paying");
-    while (SecondsSince(start) < seconds && !ran_out) {
-      progress.Update(static_cast<uint64_t>(SecondsSince(start) * 10), static_cast<uint64_t>(seconds * 10));
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // The load runs on this thread; progress is shown from another.
+    std::atomic<bool> done{false};
+    std::thread shown([&] {
+      Progress progress("paying");
+      auto t0 = BenchClock::now();
+      while (!done) {
+        progress.Update(static_cast<uint64_t>(SecondsSince(t0) * 10), static_cast<uint64_t>(seconds * 10));
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      progress.Finish();
+    });
+    try {
+      load = bench::DriveLoad(plan);
+    } catch (...) {
+      done = true;
+      shown.join();
+      throw;
     }
-    stop_load = true;
-    for (auto& t : load) t.join();
-    progress.Finish();
+    done = true;
+    shown.join();
   }
-  const double drive_s = SecondsSince(start);
+  const bool ran_out = load.ran_out;
+  const double drive_s = load.seconds;
 
   // Until every acknowledged payment's invoice is sealed and both replicas hold it.
-  const uint64_t total_acked = acked.load();
+  const uint64_t total_acked = acked;
   uint64_t authority_size = 0;
   bool level = false;
   {
@@ -491,8 +507,7 @@ int E2e(const Args& a) {
     }
     progress.Finish();
   }
-  std::vector<double> lat;
-  for (auto& v : latency_us) lat.insert(lat.end(), v.begin(), v.end());
+  std::vector<double>& lat = load.latency_us;
   std::sort(lat.begin(), lat.end());
   std::sort(to_sealed_ms.begin(), to_sealed_ms.end());
   std::sort(to_replicated_ms.begin(), to_replicated_ms.end());
@@ -507,10 +522,12 @@ int E2e(const Args& a) {
   for (size_t k = 0; k < 3; ++k) nodes_cpu += after[k].cpu_s - before[k].cpu_s;
   const double per_invoice_us = on_chain ? 1e6 * (nodes_cpu + self_cpu) / static_cast<double>(on_chain) : 0;
 
-  std::printf("\nend to end: %d keep-alive connections for %.1f s%s\n", connections, drive_s,
+  std::string mode = offered > 0 ? "offered at " + std::to_string(static_cast<long>(offered)) + "/s (open loop)"
+                              : std::string("each sending as soon as answered (closed loop)");
+  std::printf("\nend to end: %d keep-alive connections, %s, for %.1f s%s\n", connections, mode.c_str(), drive_s,
               ran_out ? " (stopped early: the pre-signed notifications ran out; raise --notifications)" : "");
   BenchRow("callbacks acknowledged (204)", static_cast<double>(total_acked), "");
-  BenchRow("callbacks refused or failed", static_cast<double>(refused.load()), "");
+  BenchRow("callbacks refused or failed", static_cast<double>(refused), "");
   BenchRow("acknowledged invoices sealed and on both replicas", static_cast<double>(on_chain), "");
   BenchRow("acknowledged but missing from the chain", static_cast<double>(total_acked - std::min(total_acked, on_chain)), "");
   BenchRow("invoices sealed twice", static_cast<double>(duplicates), "");
@@ -565,6 +582,7 @@ class ChainServer : public Poco::Net::HTTPRequestHandlerFactory {
       std::lock_guard lock(mu_);
       Poco::URI uri(req.getURI());
       std::ostringstream out;
+      std::string page;
       if (uri.getPath() == "/v1/chain/head") {
         auto o = HeadJson(store_.Head().value());
         o->set("authority_public_key", ledger::ToHex(store_.authority_key()));
@@ -578,17 +596,15 @@ class ChainServer : public Poco::Net::HTTPRequestHandlerFactory {
           if (k == "format") binary = v == "binary";
         }
         auto all = [](const ledger::LeafRecord&) { return true; };
-        std::string page;
         auto written = binary ? WriteBlocksBinary(store_, from, limit, &page, all, kMaxEntriesPerPage)
                               : WriteBlocks(store_, from, limit, out, {}, all, kMaxEntriesPerPage);
         if (!written.ok()) resp.setStatus(Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR);
-        out << page;
       } else {
         resp.setStatus(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
       }
-      std::string body = out.str();
+      std::string body = page.empty() ? out.str() : std::move(page);
       resp.setContentLength64(static_cast<Poco::Int64>(body.size()));
-      resp.send() << body;
+      resp.send().write(body.data(), static_cast<std::streamsize>(body.size()));
     }
 
    private:
@@ -613,7 +629,7 @@ int Catchup(const Args& a) {
 
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
   auto* params = new Poco::Net::HTTPServerParams;
-  params->setKeepAlive(false);
+  params->setKeepAlive(true);
   Poco::Net::HTTPServer server(new ChainServer(**source), socket, params);
   server.start();
 
@@ -625,7 +641,7 @@ int Catchup(const Args& a) {
   auto start = BenchClock::now();
   uint64_t have = 0;
   while (have < target) {
-    uint64_t n = replicator.SyncOnce(0, 1000);
+    uint64_t n = replicator.CatchUp(1000);
     if (replicator.alarm()) {
       std::cerr << "bench catchup: " << replicator.alarm_reason() << "\n";
       return 1;
@@ -656,10 +672,13 @@ int Catchup(const Args& a) {
 void AddBenchNodeVerbs(std::vector<Verb>& verbs) {
   Verb e2e{"bench e2e",
            "the whole stack: an authority and two merchant nodes on loopback, paid with signed WeChat Pay notifications",
-           "[--seconds S] [--connections C] [--notifications N] [--bound-seconds S] [--dir DIR] [--keep]", {}, E2e};
+           "[--seconds S] [--connections C] [--rate R] [--notifications N] [--bound-seconds S] [--dir DIR] [--keep]", {}, E2e};
   e2e.options.addOption(Optional("seconds", "S", "how long to send notifications (default 10)"));
   e2e.options.addOption(Optional("connections", "C", "concurrent keep-alive connections, half to each merchant (default 64)"));
-  e2e.options.addOption(Optional("notifications", "N", "orders made and notifications signed ahead (default 12,000 per second)"));
+  e2e.options.addOption(Optional("rate", "R",
+                                 "offer R notifications per second (open loop; latency counts from when each was due) "
+                                 "instead of sending as fast as the connections are answered"));
+  e2e.options.addOption(Optional("notifications", "N", "orders made and notifications signed ahead (default 12,000 per second, or R per second)"));
   e2e.options.addOption(Optional("bound-seconds", "S", "time for each machine bound measured first (default 0.5)"));
   e2e.options.addOption(Optional("dir", "DIR", "where the nodes' folders go (default a new temp folder, removed after)"));
   e2e.options.addOption(Flag("keep", "keep the nodes' folders and logs"));

@@ -159,15 +159,25 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
 }  // namespace
 
 void Router::Add(const std::string& method, const std::string& pattern, Handler handler) {
-  routes_.push_back(Route{method, pattern, std::regex(pattern), std::move(handler)});
+  // The pattern's literal start (up to its first regex metacharacter): most routes are ruled
+  // out by comparing it, without running the regex (which costs microseconds per route).
+  size_t meta = pattern.find_first_of(".[]()*+?{}|^$\\");
+  std::string prefix = pattern.substr(0, meta);
+  if (meta != std::string::npos && pattern[meta] == '|') prefix.clear();  // "a|b": no common start
+  if (meta != std::string::npos && std::string_view("?*{").find(pattern[meta]) != std::string_view::npos && !prefix.empty())
+    prefix.pop_back();  // "ab?": the b is optional
+  Route r{method, pattern, prefix, meta == std::string::npos, std::regex(pattern), std::move(handler)};
+  routes_.push_back(std::move(r));
 }
 
 Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTTPServerRequest& req) {
   std::string path = req.getURI().substr(0, req.getURI().find('?'));
   bool path_known = false;
   for (const Route& r : routes_) {
+    if (path.compare(0, r.prefix.size(), r.prefix) != 0) continue;
+    if (r.literal && path.size() != r.prefix.size()) continue;
     std::smatch m;
-    if (!std::regex_match(path, m, r.re)) continue;
+    if (!r.literal && !std::regex_match(path, m, r.re)) continue;
     path_known = true;
     if (r.method != req.getMethod()) continue;
     std::vector<std::string> params;

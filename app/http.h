@@ -74,6 +74,8 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
   struct Route {
     std::string method;
     std::string pattern;
+    std::string prefix;  // the literal start of the pattern
+    bool literal;        // the whole pattern is literal: prefix is the path
     std::regex re;
     Handler handler;
   };

@@ -7,6 +7,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include <future>
 #include <limits>
 #include <sstream>
 
@@ -27,6 +28,9 @@ Replicator::Replicator(ledger::BlockStore& store, std::string authority_url, std
   Poco::URI uri(authority_url);
   host_ = uri.getHost();
   port_ = uri.getPort();
+  session_ = std::make_unique<Poco::Net::HTTPClientSession>(host_, port_);
+  prefetch_session_ = std::make_unique<Poco::Net::HTTPClientSession>(host_, port_);
+  for (auto* s : {session_.get(), prefetch_session_.get()}) s->setKeepAlive(true);
 }
 
 Replicator::~Replicator() { Stop(); }
@@ -72,28 +76,37 @@ void Replicator::Alarm(const std::string& reason) {
   }
 }
 
-std::string Replicator::Get(const std::string& uri, int timeout_s) {
-  std::string time = std::to_string(clock_());
-  Poco::Net::HTTPClientSession session(host_, port_);
+std::string Replicator::Get(Poco::Net::HTTPClientSession& session, const std::string& uri, int timeout_s) {
   session.setTimeout(Poco::Timespan(timeout_s, 0));
-  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, uri, Poco::Net::HTTPMessage::HTTP_1_1);
-  req.set("X-Node-Id", node_id_);
-  req.set("X-Node-Time", time);
-  req.set("X-Node-Signature", ledger::ToHex(key_.Sign(ledger::AsBytes("GET\n" + uri + "\n" + time))));
-  session.sendRequest(req);
-  Poco::Net::HTTPResponse resp;
-  std::string body;
-  Poco::StreamCopier::copyToString(session.receiveResponse(resp), body);
-  if (resp.getStatus() != 200)
-    throw std::runtime_error("the authority answered " + std::to_string(resp.getStatus()) + " to " + uri + ": " +
-                             body.substr(0, 200));
-  return body;
+  for (int attempt = 0;; ++attempt) {
+    std::string time = std::to_string(clock_());
+    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, uri, Poco::Net::HTTPMessage::HTTP_1_1);
+    req.setKeepAlive(true);
+    req.set("X-Node-Id", node_id_);
+    req.set("X-Node-Time", time);
+    req.set("X-Node-Signature", ledger::ToHex(key_.Sign(ledger::AsBytes("GET\n" + uri + "\n" + time))));
+    Poco::Net::HTTPResponse resp;
+    std::string body;
+    try {
+      session.sendRequest(req);
+      Poco::StreamCopier::copyToString(session.receiveResponse(resp), body);
+    } catch (const Poco::Exception&) {
+      // The authority may have closed the kept-alive connection meanwhile: one fresh try.
+      session.reset();
+      if (attempt > 0) throw;
+      continue;
+    }
+    if (resp.getStatus() != 200)
+      throw std::runtime_error("the authority answered " + std::to_string(resp.getStatus()) + " to " + uri + ": " +
+                               body.substr(0, 200));
+    return body;
+  }
 }
 
 bool Replicator::CheckHead(uint64_t* authority_height) {
   // Every signed head the authority shows must verify and must agree with what this node
   // holds at that height; anything else is shown to nobody honestly.
-  Poco::JSON::Object::Ptr o = Poco::JSON::Parser().parse(Get("/v1/chain/head", 10)).extract<Poco::JSON::Object::Ptr>();
+  Poco::JSON::Object::Ptr o = Poco::JSON::Parser().parse(Get(*session_, "/v1/chain/head", 10)).extract<Poco::JSON::Object::Ptr>();
   auto header = ledger::FromHex(o->optValue<std::string>("header", ""));
   auto sig = ledger::FromHex(o->optValue<std::string>("signature", ""));
   auto decoded = header ? ledger::BlockHeader::Decode(*header) : ledger::Result<ledger::BlockHeader>(ledger::Status::Corruption(""));
@@ -116,34 +129,84 @@ bool Replicator::CheckHead(uint64_t* authority_height) {
   return true;
 }
 
-uint64_t Replicator::SyncOnce(int wait_s, uint64_t limit) {
-  if (alarm_) return 0;
-  uint64_t authority_height = 0;
-  if (!CheckHead(&authority_height)) return 0;
-  auto head = store_.Head();
-  uint64_t from = head.ok() ? head->header.height + 1 : 0;
-  int wait = from > authority_height ? wait_s : 0;  // long-poll only when level with the authority
-  std::string body = Get("/v1/chain/blocks?format=binary&from=" + std::to_string(from) + "&limit=" +
-                             std::to_string(limit) + "&wait=" + std::to_string(wait),
-                         wait + 10);
-  std::vector<ledger::BlockStore::BlockWithLeaves> blocks;
+Replicator::Page Replicator::Fetch(Poco::Net::HTTPClientSession& session, uint64_t from, uint64_t limit, int wait_s) {
+  std::string body = Get(session, "/v1/chain/blocks?format=binary&from=" + std::to_string(from) + "&limit=" +
+                                      std::to_string(limit) + "&wait=" + std::to_string(wait_s),
+                         wait_s + 10);
+  Page page;
   try {
-    for (BlockLine& b : ParseBlocksBinary(body)) blocks.push_back({std::move(b.head), std::move(b.leaves)});
+    for (BlockLine& b : ParseBlocksBinary(body)) page.push_back({std::move(b.head), std::move(b.leaves)});
   } catch (const std::invalid_argument& e) {
     throw std::runtime_error(std::string("unreadable blocks from the authority: ") + e.what());
   }
+  return page;
+}
+
+uint64_t Replicator::Apply(Page& page) {
   // The whole page in one transaction, up to the first block that does not apply.
   size_t applied = 0;
-  ledger::Status s = store_.ApplyBlocks(blocks, &applied);
+  ledger::Status s = store_.ApplyBlocks(page, &applied);
   applied_ += applied;
   for (size_t k = 0; k < applied; ++k)
-    if (blocks[k].head.header.height % 1000 == 0)
-      Log().information("replicated to height %s", std::to_string(blocks[k].head.header.height));
+    if (page[k].head.header.height % 1000 == 0)
+      Log().information("replicated to height %s", std::to_string(page[k].head.header.height));
   if (s.code() == ledger::Status::Code::kConflict || s.code() == ledger::Status::Code::kCorruption) {
     Alarm(s.message());
     return applied;
   }
   if (!s.ok()) throw std::runtime_error(s.ToString());
+  return applied;
+}
+
+uint64_t Replicator::SyncOnce(int wait_s, uint64_t limit) { return Sync(wait_s, limit, true, true); }
+
+uint64_t Replicator::CatchUp(uint64_t limit) { return Sync(0, limit, false, true); }
+
+uint64_t Replicator::Sync(int wait_s, uint64_t limit, bool one_page, bool check_head) {
+  if (alarm_) return 0;
+  // The signed head (a GET, two signature checks) guards against a split view the blocks
+  // alone would not show: a different block at a height this node already holds. Following
+  // the chain, it is checked when a poll comes back empty and at least once a second, not
+  // before every page: each block applied is checked against the chain anyway.
+  auto now = std::chrono::steady_clock::now();
+  check_head = check_head || now - last_head_check_ >= std::chrono::seconds(1);
+  uint64_t authority_height = std::numeric_limits<uint64_t>::max();
+  if (check_head) {
+    if (!CheckHead(&authority_height)) return 0;
+    last_head_check_ = now;
+  }
+  auto head = store_.Head();
+  uint64_t from = head.ok() ? head->header.height + 1 : 0;
+  int wait = from > authority_height || !check_head ? wait_s : 0;  // long-poll only when level with the authority
+  Page page = Fetch(*session_, from, limit, wait);
+  if (page.empty() && !check_head) {
+    if (!CheckHead(&authority_height)) return 0;
+    last_head_check_ = std::chrono::steady_clock::now();
+  }
+  uint64_t applied = 0;
+  while (!page.empty()) {
+    // A full page means more are waiting. Fetching one (the authority reads and sends it) and
+    // applying one (SQLite writes) take about as long as each other, so the next page is on
+    // its way while this one is applied.
+    size_t leaves = 0;
+    for (const auto& b : page) leaves += b.leaves.size();
+    const bool more = !one_page && (page.size() >= limit || leaves >= kMaxEntriesPerPage);
+    std::future<Page> next;
+    const uint64_t next_from = page.back().head.header.height + 1;
+    if (more) next = std::async(std::launch::async, [&] { return Fetch(*prefetch_session_, next_from, limit, 0); });
+    uint64_t n = 0;
+    try {
+      n = Apply(page);
+    } catch (...) {
+      if (next.valid()) next.wait();  // it uses this object: let it finish before unwinding
+      throw;
+    }
+    applied += n;
+    if (!more) break;
+    Page fetched = next.get();
+    if (n < page.size() || alarm_ || stop_) break;  // a block did not apply: start again from the local head
+    page = std::move(fetched);
+  }
   return applied;
 }
 
@@ -153,8 +216,8 @@ void Replicator::Start() {
     while (!stop_ && !alarm_) {
       try {
         // Catch up in big pages; once level with the authority, long-poll for the next block.
-        uint64_t n = SyncOnce(2, 1000);
-        if (n == 1000) Log().information("catching up: %s blocks applied so far", std::to_string(applied_.load()));
+        if (Sync(2, 1000, false, false) >= 1000)
+          Log().information("catching up: %s blocks applied so far", std::to_string(applied_.load()));
         backoff_ms = 0;
       } catch (const std::exception& e) {
         backoff_ms = std::min(backoff_ms ? backoff_ms * 2 : 500, 30000);

@@ -21,4 +21,7 @@ run("catch-up of a wiped node: 3000 entries" "${CLI}" bench catchup --node-db "$
 # on the authority's chain exactly once and on both replicas; its speed is not asserted.
 run("acknowledged but missing from the chain +0 " "${CLI}" bench e2e --seconds 2 --notifications 3000 --connections 8
     --bound-seconds 0.1 --dir "${DIR}/e2e")
+# The same with notifications offered at a fixed rate (open loop).
+run("offered at 300/s \\(open loop\\).*acknowledged but missing from the chain +0 " "${CLI}" bench e2e --seconds 2
+    --rate 300 --connections 8 --bound-seconds 0.1 --dir "${DIR}/e2e-open")
 file(REMOVE_RECURSE "${DIR}")
