@@ -123,7 +123,9 @@ NoticeOutcome Merchant::Record(const PaymentNotice& n) {
     record_queue_.push_back(mine);
     while (!mine->done) {
       if (record_leader_) {
-        record_cv_.wait(lock);
+        // Woken only when its batch is written, or to lead the next one: a condition per
+        // notice, so that a finished batch does not wake the whole queue behind it.
+        mine->cv.wait(lock);
         continue;
       }
       record_leader_ = true;
@@ -133,16 +135,23 @@ NoticeOutcome Merchant::Record(const PaymentNotice& n) {
       RecordBatch(batch);
       lock.lock();
       record_leader_ = false;
-      for (auto& q : batch) q->done = true;
-      record_cv_.notify_all();
+      for (auto& q : batch) {
+        q->done = true;
+        q->cv.notify_one();
+      }
+      if (!record_queue_.empty()) record_queue_.front()->cv.notify_one();  // the next leader
     }
   }
   if (!mine->error.empty()) throw std::runtime_error(mine->error);
   if (mine->outcome == NoticeOutcome::kRecorded) {
-    std::lock_guard lock(pump_mu_);
-    pump_wake_ = true;
+    bool was_awake;
+    {
+      std::lock_guard lock(pump_mu_);
+      was_awake = pump_wake_;
+      pump_wake_ = true;
+    }
+    if (!was_awake) pump_cv_.notify_one();  // one wake-up per round, not per callback
   }
-  pump_cv_.notify_one();
   return mine->outcome;
 }
 

@@ -101,6 +101,7 @@ class Merchant {
  private:
   struct QueuedNotice {
     PaymentNotice notice;
+    std::condition_variable cv;  // with record_mu_
     NoticeOutcome outcome = NoticeOutcome::kRecorded;
     std::string error;  // set if recording failed
     bool done = false;
@@ -129,7 +130,6 @@ class Merchant {
   invoice::NumberAllocator allocator_;
 
   std::mutex record_mu_;  // the group commit of Record: queue and leader
-  std::condition_variable record_cv_;
   std::vector<std::shared_ptr<QueuedNotice>> record_queue_;
   bool record_leader_ = false;
 

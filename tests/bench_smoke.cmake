@@ -17,6 +17,8 @@ run("wrote 3000 entries" "${CLI}" chain synth --node-db "${DIR}/chain.db" --entr
 run("full verification: 3000 entries" "${CLI}" bench verify --node-db "${DIR}/chain.db")
 run("inclusion proof at 3000 entries" "${CLI}" bench proof --node-db "${DIR}/chain.db" --samples 200)
 run("catch-up of a wiped node: 3000 entries" "${CLI}" bench catchup --node-db "${DIR}/chain.db")
+run("catch-up of a wiped node: 3000 entries.*every entry in full" "${CLI}" bench catchup --node-db "${DIR}/chain.db"
+    --full-entries)
 # Real nodes for two seconds. The exit status says every acknowledged callback's invoice is
 # on the authority's chain exactly once and on both replicas; its speed is not asserted.
 run("acknowledged but missing from the chain +0 " "${CLI}" bench e2e --seconds 2 --notifications 3000 --connections 8
