@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace app::cli {
@@ -27,7 +28,18 @@ struct MachineBounds {
   double sqlite_commits = 0;      // durable 1-row commits per second
   double sqlite_rows = 0;         // durable rows per second in 1,000-row commits
   double poco_requests = 0;       // trivial keep-alive requests per second, 4 clients per core
+  double rsa_verify = 0;          // RSA-2048 SHA-256 verifications per second (WeChat Pay's signature)
+  int cores = 1;
+  // The CPU an invoice cannot do without, in core-seconds: the payment provider's signature
+  // checked, the entry signed by the merchant and checked by the authority, and one trivial
+  // HTTP request (client and server) for the callback.
+  double FloorSecondsPerInvoice() const {
+    return 1 / rsa_verify + 1 / ed25519_sign + 1 / ed25519_verify + cores / poco_requests;
+  }
 };
+
+// A fresh RSA-2048 key pair standing in for the WeChat Pay platform's: (private PEM, public PEM).
+std::pair<std::string, std::string> PlatformKeyPair();
 
 // Durable inserts into SQLite in `dir` as the block store writes them (WAL,
 // synchronous=FULL): `batch` rows of `row_bytes` per transaction, for about `seconds`.

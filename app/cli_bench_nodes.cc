@@ -60,25 +60,6 @@ int64_t WallMs() {
       .count();
 }
 
-// A fresh RSA-2048 key pair standing in for the WeChat Pay platform's: (private PEM, public PEM).
-std::pair<std::string, std::string> PlatformKeyPair() {
-  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048));
-  if (!key) throw std::runtime_error("RSA key generation failed");
-  auto pem = [&](bool priv) {
-    BIO* bio = BIO_new(BIO_s_mem());
-    if (priv) PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-    else PEM_write_bio_PUBKEY(bio, key);
-    char* data = nullptr;
-    long n = BIO_get_mem_data(bio, &data);
-    std::string out(data, static_cast<size_t>(n));
-    BIO_free(bio);
-    return out;
-  };
-  auto pair = std::make_pair(pem(true), pem(false));
-  EVP_PKEY_free(key);
-  return pair;
-}
-
 // CPU seconds (user + system) and peak RSS (kB) of a running process, from /proc.
 struct ProcUsage {
   double cpu_s = 0;
@@ -557,6 +538,10 @@ int E2e(const Args& a) {
   ratio("invoices/s / CPU bound (cores / CPU per invoice)", rate, per_invoice_us > 0 ? cores * 1e6 / per_invoice_us : 0,
         std::to_string(cores) + " cores fully used would give " +
             std::to_string(static_cast<long>(per_invoice_us > 0 ? cores * 1e6 / per_invoice_us : 0)) + "/s");
+  const double floor_rate = cores / bounds.FloorSecondsPerInvoice();
+  ratio("invoices/s / crypto and HTTP floor", rate, floor_rate,
+        std::to_string(cores) + " cores doing only RSA verify + Ed25519 sign + Ed25519 verify + one trivial request "
+        "per invoice would give " + std::to_string(static_cast<long>(floor_rate)) + "/s");
   ratio("invoices/s / Ed25519 verify/s", rate, bounds.ed25519_verify, "the authority checks every entry's signature");
   ratio("invoices/s / Ed25519 sign/s", rate, bounds.ed25519_sign, "each merchant signs every invoice entry");
   ratio("callbacks/s / Poco trivial requests/s", callbacks_rate, bounds.poco_requests, "the HTTP layer alone");
