@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "ledger/entry.h"
+#include "ledger/leaf_keys.h"
 
 namespace ledger {
 namespace {
@@ -18,14 +19,8 @@ CREATE TABLE IF NOT EXISTS chain_block(
   height INTEGER PRIMARY KEY, tree_size INTEGER NOT NULL, header BLOB NOT NULL, signature BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS chain_block_tree_size ON chain_block(tree_size);
 CREATE TABLE IF NOT EXISTS chain_leaf(idx INTEGER PRIMARY KEY, hash BLOB NOT NULL, entry BLOB);
-CREATE TABLE IF NOT EXISTS chain_leaf_key(h64 INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY(h64, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS chain_node(id INTEGER PRIMARY KEY, hash BLOB NOT NULL);
 )";
-
-// Leaf keys are written to chain_leaf_key in sorted batches of at least this many. Each
-// batch rewrites at most every page of that index once, where a key written with its leaf
-// would dirty a random page each: at 1M leaves that multiplied catch-up's writes severalfold.
-constexpr size_t kLeafKeyBatch = size_t{1} << 16;
 
 Result<Hash> HashFromBlob(const sql::Stmt& s, int col, const char* what) {
   if (s.BlobSize(col) != 32) return Status::Corruption(std::string(what) + ": stored hash is not 32 bytes");
@@ -55,6 +50,7 @@ Result<std::unique_ptr<BlockStore>> BlockStore::Open(const std::string& path, co
   auto db = sql::Db::Open(path, sql::Db::Mode::kReadWrite);
   if (!db.ok()) return db.status();
   if (Status s = (*db)->Exec(kSchema); !s.ok()) return s;
+  if (Status s = (*db)->Exec(LeafKeyIndex::Schema()); !s.ok()) return s;
   // 32 MB of page cache (SQLite's default is 2 MB): the upper levels of the leaf and node
   // B-trees stay in memory, so a proof at 10M entries reads about one page per hash.
   if (Status s = (*db)->Exec("PRAGMA cache_size = -32768"); !s.ok()) return s;
@@ -95,9 +91,7 @@ Status BlockStore::Prepare() {
   struct { sql::Stmt* stmt; const char* sql; } stmts[] = {
       {&read_leaf_, "SELECT hash FROM chain_leaf WHERE idx = ?1"},
       {&read_node_, "SELECT hash FROM chain_node WHERE id = ?1"},
-      {&find_leaf_, "SELECT idx FROM chain_leaf_key WHERE h64 = ?1"},
       {&insert_leaf_, "INSERT INTO chain_leaf(idx, hash, entry) VALUES (?1, ?2, ?3)"},
-      {&insert_leaf_key_, "INSERT INTO chain_leaf_key(h64, idx) VALUES (?1, ?2)"},
       {&read_leaves_, "SELECT idx, hash FROM chain_leaf WHERE idx >= ?1 AND idx < ?2 ORDER BY idx"},
       {&insert_node_, "INSERT INTO chain_node(id, hash) VALUES (?1, ?2)"},
       {&insert_block_, "INSERT INTO chain_block(height, tree_size, header, signature) VALUES (?1, ?2, ?3, ?4)"},
@@ -121,18 +115,20 @@ Status BlockStore::Prepare() {
   if (!row.ok()) return row.status();
   if (beyond->Int(0) != 0)
     return Status::Corruption("leaves beyond the last block (a truncated or edited store); run `einvoice chain verify`");
+  if (Status s = keys_.Open(db_.get(), size); !s.ok()) return s;
   if (!head.ok()) return Status::Ok();
   auto f = Frontier::Load([this](int l, uint64_t i) { return ReadNode(l, i); }, head->header.tree_size);
   if (!f.ok()) return f.status();
   frontier_ = std::move(*f);
   if (frontier_.Root() != head->header.tree_root)
     return Status::Corruption("stored tree does not match the head's root; run `einvoice chain verify`");
-  return LoadLeafKeysLocked();
+  return Status::Ok();
 }
 
 Status BlockStore::MigrateLocked() {
-  // Stores written before leaf keys were batched kept them in chain_leaf, and stored every
-  // subtree: move the keys over and drop the subtrees below kLowestStoredLevel, once.
+  // Stores written before leaf keys had their own index (ledger/leaf_keys.h) kept them in
+  // chain_leaf, and stored every subtree: move the keys over and drop the subtrees below
+  // kLowestStoredLevel, once.
   auto old = db_->Prepare("SELECT 1 FROM pragma_table_info('chain_leaf') WHERE name = 'h64'");
   if (!old.ok()) return old.status();
   auto row = old->Step();
@@ -144,64 +140,12 @@ Status BlockStore::MigrateLocked() {
   if (Status s = db_->Exec("INSERT OR IGNORE INTO chain_leaf_key(h64, idx) SELECT h64, idx FROM chain_leaf ORDER BY h64;"
                            "DROP INDEX IF EXISTS chain_leaf_h64; ALTER TABLE chain_leaf DROP COLUMN h64;"
                            "DELETE FROM chain_node WHERE id < " + std::to_string(NodeKey(kLowestStoredLevel, 0)) + ";"
+                           "DELETE FROM chain_leaf_new; DELETE FROM chain_meta WHERE key LIKE 'leaf_sweep_%';"
                            "INSERT OR REPLACE INTO chain_meta(key, value) "
                            "SELECT 'leaf_keys', coalesce(max(idx) + 1, 0) FROM chain_leaf");
       !s.ok())
     return s;
   return tx.Commit();
-}
-
-Status BlockStore::LoadLeafKeysLocked() {
-  // Leaves [leaf_keys, size) have no row in chain_leaf_key yet: their keys live in memory.
-  keyed_ = 0;
-  auto mark = db_->Prepare("SELECT value FROM chain_meta WHERE key = 'leaf_keys'");
-  if (!mark.ok()) return mark.status();
-  auto row = mark->Step();
-  if (!row.ok()) return row.status();
-  if (*row) keyed_ = static_cast<uint64_t>(mark->Int(0));
-  mark = sql::Stmt();
-  unkeyed_.clear();
-  read_leaves_.Bind(1, static_cast<int64_t>(keyed_)).Bind(2, static_cast<int64_t>(frontier_.size()));
-  while (true) {
-    auto r = read_leaves_.Step();
-    if (!r.ok()) return r.status();
-    if (!*r) break;
-    auto h = HashFromBlob(read_leaves_, 1, "leaf");
-    if (!h.ok()) return h.status();
-    unkeyed_.emplace(LeafKey(*h), static_cast<uint64_t>(read_leaves_.Int(0)));
-  }
-  read_leaves_.Reset();
-  return Status::Ok();
-}
-
-Status BlockStore::KeyLeavesLocked(uint64_t size) {
-  // Called inside the write transaction that brings the tree to `size` leaves.
-  if (unkeyed_.size() + new_keys_.size() < kLeafKeyBatch) return Status::Ok();
-  std::vector<std::pair<int64_t, uint64_t>> keys(unkeyed_.begin(), unkeyed_.end());
-  keys.insert(keys.end(), new_keys_.begin(), new_keys_.end());
-  std::sort(keys.begin(), keys.end());
-  for (const auto& [h64, idx] : keys)
-    if (Status s = insert_leaf_key_.Bind(1, h64).Bind(2, static_cast<int64_t>(idx)).Run(); !s.ok()) return s;
-  auto mark = db_->Prepare("INSERT OR REPLACE INTO chain_meta(key, value) VALUES ('leaf_keys', ?1)");
-  if (!mark.ok()) return mark.status();
-  if (Status s = mark->Bind(1, static_cast<int64_t>(size)).Run(); !s.ok()) return s;
-  keyed_after_commit_ = size;
-  return Status::Ok();
-}
-
-void BlockStore::LeafKeysCommittedLocked() {
-  if (keyed_after_commit_) {
-    keyed_ = *keyed_after_commit_;
-    unkeyed_.clear();
-  } else {
-    unkeyed_.insert(new_keys_.begin(), new_keys_.end());
-  }
-  LeafKeysAbandonedLocked();
-}
-
-void BlockStore::LeafKeysAbandonedLocked() {
-  new_keys_.clear();
-  keyed_after_commit_.reset();
 }
 
 Result<Hash> BlockStore::ReadNode(int level, uint64_t index) {
@@ -275,21 +219,9 @@ Result<SignedHeader> BlockStore::InitGenesis(const PrivateKey& authority, uint64
 
 Result<std::optional<uint64_t>> BlockStore::FindLeafLocked(const Hash& leaf_hash) {
   // The key (8 bytes of the hash) narrows it down; the stored hash decides.
-  const int64_t key = LeafKey(leaf_hash);
-  std::vector<uint64_t> candidates;
-  auto [lo, hi] = unkeyed_.equal_range(key);
-  for (auto it = lo; it != hi; ++it) candidates.push_back(it->second);
-  for (const auto& [h64, idx] : new_keys_)
-    if (h64 == key) candidates.push_back(idx);
-  find_leaf_.Bind(1, key);
-  while (true) {
-    auto row = find_leaf_.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    candidates.push_back(static_cast<uint64_t>(find_leaf_.Int(0)));
-  }
-  find_leaf_.Reset();
-  for (uint64_t idx : candidates) {
+  auto candidates = keys_.Candidates(LeafKey(leaf_hash));
+  if (!candidates.ok()) return candidates.status();
+  for (uint64_t idx : *candidates) {
     auto h = ReadNode(0, idx);
     if (!h.ok()) return h.status();
     if (*h == leaf_hash) return std::optional<uint64_t>(idx);
@@ -310,7 +242,7 @@ Result<SealedBlock> BlockStore::Seal(const std::vector<Bytes>& entries, uint64_t
   if (!head.ok()) return head.status();
 
   SealedBlock out;
-  LeafKeysAbandonedLocked();
+  keys_.Begin();
   Frontier next = frontier_;  // committed only after the transaction is
   std::unordered_map<std::string, uint64_t> in_batch;  // leaf hash -> index, duplicates within the batch
   sql::Transaction tx(db_.get());
@@ -341,11 +273,11 @@ Result<SealedBlock> BlockStore::Seal(const std::vector<Bytes>& entries, uint64_t
                 next.size(), next.Root()};
   out.head = SignHeader(h, authority);
   if (Status s = InsertBlockLocked(out.head); !s.ok()) return s;
-  if (Status s = KeyLeavesLocked(next.size()); !s.ok()) return s;
+  if (Status s = keys_.Sweep(frontier_.size()); !s.ok()) return s;
   if (Status s = tx.Commit(); !s.ok()) return s;
   frontier_ = std::move(next);
   head_ = out.head;
-  LeafKeysCommittedLocked();
+  keys_.Committed();
   return out;
 }
 
@@ -357,7 +289,7 @@ Status BlockStore::AppendLeafLocked(Frontier* next, const Hash& leaf, std::optio
   if (entry) insert_leaf_.Bind(3, *entry);
   else insert_leaf_.BindNull(3);
   if (Status s = insert_leaf_.Run(); !s.ok()) return s;
-  new_keys_.emplace_back(LeafKey(leaf), index);
+  if (Status s = keys_.Add(LeafKey(leaf), index); !s.ok()) return s;
   for (const auto& c : completed) {
     if (c.level < kLowestStoredLevel) continue;
     if (Status s = insert_node_.Bind(1, NodeKey(c.level, c.index)).Bind(2, c.hash.View()).Run(); !s.ok()) return s;
@@ -398,7 +330,7 @@ Status BlockStore::ApplyBlocks(const std::vector<BlockWithLeaves>& blocks, size_
   if (!current.ok() && current.status().code() != Status::Code::kNotFound) return current.status();
   std::optional<SignedHeader> head;
   if (current.ok()) head = *current;
-  LeafKeysAbandonedLocked();
+  keys_.Begin();
   Frontier next = frontier_;
   // One transaction for the lot (a commit per block would cost an fsync each); each block
   // in its own savepoint, so that the first bad one is undone alone and those before it stay.
@@ -407,11 +339,11 @@ Status BlockStore::ApplyBlocks(const std::vector<BlockWithLeaves>& blocks, size_
   for (const auto& b : blocks) {
     if (Status s = db_->Exec("SAVEPOINT block"); !s.ok()) return s;
     Frontier before = next;
-    const size_t keys_before = new_keys_.size();
+    const size_t keys_before = keys_.added();
     Status s = ApplyBlockLocked(b.head, b.leaves, &next, &head);
     if (!s.ok()) {
       next = std::move(before);
-      new_keys_.resize(keys_before);
+      keys_.Forget(keys_before);
       if (Status r = db_->Exec("ROLLBACK TO block; RELEASE block"); !r.ok()) return r;
       failure = s;
       break;
@@ -420,11 +352,11 @@ Status BlockStore::ApplyBlocks(const std::vector<BlockWithLeaves>& blocks, size_
     ++good;
   }
   if (good == 0) return failure;
-  if (Status s = KeyLeavesLocked(next.size()); !s.ok()) return s;
+  if (Status s = keys_.Sweep(frontier_.size()); !s.ok()) return s;
   if (Status s = tx->Commit(); !s.ok()) return s;
   frontier_ = std::move(next);
   head_ = head;
-  LeafKeysCommittedLocked();
+  keys_.Committed();
   *applied = good;
   return failure;
 }

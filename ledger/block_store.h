@@ -12,10 +12,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "ledger/block.h"
+#include "ledger/leaf_keys.h"
 #include "ledger/merkle.h"
 #include "ledger/sqlite_db.h"
 
@@ -83,13 +83,6 @@ class BlockStore {
   Result<SignedHeader> HeadLocked();
   Status AppendLeafLocked(Frontier* next, const Hash& leaf, std::optional<ByteView> entry);
   Status MigrateLocked();
-  // Leaf keys (see chain_leaf_key): loads the unwritten ones at open; writes them all, sorted,
-  // in the transaction that brings the tree to `size` once there are a batch's worth; and
-  // keeps the in-memory ones in step when that transaction commits or is abandoned.
-  Status LoadLeafKeysLocked();
-  Status KeyLeavesLocked(uint64_t size);
-  void LeafKeysCommittedLocked();
-  void LeafKeysAbandonedLocked();
   Status InsertBlockLocked(const SignedHeader& block);
   // Checks `block` against `head` and appends it (leaves, nodes, block row) to `next` and
   // the open transaction; on success `head` becomes the block.
@@ -102,13 +95,8 @@ class BlockStore {
   PublicKeyBytes authority_key_;
   std::optional<SignedHeader> head_;  // cached, matches the last committed block
   Frontier frontier_;                 // right edge of the tree after head_
-  sql::Stmt read_leaf_, read_node_, find_leaf_, insert_leaf_, insert_leaf_key_, read_leaves_, insert_node_,
-      insert_block_, read_block_, last_block_;
-  // Leaves [keyed_, head) have no chain_leaf_key row yet; their keys are here (key -> index).
-  uint64_t keyed_ = 0;
-  std::unordered_multimap<int64_t, uint64_t> unkeyed_;
-  std::vector<std::pair<int64_t, uint64_t>> new_keys_;  // appended in the open transaction
-  std::optional<uint64_t> keyed_after_commit_;         // set if it wrote the keys
+  sql::Stmt read_leaf_, read_node_, insert_leaf_, read_leaves_, insert_node_, insert_block_, read_block_, last_block_;
+  LeafKeyIndex keys_;  // finds leaves by hash
 };
 
 // Subtrees below this level are not stored: a proof hashes them from their (at most 8)
@@ -119,7 +107,7 @@ constexpr int kLowestStoredLevel = 4;
 inline int64_t NodeKey(int level, uint64_t index) {
   return static_cast<int64_t>((static_cast<uint64_t>(level) << 40) | index);
 }
-// The first 8 bytes of a leaf hash as the (non-unique) lookup key of chain_leaf_key.
+// The first 8 bytes of a leaf hash as the (non-unique) lookup key of ledger/leaf_keys.h.
 int64_t LeafKey(const Hash& h);
 
 }  // namespace ledger

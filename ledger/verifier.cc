@@ -1,12 +1,15 @@
 #include "ledger/verifier.h"
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <cstring>
 #include <map>
 
 #include "ledger/block.h"
 #include "ledger/block_store.h"
 #include "ledger/entry.h"
+#include "ledger/leaf_keys.h"
 #include "ledger/merkle.h"
 #include "ledger/sqlite_db.h"
 
@@ -42,6 +45,8 @@ class ChainWalker {
   bool CheckBlock(uint64_t expected_height, const sql::Stmt& row, std::optional<BlockHeader>* prev);
   bool CheckLeaves(uint64_t end);
   bool CheckNode(const Frontier::Completed& c);
+  bool CheckLeafKey(uint64_t index, const Hash& leaf);
+  bool CheckLeafKeyTotals();
   Result<int64_t> Count(const std::string& sql, std::optional<int64_t> arg = std::nullopt);
 
   sql::Db* db_;
@@ -51,6 +56,15 @@ class ChainWalker {
   std::map<int, sql::Stmt> node_cursors_;
   Frontier frontier_;
   uint64_t total_leaves_ = 0;
+  // The leaf-key index (ledger/leaf_keys.h): the keys in chain_leaf_new, one by one, and
+  // what chain_leaf_key must add up to.
+  LeafKeyIndex::Marks marks_;
+  sql::Stmt new_keys_;
+  struct Totals {
+    int64_t count = 0, low = 0, high = 0, idx = 0;
+    bool operator==(const Totals&) const = default;
+  } key_totals_;
+  std::string key_problem_;  // the first leaf whose chain_leaf_new row is wrong
   Status io_;  // a read error in the middle of the walk
 };
 
@@ -81,6 +95,37 @@ bool ChainWalker::CheckNode(const Frontier::Completed& c) {
   return true;
 }
 
+bool ChainWalker::CheckLeafKey(uint64_t index, const Hash& leaf) {
+  const LeafKeyIndex::Key k{LeafKey(leaf), index};
+  if (marks_.InIndex(k)) {
+    ++key_totals_.count;
+    key_totals_.low += k.first & 0xffffffff;
+    key_totals_.high += (k.first >> 32) & 0xffffffff;
+    key_totals_.idx += static_cast<int64_t>(index);
+  }
+  if (index < marks_.keyed) return true;
+  auto row = new_keys_.Step();
+  if (!row.ok()) { io_ = row.status(); return false; }
+  // Reported once the block's root is checked: a wrong leaf hash is the graver problem.
+  if ((!*row || new_keys_.Int(0) != static_cast<int64_t>(index) || new_keys_.Int(1) != k.first) && key_problem_.empty())
+    key_problem_ = "leaf key " + std::to_string(index);
+  return true;
+}
+
+bool ChainWalker::CheckLeafKeyTotals() {
+  // Every key chain_leaf_key should hold, summed: a lost, added or changed row shows.
+  auto s = db_->Prepare("SELECT count(*), coalesce(sum(h64 & 4294967295), 0), coalesce(sum((h64 >> 32) & 4294967295), 0), "
+                        "coalesce(sum(idx), 0) FROM chain_leaf_key");
+  if (!s.ok()) { io_ = s.status(); return false; }
+  auto row = s->Step();
+  if (!row.ok()) { io_ = row.status(); return false; }
+  Totals stored{s->Int(0), s->Int(1), s->Int(2), s->Int(3)};
+  if (!(stored == key_totals_))
+    return Fail("leaf keys", "chain_leaf_key holds " + std::to_string(stored.count) + " keys that do not add up to the " +
+                                 std::to_string(key_totals_.count) + " it should");
+  return true;
+}
+
 bool ChainWalker::CheckLeaves(uint64_t end) {
   std::vector<Frontier::Completed> completed;
   while (frontier_.size() < end) {
@@ -101,6 +146,7 @@ bool ChainWalker::CheckLeaves(uint64_t end) {
       if (opt_.entry_signatures && !entry->SignatureValid()) return Fail(item, "submitter signature does not verify");
       ++r_->entries_held;
     }
+    if (!CheckLeafKey(index, leaf)) return false;
     completed.clear();
     frontier_.Append(leaf, &completed);
     for (const auto& c : completed)
@@ -134,6 +180,7 @@ bool ChainWalker::CheckBlock(uint64_t expected_height, const sql::Stmt& row, std
   }
   if (!CheckLeaves(h->tree_size)) return false;
   if (frontier_.Root() != h->tree_root) return Fail(item, "tree_root differs from the root of its entries");
+  if (!key_problem_.empty()) return Fail(key_problem_, "missing from or wrong in chain_leaf_new");
   *prev = *h;
   r_->height = h->height;
   ++r_->blocks;
@@ -149,6 +196,13 @@ Status ChainWalker::Run() {
   if (!leaves.ok()) return leaves.status();
   if (!blocks.ok()) return blocks.status();
   leaves_ = std::move(*leaves);
+  auto marks = LeafKeyIndex::ReadMarks(db_);
+  if (!marks.ok()) return marks.status();
+  marks_ = *marks;
+  auto new_keys = db_->Prepare("SELECT idx, h64 FROM chain_leaf_new WHERE idx >= ?1 ORDER BY idx");
+  if (!new_keys.ok()) return new_keys.status();
+  new_keys_ = std::move(*new_keys);
+  new_keys_.Bind(1, static_cast<int64_t>(marks_.keyed));
   r_->ok = true;
   std::optional<BlockHeader> prev;
   for (uint64_t height = 0;; ++height) {
@@ -170,12 +224,40 @@ Status ChainWalker::Run() {
              " (a lost or truncated block)");
     return Status::Ok();
   }
+  if (!CheckLeafKeyTotals()) return io_;
+  if (auto row = new_keys_.Step(); !row.ok() || *row) {
+    if (!row.ok()) return row.status();
+    Fail("leaf key " + std::to_string(new_keys_.Int(0)), "in chain_leaf_new beyond the last block");
+    return Status::Ok();
+  }
+  auto stale = Count("SELECT count(*) FROM chain_leaf_new WHERE idx < ?1", static_cast<int64_t>(marks_.keyed));
+  if (!stale.ok()) return stale.status();
+  if (*stale > 0) {
+    Fail("leaf keys", "chain_leaf_new still holds keys below " + std::to_string(marks_.keyed));
+    return Status::Ok();
+  }
   auto nodes = Count("SELECT count(*) FROM chain_node");
   if (!nodes.ok()) return nodes.status();
   if (static_cast<uint64_t>(*nodes) != NodeCount(prev->tree_size))
     Fail("tree nodes", "the node table holds subtrees beyond the last block");
   if (opt_.progress) opt_.progress(r_->entries, total_leaves_);
   return Status::Ok();
+}
+
+// The size SQLite's header gives the file, if the header says it is current; a file shorter
+// than that lost its end (a page that is lost while empty would otherwise read as empty).
+std::optional<uint64_t> HeaderFileSize(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  uint8_t h[100];
+  if (!in.read(reinterpret_cast<char*>(h), sizeof h)) return std::nullopt;
+  auto be = [&](int at, int n) {
+    uint64_t v = 0;
+    for (int i = 0; i < n; ++i) v = v << 8 | h[at + i];
+    return v;
+  };
+  uint64_t page = be(16, 2) == 1 ? 65536 : be(16, 2);
+  if (be(24, 4) != be(92, 4)) return std::nullopt;  // the in-header size is not current
+  return page * be(28, 4);
 }
 
 }  // namespace
@@ -194,6 +276,12 @@ Result<VerifyReport> VerifyChain(const std::string& db_path, const VerifyOptions
     std::memcpy(report.authority_key.data(), key->BlobData(0), 32);
   }
   if (options.authority_key) report.authority_key = *options.authority_key;
+  if (auto want = HeaderFileSize(db_path); want && std::filesystem::file_size(db_path) < *want) {
+    report.bad_item = "file";
+    report.problem = "truncated: " + std::to_string(std::filesystem::file_size(db_path)) + " bytes of the " +
+                     std::to_string(*want) + " its header gives";
+    return report;
+  }
   // One read transaction for the whole walk: a consistent snapshot even if a node is writing.
   if (Status s = (*db)->Exec("BEGIN"); !s.ok()) return s;
   ChainWalker walker(db->get(), options, &report);

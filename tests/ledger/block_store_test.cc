@@ -125,9 +125,10 @@ TEST(BlockStore, EntrySignaturesAreCheckedOnRequest) {
   EXPECT_EQ(r->bad_item, "entry 0");
 }
 
-// Leaf keys reach chain_leaf_key in sorted batches; until then they are kept in memory.
-// Either way, and across a reopen, every leaf is found by its hash and never sealed twice.
-TEST(BlockStore, LeafKeysAreFoundBeforeAndAfterTheirBatchIsWritten) {
+// Leaf keys reach chain_leaf_key in sweeps, a slice per commit once 65,536 wait; until then
+// they are in chain_leaf_new and in memory. Before, during and after a sweep, and across a
+// reopen in the middle of one, every leaf is found by its hash and never sealed twice.
+TEST(BlockStore, LeafKeysAreFoundBeforeDuringAndAfterASweep) {
   TempDir dir;
   PrivateKey authority = KeyFromByte(1);
   const std::string path = dir.File("chain.db");
@@ -136,49 +137,68 @@ TEST(BlockStore, LeafKeysAreFoundBeforeAndAfterTheirBatchIsWritten) {
     std::string s = "leaf " + std::to_string(i);
     return Bytes(s.begin(), s.end());
   };
-  auto count = [&](const char* sql) {
+  auto count = [&](const std::string& sql) {
     sqlite3* db = nullptr;
     sqlite3_open(path.c_str(), &db);
     sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, sql, -1, &st, nullptr);
+    sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
     int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_finalize(st);
     sqlite3_close(db);
     return n;
   };
+  auto seal = [&](BlockStore& store, size_t n) {
+    std::vector<Bytes> entries;
+    for (size_t i = 0; i < n; ++i) entries.push_back(raw(all.size() + i));
+    all.insert(all.end(), entries.begin(), entries.end());
+    ASSERT_TRUE(store.Seal(entries, 2, authority).ok());
+  };
+  auto all_found = [&](BlockStore& store) {
+    for (size_t i = 0; i < all.size(); i += 997) ASSERT_EQ(*store.FindLeaf(LeafHash(all[i])), i) << i;
+    ASSERT_EQ(*store.FindLeaf(LeafHash(all.back())), all.size() - 1);
+    ASSERT_FALSE(store.FindLeaf(LeafHash(raw(all.size())))->has_value());
+  };
   {
     auto store = BlockStore::Open(path, authority.public_key());
     (*store)->InitGenesis(authority, 1);
-    for (size_t block : {30000, 30000, 10000, 5}) {  // the batch of 65,536 is reached in the third block
-      std::vector<Bytes> entries;
-      for (size_t i = 0; i < block; ++i) entries.push_back(raw(all.size() + i));
-      all.insert(all.end(), entries.begin(), entries.end());
-      ASSERT_TRUE((*store)->Seal(entries, 2, authority).ok());
-      if (block == 30000) {
-        EXPECT_EQ(count("SELECT count(*) FROM chain_leaf_key"), 0);
-        EXPECT_EQ(*(*store)->FindLeaf(LeafHash(all[all.size() - 7])), all.size() - 7);  // from memory
-      }
-    }
-    EXPECT_EQ(count("SELECT count(*) FROM chain_leaf_key"), 70000);
-    auto again = (*store)->Seal({raw(12345), raw(70002), raw(70005)}, 3, authority);
+    seal(**store, 30000);
+    seal(**store, 30000);
+    EXPECT_EQ(count("SELECT count(*) FROM chain_leaf_key"), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM chain_leaf_new"), 60000);
+    all_found(**store);
+    // 70,000 keys wait: a sweep of the 60,000 already sealed starts, twice this block's
+    // 10,000 moved at once.
+    seal(**store, 10000);
+    EXPECT_EQ(count("SELECT count(*) FROM chain_leaf_key"), 20000);
+    all_found(**store);
+  }
+  {
+    auto store = BlockStore::OpenExisting(path);  // in the middle of the sweep
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    all_found(**store);
+    auto again = (*store)->Seal({all[5], all[59999], all[65000]}, 3, authority);
     ASSERT_TRUE(again.ok());
     EXPECT_EQ(again->placements,
-              (std::vector<std::pair<uint64_t, bool>>{{12345, false}, {70002, false}, {70005, true}}));
-    all.push_back(raw(70005));
+              (std::vector<std::pair<uint64_t, bool>>{{5, false}, {59999, false}, {65000, false}}));
+    for (int b = 0; b < 9; ++b) seal(**store, 5);  // 4,096 keys a block
+    EXPECT_EQ(count("SELECT count(*) FROM chain_leaf_key"), 20000 + 9 * 4096);
+    seal(**store, 5);  // the last 3,136: swept
+    EXPECT_EQ(count("SELECT count(*) FROM chain_leaf_key"), 60000);
+    EXPECT_EQ(count("SELECT value FROM chain_meta WHERE key = 'leaf_keys'"), 60000);
+    EXPECT_EQ(count("SELECT count(*) FROM chain_leaf_new"), 10050);
+    all_found(**store);
   }
   auto store = BlockStore::OpenExisting(path);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  for (size_t i : {size_t{0}, size_t{1}, size_t{65535}, size_t{69999}, size_t{70000}, size_t{70005}})
-    EXPECT_EQ(*(*store)->FindLeaf(LeafHash(all[i])), i) << i;
-  EXPECT_FALSE((*store)->FindLeaf(LeafHash(raw(70006)))->has_value());
+  all_found(**store);
+  const uint64_t size = all.size();
   // Subtrees are stored from level 4 up only.
-  EXPECT_EQ(count("SELECT count(*) FROM chain_node"), 70006 / 16 + 70006 / 32 + 70006 / 64 + 70006 / 128 +
-                                                        70006 / 256 + 70006 / 512 + 70006 / 1024 + 70006 / 2048 +
-                                                        70006 / 4096 + 70006 / 8192 + 70006 / 16384 + 70006 / 32768 +
-                                                        70006 / 65536);
+  int64_t nodes = 0;
+  for (int level = 4; (size >> level) > 0; ++level) nodes += static_cast<int64_t>(size >> level);
+  EXPECT_EQ(count("SELECT count(*) FROM chain_node"), nodes);
   // Proofs over unstored low subtrees, at every position of a 16-leaf group and a ragged edge.
   auto head = (*store)->Head();
-  for (uint64_t i = 69980; i < 70006; ++i) {
+  for (uint64_t i = size - 40; i < size; ++i) {
     auto p = (*store)->InclusionProof(i, head->header.tree_size);
     ASSERT_TRUE(p.ok());
     EXPECT_TRUE(VerifyInclusion(i, head->header.tree_size, LeafHash(all[i]), *p, head->header.tree_root)) << i;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cstring>
 #include <filesystem>
 
 #include "ledger/block_store.h"
@@ -102,6 +103,52 @@ TEST_F(Corruption, ReplicaWithoutEntryStillChecksLeafHashes) {
   // Without the entry, a bad leaf hash shows up at the root of the block that sealed it
   // (subtrees below level 4, which would have caught it sooner, are not stored).
   FlipEveryByte("chain_leaf", "hash", "idx", 3, "block 1");
+}
+
+// The index that finds leaves by hash (ledger/leaf_keys.h): keys waiting in chain_leaf_new
+// are checked one by one, those in chain_leaf_key by their totals.
+TEST_F(Corruption, LeafKeyTables) {
+  auto exec = [&](const std::string& sql) { ASSERT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql; };
+  auto bad_item = [&] {
+    auto r = VerifyChain(path_, {});
+    EXPECT_TRUE(r.ok());
+    return r->ok ? std::string("none") : r->bad_item;
+  };
+  exec("UPDATE chain_leaf_new SET h64 = h64 + 1 WHERE idx = 7");
+  EXPECT_EQ(bad_item(), "leaf key 7");
+  exec("UPDATE chain_leaf_new SET h64 = h64 - 1 WHERE idx = 7");
+  exec("DELETE FROM chain_leaf_new WHERE idx = 12");
+  EXPECT_EQ(bad_item(), "leaf key 12");
+  exec("INSERT INTO chain_leaf_new(idx, h64) VALUES (12, 0)");  // back, with a wrong key
+  EXPECT_EQ(bad_item(), "leaf key 12");
+  exec("DELETE FROM chain_leaf_new WHERE idx = 12");
+  {
+    auto store = BlockStore::OpenExisting(path_);  // refuses a store with keys missing
+    EXPECT_EQ(store.status().code(), Status::Code::kCorruption);
+  }
+  // Every key moved into chain_leaf_key, as a finished sweep leaves them.
+  exec("DELETE FROM chain_leaf_new");
+  exec("INSERT INTO chain_meta(key, value) VALUES ('leaf_keys', 20)");
+  {
+    std::vector<std::pair<int64_t, int64_t>> keys;
+    sqlite3_stmt* rows = nullptr;
+    sqlite3_prepare_v2(db_, "SELECT idx, hash FROM chain_leaf", -1, &rows, nullptr);
+    while (sqlite3_step(rows) == SQLITE_ROW) {
+      Hash h;
+      std::memcpy(h.bytes.data(), sqlite3_column_blob(rows, 1), 32);
+      keys.emplace_back(LeafKey(h), sqlite3_column_int64(rows, 0));
+    }
+    sqlite3_finalize(rows);
+    for (auto [key, idx] : keys)
+      exec("INSERT INTO chain_leaf_key(h64, idx) VALUES (" + std::to_string(key) + ", " + std::to_string(idx) + ")");
+  }
+  EXPECT_EQ(bad_item(), "none");
+  exec("DELETE FROM chain_leaf_key WHERE idx = 3");
+  EXPECT_EQ(bad_item(), "leaf keys");
+  exec("INSERT INTO chain_leaf_key(h64, idx) SELECT h64 + 1, idx + 3 FROM chain_leaf_key WHERE idx = 0");
+  EXPECT_EQ(bad_item(), "leaf keys");
+  exec("INSERT INTO chain_leaf_new(idx, h64) VALUES (5, 1)");
+  EXPECT_NE(bad_item(), "none");
 }
 
 TEST_F(Corruption, DeletedLastBlockIsDetectedAndTheStoreRefusesToExtendIt) {
