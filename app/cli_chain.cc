@@ -20,6 +20,7 @@ int Verify(const Args& a) {
     opt.authority_key = *key;
   }
   opt.entry_signatures = a.count("entry-signatures") > 0;
+  opt.leaf_key_sums = a.count("leaf-key-sums") > 0;
   Progress progress("verifying");
   opt.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
   const std::string& path = a.at("node-db");
@@ -121,11 +122,13 @@ int Synth(const Args& a) {
 
 void AddChainVerbs(std::vector<Verb>& verbs) {
   Verb verify{"chain verify", "verify every block, entry, tree node and signature of a node's chain",
-              "--node-db PATH [--authority-key FILE] [--entry-signatures]", {}, Verify};
+              "--node-db PATH [--authority-key FILE] [--entry-signatures] [--leaf-key-sums]", {}, Verify};
   verify.options.addOption(Required("node-db", "PATH", "the node's database file"));
   verify.options.addOption(Optional("authority-key", "FILE",
                                     "PEM public key that must have signed every block (default: the key recorded in the store)"));
   verify.options.addOption(Flag("entry-signatures", "also verify every held entry's submitter signature (slower)"));
+  verify.options.addOption(Flag("leaf-key-sums",
+                                "also add up every key of the index that finds leaves by hash, not just count them"));
   verbs.push_back(std::move(verify));
 
   Verb exp{"chain export", "write the chain as JSON Lines (README, Export format)", "--node-db PATH --out FILE", {}, Export};

@@ -19,6 +19,10 @@ struct VerifyOptions {
   std::optional<PublicKeyBytes> authority_key;
   // Also check every held entry's submitter signature (about 10k entries/s per core).
   bool entry_signatures = false;
+  // Also add up every key in chain_leaf_key (ledger/leaf_keys.h) against the leaves, which
+  // finds a changed key as well as a lost or added one (without it, only the number of keys
+  // is checked): about 1.5 s more at 10M entries.
+  bool leaf_key_sums = false;
   // Called now and then with (leaves checked, leaves in total).
   std::function<void(uint64_t, uint64_t)> progress;
 };
