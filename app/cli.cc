@@ -30,6 +30,7 @@ std::vector<Verb> AllVerbs() {
   AddAuditVerbs(verbs);
   AddBenchVerbs(verbs);
   AddBenchNodeVerbs(verbs);
+  AddBenchCatchupVerbs(verbs);
   for (Verb& v : verbs) v.options.addOption(Flag("help", "print this verb's help"));
   return verbs;
 }

@@ -36,6 +36,7 @@ void AddProofVerbs(std::vector<Verb>& verbs);
 void AddAuditVerbs(std::vector<Verb>& verbs);
 void AddBenchVerbs(std::vector<Verb>& verbs);
 void AddBenchNodeVerbs(std::vector<Verb>& verbs);
+void AddBenchCatchupVerbs(std::vector<Verb>& verbs);
 
 // Helpers for verbs.
 Poco::Util::Option Required(const std::string& name, const std::string& arg, const std::string& desc);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,6 +38,16 @@ struct MachineBounds {
     return 1 / rsa_verify + 1 / ed25519_sign + 1 / ed25519_verify + cores / poco_requests;
   }
 };
+
+// CPU seconds (user + system) and peak RSS (kB) of a running process, from /proc.
+struct ProcUsage {
+  double cpu_s = 0;
+  long peak_rss_kb = 0;
+};
+ProcUsage UsageOf(int pid);
+double SelfCpuSeconds();  // of this process
+// A number from a JSON text or metrics page: the digits after `key`, or 0.
+uint64_t NumberAfter(const std::string& text, const std::string& key);
 
 // A fresh RSA-2048 key pair standing in for the WeChat Pay platform's: (private PEM, public PEM).
 std::pair<std::string, std::string> PlatformKeyPair();

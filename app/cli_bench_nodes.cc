@@ -1,27 +1,14 @@
-// einvoice bench e2e and bench catchup: the whole stack under load. `e2e` starts a fresh
+// einvoice bench e2e: the whole stack under load. It starts a fresh
 // authority and two merchant nodes as real einvoiced processes on loopback, pays
 // pre-created orders with signed WeChat Pay notifications over many keep-alive
 // connections for a fixed time, and reads back from the authority's chain when each
 // acknowledged payment's invoice was sealed and from the replicas' heads when it reached
-// both. `catchup` replays a chain into a wiped store through the node's own replicator.
+// both.
 // README "Benchmarks" has the figures and how to read them.
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
-#include <Poco/URI.h>
-#include <Poco/Util/PropertyFileConfiguration.h>
-#include <Poco/Net/SocketAddress.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,15 +23,13 @@
 #include <thread>
 
 #include "app/bench_load.h"
-#include "app/chain_json.h"
+#include "app/bench_network.h"
 #include "app/cli.h"
 #include "app/cli_bench.h"
 #include "app/node.h"
 #include "app/node_process.h"
 #include "app/payment_sim.h"
 #include "app/progress.h"
-#include "app/replicator.h"
-#include "app/tokens.h"
 #include "invoice/event_codec.h"
 #include "ledger/block_store.h"
 #include "ledger/entry.h"
@@ -59,142 +44,6 @@ int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-// CPU seconds (user + system) and peak RSS (kB) of a running process, from /proc.
-struct ProcUsage {
-  double cpu_s = 0;
-  long peak_rss_kb = 0;
-};
-ProcUsage UsageOf(pid_t pid) {
-  ProcUsage u;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), {});
-  auto close_paren = text.rfind(')');
-  if (close_paren != std::string::npos) {
-    std::istringstream fields(text.substr(close_paren + 2));
-    std::string f;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && fields >> f; ++i) {
-      if (i == 14) utime = std::stoull(f);
-      if (i == 15) stime = std::stoull(f);
-    }
-    u.cpu_s = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  }
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) u.peak_rss_kb = std::stol(line.substr(6));
-  return u;
-}
-
-double SelfCpuSeconds() {
-  rusage r{};
-  getrusage(RUSAGE_SELF, &r);
-  return static_cast<double>(r.ru_utime.tv_sec + r.ru_stime.tv_sec) +
-         static_cast<double>(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
-}
-
-// A number from a JSON text or metrics page: the digits after `key`, or 0.
-uint64_t NumberAfter(const std::string& text, const std::string& key) {
-  auto at = text.find(key);
-  if (at == std::string::npos) return 0;
-  at += key.size();
-  while (at < text.size() && (text[at] == ' ' || text[at] == ':')) ++at;
-  uint64_t v = 0;
-  while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at]))) v = v * 10 + static_cast<uint64_t>(text[at++] - '0');
-  return v;
-}
-
-struct BenchNode {
-  std::string name, tax_id, region, dir, config, db;
-  uint16_t port = 0;
-  pid_t pid = -1;
-  std::string token;
-};
-
-// The bench's network: an authority and two merchants, each in its own folder under `root`.
-class Network {
- public:
-  Network(std::string root, int http_threads) : root_(std::move(root)), http_threads_(http_threads) {
-    auto [priv, pub] = PlatformKeyPair();
-    platform_private_pem_ = priv;
-    std::ofstream(root_ + "/platform.pub.pem") << pub;
-  }
-  ~Network() { Stop(); }
-
-  static constexpr const char* kApiKey = "bench-api-v3-key-0123456789abcde";
-  static constexpr const char* kSerial = "BENCHSERIAL";
-
-  void Start() {
-    authority_ = Prepare("authority", "", "");
-    auto key = ledger::PrivateKey::Generate().value();
-    std::ofstream(authority_.dir + "/node.pem") << key.ToPem();
-    std::ofstream(root_ + "/authority.pub.pem") << key.PublicPem();
-    std::ofstream(authority_.config) << Common(authority_) << "node.role = authority\nnode.name = Bench bureau\n";
-    Launch(authority_);
-    authority_.token = TokenStore::Open(authority_.db)->Create(TokenRole::kAdmin, "", "bench", SystemClockMs());
-    merchants_.push_back(Prepare("merchant-1", "91440300MA5DQ3QP4X", "44"));
-    merchants_.push_back(Prepare("merchant-2", "91310115MA1K4BHY14", "31"));
-    for (auto& m : merchants_) {
-      auto mkey = ledger::PrivateKey::Generate().value();
-      std::ofstream(m.dir + "/node.pem") << mkey.ToPem();
-      std::ofstream(m.config) << Common(m) << "node.role = taxpayer\nnode.name = " << m.name << "\nnode.tax_id = " << m.tax_id
-                              << "\nnode.region_code = " << m.region << "\nauthority.url = http://127.0.0.1:" << authority_.port
-                              << "\nauthority.public_key_file = " << root_ << "/authority.pub.pem"
-                              << "\ninvoice.range_size = 10000000\npayment.wechatpay.mchid = 1900000109"
-                              << "\npayment.wechatpay.platform_serial = " << kSerial
-                              << "\npayment.wechatpay.platform_public_key_file = " << root_ << "/platform.pub.pem"
-                              << "\npayment.wechatpay.api_v3_key = " << kApiKey << "\npayment.timestamp_tolerance_s = 3600\n";
-      std::string answer;
-      int st = HttpStatus("127.0.0.1", authority_.port, "POST", "/v1/taxpayers",
-                          "{\"tax_id\":\"" + m.tax_id + "\",\"name\":\"" + m.name + "\",\"node_public_key\":\"" +
-                              ledger::ToHex(mkey.public_key()) + "\"}",
-                          authority_.token, &answer);
-      if (st != 201) throw std::runtime_error("registering " + m.name + " failed (" + std::to_string(st) + "): " + answer);
-      Launch(m);
-      m.token = TokenStore::Open(m.db)->Create(TokenRole::kMerchant, m.tax_id, "bench till", SystemClockMs());
-    }
-  }
-
-  void Stop() {
-    std::vector<pid_t*> pids = {&authority_.pid};
-    for (auto& m : merchants_) pids.push_back(&m.pid);
-    StopNodes(pids);
-  }
-
-  payment::WechatSimKeys PlatformKeys() const { return {"1900000109", kSerial, platform_private_pem_, kApiKey}; }
-  BenchNode& authority() { return authority_; }
-  std::vector<BenchNode>& merchants() { return merchants_; }
-
- private:
-  BenchNode Prepare(const std::string& name, const std::string& tax_id, const std::string& region) {
-    BenchNode n;
-    n.name = name;
-    n.tax_id = tax_id;
-    n.region = region;
-    n.dir = root_ + "/" + name;
-    fs::create_directories(n.dir);
-    n.config = n.dir + "/node.properties";
-    n.db = n.dir + "/node.db";
-    n.port = FreeLoopbackPort();
-    return n;
-  }
-  std::string Common(const BenchNode& n) const {
-    return "node.listen = 127.0.0.1:" + std::to_string(n.port) + "\nnode.data_dir = " + n.dir +
-           "\nhttp.threads = " + std::to_string(http_threads_) +
-           "\nhttp.max_keep_alive_requests = 1000000\nhttp.keep_alive_timeout_s = 30\n";
-  }
-  void Launch(BenchNode& n) {
-    n.pid = SpawnNode(NodeBinary(), n.config, n.dir + "/node.log");
-    if (!WaitHealthy("127.0.0.1", n.port, 15)) throw std::runtime_error(n.name + " did not start; see " + n.dir + "/node.log");
-  }
-
-  std::string root_;
-  int http_threads_;
-  std::string platform_private_pem_;
-  BenchNode authority_;
-  std::vector<BenchNode> merchants_;
-};
 
 // A keep-alive client that reconnects when the server closes.
 class Client {
@@ -552,146 +401,6 @@ int E2e(const Args& a) {
   return (total_acked == on_chain && duplicates == 0 && level) ? 0 : 1;
 }
 
-// A stand-in authority for catch-up: serves /v1/chain/head and /v1/chain/blocks from a
-// chain file with the same encoders as the authority's routes, revealing one entry in
-// `reveal_every` (the replica's own; the others go as leaf hashes only).
-class ChainServer : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  ChainServer(ledger::BlockStore& store, uint64_t reveal_every) : store_(store), reveal_every_(reveal_every) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(store_, mu_, reveal_every_);
-  }
-
- private:
-  class Handler : public Poco::Net::HTTPRequestHandler {
-   public:
-    Handler(ledger::BlockStore& store, std::mutex& mu, uint64_t reveal_every)
-        : store_(store), mu_(mu), reveal_every_(reveal_every) {}
-    void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
-      std::lock_guard lock(mu_);
-      Poco::URI uri(req.getURI());
-      std::ostringstream out;
-      std::string page;
-      if (uri.getPath() == "/v1/chain/head") {
-        auto o = HeadJson(store_.Head().value());
-        o->set("authority_public_key", ledger::ToHex(store_.authority_key()));
-        o->stringify(out);
-      } else if (uri.getPath() == "/v1/chain/blocks") {
-        uint64_t from = 0, limit = 100;
-        bool binary = false;
-        for (const auto& [k, v] : uri.getQueryParameters()) {
-          if (k == "from") from = std::stoull(v);
-          if (k == "limit") limit = std::stoull(v);
-          if (k == "format") binary = v == "binary";
-        }
-        auto own = [this](const ledger::LeafRecord& l) { return l.index % reveal_every_ == 0; };
-        auto written = binary ? WriteBlocksBinary(store_, from, limit, &page, own, kMaxEntriesPerPage)
-                              : WriteBlocks(store_, from, limit, out, {}, own, kMaxEntriesPerPage);
-        if (!written.ok()) resp.setStatus(Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR);
-      } else {
-        resp.setStatus(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
-      }
-      std::string body = page.empty() ? out.str() : std::move(page);
-      resp.setContentLength64(static_cast<Poco::Int64>(body.size()));
-      resp.send().write(body.data(), static_cast<std::streamsize>(body.size()));
-    }
-
-   private:
-    ledger::BlockStore& store_;
-    std::mutex& mu_;
-    uint64_t reveal_every_;
-  };
-  ledger::BlockStore& store_;
-  uint64_t reveal_every_;
-  std::mutex mu_;
-};
-
-int Catchup(const Args& a) {
-  const std::string db = a.at("node-db");
-  auto source = ledger::BlockStore::OpenExisting(db);
-  if (!source.ok()) {
-    std::cerr << "bench catchup: " << source.status().ToString() << "\n";
-    return 2;
-  }
-  const uint64_t target = (*source)->Head().value().header.tree_size;
-  std::string wiped = a.count("into") ? a.at("into")
-                                      : (fs::temp_directory_path() / ("einvoice-catchup-" + std::to_string(getpid()) + ".db")).string();
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(wiped + suffix);
-
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-  auto* params = new Poco::Net::HTTPServerParams;
-  params->setKeepAlive(true);
-  const uint64_t reveal_every = a.count("full-entries") ? 1 : 100;
-  Poco::Net::HTTPServer server(new ChainServer(**source, reveal_every), socket, params);
-  server.start();
-
-  auto key = ledger::PrivateKey::Generate().value();
-  auto store = ledger::BlockStore::Open(wiped, (*source)->authority_key());
-  if (!store.ok()) throw std::runtime_error(store.status().ToString());
-  Replicator replicator(**store, "http://127.0.0.1:" + std::to_string(server.port()), "bench-replica", key, SystemClockMs);
-  Progress progress("catching up");
-  auto start = BenchClock::now();
-  uint64_t have = 0;
-  while (have < target) {
-    uint64_t n = replicator.CatchUp(1000);
-    if (replicator.alarm()) {
-      std::cerr << "bench catchup: " << replicator.alarm_reason() << "\n";
-      return 1;
-    }
-    have = (*store)->Head().value().header.tree_size;
-    progress.Update(have, target);
-    if (n == 0) break;
-  }
-  progress.Finish();
-  const double s = SecondsSince(start);
-  server.stopAll(true);
-  store->reset();
-  if (!a.count("into"))
-    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(wiped + suffix);
-  std::printf("catch-up of a wiped node: %llu entries in %.2f s = %.0f entries/s (%s; over loopback HTTP, through the "
-              "node's replicator)\n",
-              static_cast<unsigned long long>(have), s, static_cast<double>(have) / s,
-              reveal_every == 1 ? "every entry in full" : "1 entry in 100 in full, the others as leaf hashes");
-  // Each entry is a leaf row (with its entry where held), an eighth of a tree-node row and
-  // a leaf key written later in a sorted batch: about 1.2 rows.
-  double rows = SqliteRowsPerSecond(fs::path(wiped).parent_path().string(), 1.0, 1000, reveal_every == 1 ? 330 : 40);
-  std::printf("bound: SQLite durable rows of %d bytes in 1,000-row commits %.0f rows/s, so at most %.0f entries/s at "
-              "about 1.2 rows each; catch-up is at %.0f%% of that\n",
-              reveal_every == 1 ? 330 : 40, rows, rows / 1.2, 100.0 * (static_cast<double>(have) / s) / (rows / 1.2));
-  return have == target ? 0 : 1;
-}
-
-// How long a node takes from its start to answering /healthz, and its peak RSS then: the
-// store opened and whatever the node rebuilds in memory (the authority: the lifecycle of
-// every invoice on its chain).
-int Startup(const Args& a) {
-  Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> config(new Poco::Util::PropertyFileConfiguration(a.at("config")));
-  Poco::Net::SocketAddress listen(config->getString("node.listen", "127.0.0.1:8700"));
-  const uint16_t port = listen.port();
-  if (HttpStatus("127.0.0.1", port, "GET", "/healthz") != 0)
-    throw std::invalid_argument("something already answers on port " + std::to_string(port));
-  std::string log = a.count("log") ? a.at("log") : "/dev/null";
-  auto start = BenchClock::now();
-  pid_t pid = SpawnNode(NodeBinary(), a.at("config"), log);
-  bool up = WaitHealthy("127.0.0.1", port, 600);
-  const double took = SecondsSince(start);
-  ProcUsage usage = UsageOf(pid);
-  std::string head;
-  HttpStatus("127.0.0.1", port, "GET", "/v1/chain/head", "", "", &head);
-  StopNodes({&pid});
-  if (!up) {
-    std::cerr << "bench startup: the node did not answer /healthz within 10 minutes\n";
-    return 1;
-  }
-  uint64_t entries = NumberAfter(head, "\"tree_size\"");
-  std::printf("startup to /healthz: %.3f s with %llu entries on the chain (%.1f us per entry); peak RSS %ld MB (%.0f bytes "
-              "per entry)\n",
-              took, static_cast<unsigned long long>(entries), entries ? 1e6 * took / static_cast<double>(entries) : 0,
-              usage.peak_rss_kb / 1024,
-              entries ? 1024.0 * static_cast<double>(usage.peak_rss_kb) / static_cast<double>(entries) : 0);
-  return 0;
-}
-
 }  // namespace
 
 void AddBenchNodeVerbs(std::vector<Verb>& verbs) {
@@ -708,19 +417,6 @@ void AddBenchNodeVerbs(std::vector<Verb>& verbs) {
   e2e.options.addOption(Optional("dir", "DIR", "where the nodes' folders go (default a new temp folder, removed after)"));
   e2e.options.addOption(Flag("keep", "keep the nodes' folders and logs"));
   verbs.push_back(std::move(e2e));
-  Verb catchup{"bench catchup", "catch-up speed of a wiped node: a chain replayed through the node's replicator over loopback HTTP",
-               "--node-db PATH [--full-entries] [--into PATH]", {}, Catchup};
-  catchup.options.addOption(Required("node-db", "PATH", "the chain to catch up to (make one with chain synth)"));
-  catchup.options.addOption(Flag("full-entries",
-                                 "every entry in full, as a standby of the bureau would hold them (default: a taxpayer "
-                                 "node, which holds 1 entry in 100 in full, its own, and the rest as leaf hashes)"));
-  catchup.options.addOption(Optional("into", "PATH", "keep the caught-up store here (default a temp file, removed after)"));
-  verbs.push_back(std::move(catchup));
-  Verb startup{"bench startup", "a node's start: time until it answers /healthz, and its peak RSS",
-               "--config FILE [--log FILE]", {}, Startup};
-  startup.options.addOption(Required("config", "FILE", "the node's properties (bench e2e --keep leaves some)"));
-  startup.options.addOption(Optional("log", "FILE", "where the node's output goes (default: discarded)"));
-  verbs.push_back(std::move(startup));
 }
 
 }  // namespace app::cli
