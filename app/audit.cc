@@ -121,13 +121,38 @@ std::vector<Anomaly> FindAnomalies(const invoice::Lifecycle& lc, const std::vect
   auto h = [](uint64_t v) { return std::to_string(v); };
 
   // Payments the platform reported, against the blue invoices on the chain.
-  std::map<std::pair<std::string, std::string>, const invoice::InvoiceState*> blue_by_payment;
+  struct Blue {
+    std::string no;
+    invoice::Fen total_fen = 0;
+    invoice::Place issued;
+  };
+  std::map<std::pair<std::string, std::string>, Blue> blue_by_payment;
   std::map<std::string, std::set<std::string>> months;  // seller -> months with invoices
-  for (const auto& [no, st] : lc.invoices()) {
-    if (st.invoice.invoice_no.empty()) continue;
-    if (st.invoice.color == invoice::Color::kBlue) blue_by_payment[{st.invoice.seller.tax_id, st.invoice.payment_id}] = &st;
+  // Refunds asked of invoices already settled (reimbursed money comes back to the buyer),
+  // listed after the payments' anomalies.
+  std::vector<Anomaly> refunds;
+  auto refunds_of_settled = [&](const std::string& no, const invoice::InvoiceState& st) {
+    uint64_t settled_at = 0;
+    for (const invoice::Step& s : st.history) {
+      if (s.kind == K::kSettled) settled_at = s.place.height;
+      if (s.kind == K::kReleased) settled_at = 0;
+      if (s.kind == K::kConfirmationRequested && settled_at)
+        refunds.push_back({"refund_of_settled_invoice", st.invoice.seller.tax_id,
+                       "a refund of " + invoice::FormatYuan(s.amount_fen) + " was asked of invoice " + no +
+                           " after the buyer's company had reimbursed it",
+                       no, {{"request_id", s.ref}, {"settled_height", h(settled_at)}, {"request_height", h(s.place.height)},
+                            {"company", s.company}},
+                       s.place.height, s.place.time_ms});
+    }
+  };
+  lc.ForEachInvoice([&](const std::string& no, const invoice::InvoiceState& st) {
+    refunds_of_settled(no, st);
+    if (st.invoice.invoice_no.empty()) return;
+    if (st.invoice.color == invoice::Color::kBlue)
+      blue_by_payment[{st.invoice.seller.tax_id, st.invoice.payment_id}] = {st.invoice.invoice_no, st.invoice.TotalFen(),
+                                                                              st.issued};
     months[st.invoice.seller.tax_id].insert(invoice::ChinaDate(st.invoice.issued_at_ms).substr(0, 7));
-  }
+  });
   for (const ReportedPayment& p : payments) {
     auto it = blue_by_payment.find({p.seller, p.payment_id});
     if (it == blue_by_payment.end()) {
@@ -138,43 +163,29 @@ std::vector<Anomaly> FindAnomalies(const invoice::Lifecycle& lc, const std::vect
                        "", {{"payment_id", p.payment_id}, {"amount_fen", std::to_string(p.amount_fen)}}, 0, p.paid_ms});
       continue;
     }
-    const invoice::InvoiceState& st = *it->second;
-    if (st.invoice.TotalFen() != p.amount_fen)
+    const Blue& b = it->second;
+    if (b.total_fen != p.amount_fen)
       out.push_back({"payment_amount_differs", p.seller,
-                     "invoice " + st.invoice.invoice_no + " totals " + invoice::FormatYuan(st.invoice.TotalFen()) +
-                         " but payment " + p.payment_id + " was " + invoice::FormatYuan(p.amount_fen),
-                     st.invoice.invoice_no,
+                     "invoice " + b.no + " totals " + invoice::FormatYuan(b.total_fen) + " but payment " + p.payment_id +
+                         " was " + invoice::FormatYuan(p.amount_fen),
+                     b.no,
                      {{"payment_id", p.payment_id}, {"paid_fen", std::to_string(p.amount_fen)},
-                      {"invoice_fen", std::to_string(st.invoice.TotalFen())}, {"invoice_height", h(st.issued.height)}},
-                     st.issued.height, st.issued.time_ms});
+                      {"invoice_fen", std::to_string(b.total_fen)}, {"invoice_height", h(b.issued.height)}},
+                     b.issued.height, b.issued.time_ms});
   }
-
-  // Refunds asked of invoices already settled (reimbursed money comes back to the buyer).
-  for (const auto& [no, st] : lc.invoices()) {
-    uint64_t settled_at = 0;
-    for (const invoice::Step& s : st.history) {
-      if (s.kind == K::kSettled) settled_at = s.place.height;
-      if (s.kind == K::kReleased) settled_at = 0;
-      if (s.kind == K::kConfirmationRequested && settled_at)
-        out.push_back({"refund_of_settled_invoice", st.invoice.seller.tax_id,
-                       "a refund of " + invoice::FormatYuan(s.amount_fen) + " was asked of invoice " + no +
-                           " after the buyer's company had reimbursed it",
-                       no, {{"request_id", s.ref}, {"settled_height", h(settled_at)}, {"request_height", h(s.place.height)},
-                            {"company", s.company}},
-                       s.place.height, s.place.time_ms});
-    }
-  }
+  out.insert(out.end(), refunds.begin(), refunds.end());
 
   // Filings: invoices sealed after the latest filing of their period; periods never filed.
   for (const auto& [id, f] : lc.filings()) {
     if (!f.amended_by.empty()) continue;
-    for (const auto& [no, st] : lc.invoices())
-      if (!st.invoice.invoice_no.empty() && st.invoice.seller.tax_id == f.event.seller &&
-          st.issued.height > f.place.height && tax::InPeriod(st.invoice.issued_at_ms, f.event.period))
+    lc.ForEachInvoice(tax::PeriodFilter(f.event.seller, f.event.period), [&](const std::string&, const invoice::InvoiceState& st) {
+      const std::string& no = st.invoice.invoice_no;
+      if (!no.empty() && st.issued.height > f.place.height && tax::InPeriod(st.invoice.issued_at_ms, f.event.period))
         out.push_back({"late_invoice_for_filed_period", f.event.seller,
                        "invoice " + no + " of " + f.event.period + " was sealed after filing " + id + "; amend the filing",
                        no, {{"filing_id", id}, {"filing_height", h(f.place.height)}, {"invoice_height", h(st.issued.height)}},
                        st.issued.height, st.issued.time_ms});
+    });
   }
   for (const auto& [seller, set] : months)
     for (const std::string& month : set) {

@@ -104,23 +104,34 @@ void Node::AddAuditPages(Router& r) {
         row("invoice set hash", f.event.figures.set_hash.substr(0, 16), chain.set_hash.substr(0, 16));
       }
       d.set("filings", filings);
-      std::vector<const invoice::InvoiceState*> mine;
-      for (const auto& [no, st] : lc.invoices())
-        if (!st.invoice.invoice_no.empty() && st.invoice.seller.tax_id == id) mine.push_back(&st);
-      std::sort(mine.begin(), mine.end(), [](auto* a, auto* b) { return a->issued.height > b->issued.height; });
+      struct Row {
+        std::string no, color, date, total, tax, reimbursement;
+        uint64_t height = 0;
+      };
+      std::vector<Row> mine;
+      invoice::InvoiceFilter theirs;
+      theirs.seller = id;
+      lc.ForEachInvoice(theirs, [&](const std::string&, const invoice::InvoiceState& st) {
+        if (st.invoice.invoice_no.empty()) return;
+        mine.push_back({st.invoice.invoice_no, std::string(invoice::ColorName(st.invoice.color)),
+                        invoice::ChinaDate(st.invoice.issued_at_ms), invoice::FormatYuan(st.invoice.TotalFen()),
+                        invoice::FormatYuan(st.invoice.TaxFen()), std::string(invoice::ReimbursementName(st.reimbursement)),
+                        st.issued.height});
+      });
+      std::stable_sort(mine.begin(), mine.end(), [](const Row& a, const Row& b) { return a.height > b.height; });
       d.set("invoice_count", std::to_string(mine.size()));
       d.set("more", mine.size() > 500);
       PageData invoices = List();
       for (size_t i = 0; i < mine.size() && i < 500; ++i) {
-        const invoice::InvoiceState& st = *mine[i];
+        const Row& st = mine[i];
         PageData x;
-        x.set("invoice_no", st.invoice.invoice_no);
-        x.set("color", std::string(invoice::ColorName(st.invoice.color)));
-        x.set("date", invoice::ChinaDate(st.invoice.issued_at_ms));
-        x.set("total", invoice::FormatYuan(st.invoice.TotalFen()));
-        x.set("tax", invoice::FormatYuan(st.invoice.TaxFen()));
-        x.set("reimbursement", std::string(invoice::ReimbursementName(st.reimbursement)));
-        x.set("height", std::to_string(st.issued.height));
+        x.set("invoice_no", st.no);
+        x.set("color", st.color);
+        x.set("date", st.date);
+        x.set("total", st.total);
+        x.set("tax", st.tax);
+        x.set("reimbursement", st.reimbursement);
+        x.set("height", std::to_string(st.height));
         invoices.push_back(x);
       }
       d.set("invoices", invoices);

@@ -60,9 +60,9 @@ void AddAuditOverview(PageData& d, const invoice::Lifecycle& lc, const std::vect
   std::map<std::string, PerTaxpayer> per;
   uint64_t blue = 0, red = 0;
   invoice::Fen total = 0, tax = 0;
-  for (const auto& [no, st] : lc.invoices()) {
+  lc.ForEachInvoice(period.empty() ? invoice::InvoiceFilter{} : tax::PeriodFilter("", period), [&](const std::string&, const invoice::InvoiceState& st) {
     const invoice::Invoice& inv = st.invoice;
-    if (inv.invoice_no.empty() || (!period.empty() && !tax::InPeriod(inv.issued_at_ms, period))) continue;
+    if (inv.invoice_no.empty() || (!period.empty() && !tax::InPeriod(inv.issued_at_ms, period))) return;
     auto& day = per_day[invoice::ChinaDate(inv.issued_at_ms)];
     day.first++;
     day.second += inv.TaxFen();
@@ -74,7 +74,7 @@ void AddAuditOverview(PageData& d, const invoice::Lifecycle& lc, const std::vect
     total += inv.TotalFen();
     tax += inv.TaxFen();
     if (!st.claimant.empty()) per[st.claimant].claims++;
-  }
+  });
   d.set("blue_count", std::to_string(blue));
   d.set("red_count", std::to_string(red));
   d.set("total", invoice::FormatYuan(total));

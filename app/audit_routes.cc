@@ -143,8 +143,9 @@ void Node::AddAuditRoutes(Router& r) {
       out->set("name", reg->name);
       Array::Ptr invoices = new Array, reversals = new Array, claims = new Array;
       invoice::Fen total = 0, tax = 0;
-      for (const auto& [no, st] : lc.invoices()) {
-        if (st.invoice.invoice_no.empty()) continue;
+      lc.ForEachInvoice([&](const std::string&, const invoice::InvoiceState& st) {
+        const std::string& no = st.invoice.invoice_no;
+        if (no.empty()) return;
         bool sold = st.invoice.seller.tax_id == id, claimed = st.claimant == id;
         if (sold) {
           Object::Ptr i = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -168,7 +169,7 @@ void Node::AddAuditRoutes(Router& r) {
           c->set("claim_height", st.claimed.height);
           claims->add(c);
         }
-      }
+      });
       out->set("total_fen", total);
       out->set("tax_fen", tax);
       out->set("invoices", invoices);

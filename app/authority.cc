@@ -4,6 +4,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/Logger.h>
 
+#include <chrono>
 #include <sstream>
 #include <stdexcept>
 
@@ -37,7 +38,10 @@ Poco::JSON::Array::Ptr DifferencesJson(const std::vector<tax::Difference>& diffe
   return out;
 }
 
-Authority::Authority(ledger::BlockStore& store, const ledger::PrivateKey& key) : store_(store), key_(key) {}
+Authority::Authority(ledger::BlockStore& store, const ledger::PrivateKey& key, const std::string& lifecycle_db)
+    : store_(store), key_(key) {
+  if (!lifecycle_db.empty()) lifecycle_store_ = std::make_unique<LifecycleStore>(lifecycle_db, store_);
+}
 
 void Authority::Replay() {
   std::lock_guard lock(mu_);
@@ -45,12 +49,78 @@ void Authority::Replay() {
 }
 
 void Authority::ReplayLocked() {
-  lifecycle_ = invoice::Lifecycle();
-  ForEachChainEvent(store_, 0, [&](const ChainEvent& e) {
+  lifecycle_ = invoice::Lifecycle(lifecycle_store_.get());
+  ReplayReport report;
+  if (lifecycle_store_) {
+    // The saved state counts only if it is this chain's: the block it reflects is on the chain.
+    LifecycleStore::Applied applied = lifecycle_store_->ReadApplied();
+    auto block = store_.BlockAt(applied.height);
+    auto head = store_.Head();
+    bool ours = applied.height > 0 && block.ok() && head.ok() && applied.height <= head->header.height &&
+                block->header.BlockHash().Hex() == applied.block_hash;
+    if (ours) {
+      lifecycle_store_->RestoreInto(lifecycle_);
+      report.from_height = applied.height;
+    } else {
+      report.rebuilt = applied.height > 0 || lifecycle_store_->InvoiceCount() > 0;
+      if (report.rebuilt)
+        Poco::Logger::get("authority").warning("the saved lifecycle (height %Lu) is not this chain's; rebuilding it",
+                                               static_cast<uint64_t>(applied.height));
+      lifecycle_store_->Clear();
+    }
+  }
+  // Saved every ~4096 entries at a block boundary while catching up, so that memory stays
+  // bounded and an interrupted catch-up resumes where it stopped.
+  uint64_t current = report.from_height;
+  auto save_through = [&](uint64_t height) {
+    if (!lifecycle_store_) return;
+    auto block = store_.BlockAt(height);
+    if (!block.ok()) throw std::runtime_error("replay: " + block.status().ToString());
+    lifecycle_store_->Save(lifecycle_.PendingChanges(), height, block->header.BlockHash().Hex());
+    lifecycle_.MarkSaved();
+    lifecycle_.Trim();
+  };
+  uint64_t pending = 0, last_log_ms = 0;
+  auto started = std::chrono::steady_clock::now();
+  report.to_height = ForEachChainEvent(store_, report.from_height, [&](const ChainEvent& e) {
+    if (e.place.height != current) {
+      if (pending >= 4096) {
+        save_through(current);
+        pending = 0;
+      }
+      current = e.place.height;
+    }
     Verdict v = lifecycle_.Apply(e.submitter, e.event, e.place);
     if (!v.ok())
       throw std::runtime_error("replay: entry " + std::to_string(e.place.leaf_index) + " breaks the rules: " + v.message);
+    ++pending;
+    ++report.entries;
+    uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::steady_clock::now() - started).count());
+    if (lifecycle_store_ && ms >= last_log_ms + 10'000) {
+      last_log_ms = ms;
+      Poco::Logger::get("authority").information("bringing the saved lifecycle up to the chain: block %Lu, %Lu entries",
+                                                 static_cast<uint64_t>(e.place.height), report.entries);
+    }
   });
+  if (lifecycle_store_ && (report.entries > 0 || report.from_height != report.to_height)) save_through(report.to_height);
+  last_replay_ = report;
+}
+
+bool Authority::SaveLocked(const ledger::SignedHeader& head) {
+  if (!lifecycle_store_) return true;
+  try {
+    lifecycle_store_->Save(lifecycle_.PendingChanges(), head.header.height, head.header.BlockHash().Hex());
+  } catch (const std::exception& e) {
+    // The chain has the block; the changes stay pending in memory and are saved with the
+    // next block, or replayed from the chain at the next start.
+    Poco::Logger::get("authority").error("saving the lifecycle at block %Lu failed: %s",
+                                         static_cast<uint64_t>(head.header.height), std::string(e.what()));
+    return false;
+  }
+  lifecycle_.MarkSaved();
+  lifecycle_.Trim();
+  return true;
 }
 
 std::optional<invoice::NumberRange> Authority::GrantOfEntry(const ledger::Bytes& bytes) const {
@@ -226,6 +296,7 @@ std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<ledger::B
     if (o.leaf_index != head->header.tree_size + k || o.height != head->header.height + 1)
       throw std::runtime_error("sealing placed an entry elsewhere than the lifecycle recorded");
   }
+  SaveLocked(sealed->head);
   return finish();
 }
 

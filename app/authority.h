@@ -1,5 +1,6 @@
 // The authority's sealer: the single writer of the chain. It keeps the lifecycle state
-// machine in step with the chain (replayed from the store at start), checks every submitted
+// machine in step with the chain (saved in the node's database after every block, see
+// LifecycleStore, or replayed from the chain at start when kept in memory), checks every submitted
 // entry (canonical envelope, submitter signature, the submitter's registered node key, the
 // lifecycle rules) and seals the accepted ones in one durable block per batch. Refused
 // entries never reach the chain; each gets its typed reason back. Thread-safe.
@@ -18,6 +19,7 @@
 #include "invoice/lifecycle.h"
 #include "tax/filing.h"
 #include "ledger/block_store.h"
+#include "app/lifecycle_store.h"
 
 namespace app {
 
@@ -35,11 +37,21 @@ Poco::JSON::Array::Ptr DifferencesJson(const std::vector<tax::Difference>& diffe
 
 class Authority {
  public:
-  Authority(ledger::BlockStore& store, const ledger::PrivateKey& key);
+  // `lifecycle_db`: the database file to keep the lifecycle in (the chain store's own);
+  // empty keeps it in memory only, replayed from the whole chain at every start.
+  Authority(ledger::BlockStore& store, const ledger::PrivateKey& key, const std::string& lifecycle_db = "");
 
-  // Rebuilds the lifecycle from every entry on the chain; throws if the chain holds an
-  // entry the rules refuse (the store is not this authority's).
+  // Brings the lifecycle up to the chain's head: loads the saved state and replays the
+  // blocks sealed after it (in memory: every block). Throws if the chain holds an entry the
+  // rules refuse (the store is not this authority's).
   void Replay();
+  // How the last Replay went: the blocks and entries it replayed, and whether the saved
+  // state had to be rebuilt from the start.
+  struct ReplayReport {
+    uint64_t from_height = 0, to_height = 0, entries = 0;
+    bool rebuilt = false;
+  };
+  ReplayReport last_replay() const { return last_replay_; }
 
   // Checks and seals `entries` (canonical envelopes). Group commit: submissions that arrive
   // while a block is being sealed wait and are sealed together in the next block (up to
@@ -66,6 +78,7 @@ class Authority {
   template <typename F>
   auto WithLifecycle(F f) {
     std::lock_guard lock(mu_);
+    if (lifecycle_.InvoicesInMemory() > kTrimAbove) lifecycle_.Trim();  // no reader holds a pointer here
     return f(static_cast<const invoice::Lifecycle&>(lifecycle_));
   }
 
@@ -75,6 +88,10 @@ class Authority {
   std::vector<EntryOutcome> SealBatchLocked(const std::vector<ledger::Bytes>& entries,
                                             const std::vector<uint8_t>& signature_ok, uint64_t now_ms, bool* applied);
   void ReplayLocked();
+  // Saves what the lifecycle changed up to block `head` (kept pending on failure, to be
+  // saved with the next block); false if that failed.
+  bool SaveLocked(const ledger::SignedHeader& head);
+  static constexpr size_t kTrimAbove = 4096;
   // Checks one entry; on acceptance applies it to `scratch` (the state as of this batch).
   invoice::Verdict CheckEntry(const ledger::Bytes& bytes, bool signature_ok, invoice::Lifecycle& scratch,
                               const invoice::Place& place,
@@ -96,7 +113,9 @@ class Authority {
   std::mutex mu_;
   ledger::BlockStore& store_;
   const ledger::PrivateKey& key_;
+  std::unique_ptr<LifecycleStore> lifecycle_store_;  // null: in memory only
   invoice::Lifecycle lifecycle_;
+  ReplayReport last_replay_;
   bool lifecycle_lost_ = false;  // set if a rebuild failed: every submission is refused until restart
   std::condition_variable sealed_cv_;            // notified after every sealed block
 };

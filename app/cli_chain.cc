@@ -6,6 +6,8 @@
 #include "app/chain_json.h"
 #include "app/cli.h"
 #include "app/progress.h"
+#include "invoice/event_codec.h"
+#include "invoice/order.h"
 #include "ledger/entry.h"
 #include "ledger/verifier.h"
 
@@ -99,9 +101,43 @@ int Synth(const Args& a) {
   if (auto g = (*store)->InitGenesis(*authority, t); !g.ok()) throw std::runtime_error(g.status().ToString());
   Progress progress("synthesising");
   std::vector<ledger::Bytes> batch;
-  for (uint64_t i = 0; i < total;) {
+  // --invoices: the chain of one merchant's real lifecycle, as the authority would seal it:
+  // its registration, one apply for every number, then blue invoices of one to three lines.
+  const bool invoices = a.count("invoices") > 0;
+  const std::string merchant = "91440300MA5DQ3QP4X";
+  auto event_entry = [&](const invoice::Event& e, const std::string& who, const ledger::PrivateKey& key) {
+    std::string p = invoice::EncodeEvent(e);
+    return ledger::Entry::Make(std::string(invoice::EventKind(e)), who, ledger::Bytes(p.begin(), p.end()), key)->Encode();
+  };
+  if (invoices) {
+    if (total < 3) throw std::invalid_argument("--invoices needs at least 3 entries");
+    std::ofstream(path + ".merchant.pem") << submitter->ToPem();
+    invoice::RegisterEvent reg{{"synth-register", t}, merchant, "Synthetic Coffee", ledger::ToHex(submitter->public_key())};
+    invoice::ApplyEvent apply{{"synth-apply", t}, merchant, {26, 44, 0}, total - 2};
+    batch = {event_entry(reg, std::string(invoice::kAuthoritySubmitter), *authority), event_entry(apply, merchant, *submitter)};
+    auto sealed = (*store)->Seal(batch, ++t, *authority);
+    if (!sealed.ok()) throw std::runtime_error(sealed.status().ToString());
+  }
+  for (uint64_t i = invoices ? 2 : 0; i < total;) {
     batch.clear();
     for (uint64_t k = 0; k < per_block && i < total; ++k, ++i) {
+      if (invoices) {
+        invoice::Order o;
+        o.order_id = "synth-" + std::to_string(i);
+        for (uint64_t n = 0; n <= i % 3; ++n) {
+          invoice::Line l;
+          l.name = n == 0 ? "拿铁 Latte" : n == 1 ? "可颂 Croissant" : "配送 Delivery";
+          l.quantity = *invoice::Decimal::Parse(std::to_string(1 + i % 2));
+          l.gross_fen = static_cast<invoice::Fen>((1 + i % 2) * (800 + (i * 37 + n * 101) % 4000));
+          l.unit_price_fen = {l.gross_fen / static_cast<invoice::Fen>(1 + i % 2), 0};
+          l.rate = *invoice::TaxRate::FromPercent(n == 2 ? 9 : 13);
+          o.items.push_back(l);
+        }
+        invoice::Invoice inv = invoice::MakeBlue(o, {"Synthetic Coffee", merchant, ""}, {"顾客 Customer", "", ""},
+                                                 SynthInvoiceNo(i - 1), t + i, "synth-pay-" + std::to_string(i));
+        batch.push_back(event_entry(invoice::IssueEvent{inv}, merchant, *submitter));
+        continue;
+      }
       // A payload about the size of an issue event.
       std::string payload = "{\"event\":\"issue\",\"invoice_no\":\"" + SynthInvoiceNo(i) +
                             "\",\"total_fen\":" + std::to_string(100 + i % 100000) + ",\"pad\":\"" +
@@ -137,10 +173,13 @@ void AddChainVerbs(std::vector<Verb>& verbs) {
   verbs.push_back(std::move(exp));
 
   Verb synth{"chain synth", "write a new store of synthetic signed entries (test and benchmark data)",
-             "--node-db PATH --entries N [--per-block K]", {}, Synth};
+             "--node-db PATH --entries N [--per-block K] [--invoices]", {}, Synth};
   synth.options.addOption(Required("node-db", "PATH", "the new store (must not exist)"));
   synth.options.addOption(Required("entries", "N", "how many entries"));
   synth.options.addOption(Optional("per-block", "K", "entries per block (default 1000)"));
+  synth.options.addOption(Flag("invoices",
+                               "real lifecycle events an authority accepts: a merchant's registration, its apply and "
+                               "blue invoices (merchant key in PATH.merchant.pem)"));
   verbs.push_back(std::move(synth));
 }
 

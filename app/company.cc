@@ -119,7 +119,7 @@ SealedAt Company::Answer(const std::string& request_id, bool accept) {
 std::vector<ClaimRecord> Company::Claims(const std::string& employee) {
   std::vector<ClaimRecord> out = view_.With([&](const invoice::Lifecycle& lc) {
     std::vector<ClaimRecord> v;
-    for (const auto& [no, st] : lc.invoices()) {
+    lc.ForEachInvoice([&](const std::string& no, const invoice::InvoiceState& st) {
       // Each claim this company made, with how it ended: the next settle or release.
       for (size_t i = 0; i < st.history.size(); ++i) {
         const invoice::Step& step = st.history[i];
@@ -136,7 +136,7 @@ std::vector<ClaimRecord> Company::Claims(const std::string& employee) {
         }
         v.push_back(std::move(c));
       }
-    }
+    });
     return v;
   });
   std::lock_guard lock(db_mu_);

@@ -65,7 +65,7 @@ Node::Node(NodeConfig config, Clock clock)
   if (config_.role == Role::kAuthority) {
     auto genesis = store_->InitGenesis(key_, clock_());
     if (!genesis.ok()) throw std::runtime_error("genesis: " + genesis.status().ToString());
-    authority_ = std::make_unique<Authority>(*store_, key_);
+    authority_ = std::make_unique<Authority>(*store_, key_, config_.db_path);
     authority_->Replay();
     audit_ = std::make_unique<AuditStore>(config_.db_path);
     authority_->SetAuditStore(audit_.get());

@@ -128,7 +128,90 @@ std::string_view ConfirmationStatusName(ConfirmationState::Status s) {
 
 const InvoiceState* Lifecycle::FindInvoice(const std::string& no) const {
   auto it = invoices_.find(no);
-  return it == invoices_.end() ? nullptr : &it->second;
+  if (it != invoices_.end()) return &it->second;
+  if (!store_) return nullptr;
+  std::optional<InvoiceState> saved = store_->Load(no);
+  if (!saved) return nullptr;
+  return &invoices_.emplace(no, std::move(*saved)).first->second;
+}
+
+InvoiceState& Lifecycle::Touch(const std::string& no) {
+  if (store_) {
+    FindInvoice(no);
+    changed_invoices_.insert(no);
+  }
+  return invoices_[no];
+}
+
+bool Lifecycle::IsPaid(const std::string& seller, const std::string& key) const {
+  return paid_.count({seller, key}) > 0 || (store_ && store_->HasPayment(seller, key));
+}
+
+void Lifecycle::ForEachInvoice(const InvoiceFilter& filter, const InvoiceVisitor& f) const {
+  if (!store_) {
+    for (const auto& [no, st] : invoices_)
+      if (filter.Matches(st.invoice)) f(no, st);
+    return;
+  }
+  store_->ForEach(filter, [&](const std::string& no, const InvoiceState& st) {
+    if (!changed_invoices_.count(no)) f(no, st);
+  });
+  for (const std::string& no : changed_invoices_) {
+    const InvoiceState& st = invoices_.at(no);
+    if (filter.Matches(st.invoice)) f(no, st);
+  }
+}
+
+LifecycleChanges Lifecycle::PendingChanges() const {
+  LifecycleChanges c;
+  for (const std::string& no : changed_invoices_) c.invoices.push_back(&invoices_.at(no));
+  c.payments.assign(paid_.begin(), paid_.end());
+  for (const std::string& id : changed_taxpayers_) c.taxpayers.push_back(&taxpayers_.at(id));
+  c.grants = new_grants_;
+  for (const std::string& id : changed_confirmations_) c.confirmations.push_back(&confirmations_.at(id));
+  for (const std::string& id : changed_filings_) c.filings.push_back(&filings_.at(id));
+  return c;
+}
+
+void Lifecycle::MarkSaved() {
+  if (!store_) return;
+  changed_invoices_.clear();
+  paid_.clear();
+  changed_taxpayers_.clear();
+  new_grants_.clear();
+  changed_confirmations_.clear();
+  changed_filings_.clear();
+}
+
+void Lifecycle::Trim() {
+  if (!store_) return;
+  for (auto it = invoices_.begin(); it != invoices_.end();)
+    it = changed_invoices_.count(it->first) ? std::next(it) : invoices_.erase(it);
+}
+
+void Lifecycle::AddGrant(const Grant& g) {
+  ranges_[g.seller].push_back(g.range);
+  grants_[{g.seller, g.event_id}] = g.range;
+  uint64_t& next = next_free_[g.range.prefix];
+  next = std::max(next, g.range.first + g.range.count);
+}
+
+void Lifecycle::Restore(std::vector<RegisterEvent> taxpayers, std::vector<Grant> grants,
+                        std::vector<ConfirmationState> confirmations, std::vector<FilingState> filings) {
+  for (RegisterEvent& r : taxpayers) {
+    std::string id = r.tax_id;
+    taxpayers_[id] = std::move(r);
+  }
+  for (const Grant& g : grants) AddGrant(g);
+  for (ConfirmationState& c : confirmations) {
+    std::string id = c.request.request_id;
+    confirmations_[id] = std::move(c);
+  }
+  for (FilingState& f : filings) {
+    std::string id = f.event.filing_id;
+    if (f.amended_by.empty()) latest_filing_[{f.event.seller, f.event.period}] = id;
+    filings_[id] = std::move(f);
+  }
 }
 
 const ConfirmationState* Lifecycle::FindConfirmation(const std::string& id) const {
@@ -203,14 +286,14 @@ Verdict Lifecycle::CheckIssue(const std::string& submitter, const Invoice& inv) 
   if (!taxpayers_.count(inv.seller.tax_id))
     return Refuse(Refusal::kUnknownTaxpayer, inv.seller.tax_id + " is not registered", "seller.tax_id");
   if (submitter != inv.seller.tax_id) return Refuse(Refusal::kNotAuthorised, "a merchant issues only its own invoices");
-  if (invoices_.count(inv.invoice_no)) return Refuse(Refusal::kNumberUsed, inv.invoice_no + " is already used", "invoice_no");
+  if (FindInvoice(inv.invoice_no)) return Refuse(Refusal::kNumberUsed, inv.invoice_no + " is already used", "invoice_no");
   InvoiceNumber no = *InvoiceNumber::Parse(inv.invoice_no);
   bool granted = false;
   for (const NumberRange& r : RangesOf(inv.seller.tax_id)) granted = granted || r.Contains(no);
   if (!granted)
     return Refuse(Refusal::kOutsideGrantedRange, inv.invoice_no + " is outside the ranges granted to the seller", "invoice_no");
   std::string pay_key = std::string(ColorName(inv.color)) + ":" + inv.payment_id;
-  if (paid_.count({inv.seller.tax_id, pay_key}))
+  if (IsPaid(inv.seller.tax_id, pay_key))
     return Refuse(Refusal::kPaymentAlreadyInvoiced, "payment " + inv.payment_id + " already has an invoice", "payment_id");
   if (inv.color == Color::kBlue) return {};
 
@@ -320,31 +403,33 @@ Verdict Lifecycle::CheckFile(const std::string& submitter, const FileEvent& e) c
 void Lifecycle::Commit(const std::string& submitter, const Event& e, const NumberRange& grant, const Place& place) {
   if (auto* r = std::get_if<RegisterEvent>(&e)) {
     taxpayers_[r->tax_id] = *r;
+    if (store_) changed_taxpayers_.insert(r->tax_id);
   } else if (auto* a = std::get_if<ApplyEvent>(&e)) {
-    ranges_[a->seller].push_back(grant);
-    grants_[{a->seller, a->meta.event_id}] = grant;
-    next_free_[grant.prefix] = grant.first + grant.count;
+    Grant g{a->seller, a->meta.event_id, grant};
+    AddGrant(g);
+    if (store_) new_grants_.push_back(std::move(g));
   } else if (auto* i = std::get_if<IssueEvent>(&e)) {
     const Invoice& inv = i->invoice;
     paid_.insert({inv.seller.tax_id, std::string(ColorName(inv.color)) + ":" + inv.payment_id});
-    InvoiceState& s = invoices_[inv.invoice_no];
+    InvoiceState& s = Touch(inv.invoice_no);
     s.invoice = inv;
     s.issued = place;
     s.remaining_fen = inv.color == Color::kBlue ? inv.TotalFen() : 0;
     s.history.push_back({Step::Kind::kIssued, "", "", "", inv.TotalFen(), place});
     if (inv.color == Color::kRed) {
-      InvoiceState& orig = invoices_[inv.original_no];
+      InvoiceState& orig = Touch(inv.original_no);
       orig.remaining_fen += inv.TotalFen();
       orig.reversals.push_back(inv.invoice_no);
       orig.history.push_back({Step::Kind::kReversed, "", "", inv.invoice_no, -inv.TotalFen(), place});
       if (!inv.confirmation_id.empty() && confirmations_.count(inv.confirmation_id)) {
         ConfirmationState& c = confirmations_[inv.confirmation_id];
+        if (store_) changed_confirmations_.insert(inv.confirmation_id);
         c.status = ConfirmationState::Status::kUsed;
         c.red_invoice_no = inv.invoice_no;
       }
     }
   } else if (auto* r = std::get_if<ReimburseEvent>(&e)) {
-    InvoiceState& s = invoices_[r->invoice_no];
+    InvoiceState& s = Touch(r->invoice_no);
     switch (r->action) {
       case ReimburseAction::kClaim:
         s.reimbursement = Reimbursement::kLocked;
@@ -367,27 +452,33 @@ void Lifecycle::Commit(const std::string& submitter, const Event& e, const Numbe
     }
   } else if (auto* c = std::get_if<ConfirmEvent>(&e)) {
     if (c->action == ConfirmAction::kRequest) {
-      InvoiceState& s = invoices_[c->invoice_no];
+      InvoiceState& s = Touch(c->invoice_no);
       ConfirmationState st;
       st.request = *c;
       st.seller = submitter;
       st.company = !s.claimant.empty() ? s.claimant : s.invoice.buyer.tax_id;
       st.requested = place;
       confirmations_[c->request_id] = st;
+      if (store_) changed_confirmations_.insert(c->request_id);
       s.history.push_back({Step::Kind::kConfirmationRequested, st.company, "", c->request_id, c->amount_fen, place});
     } else {
       ConfirmationState& st = confirmations_[c->request_id];
+      if (store_) changed_confirmations_.insert(c->request_id);
       bool accept = c->action == ConfirmAction::kAccept;
       st.status = accept ? ConfirmationState::Status::kAccepted : ConfirmationState::Status::kRefused;
       st.answered = place;
       if (!st.request.invoice_no.empty())
-        invoices_[st.request.invoice_no].history.push_back(
+        Touch(st.request.invoice_no).history.push_back(
             {accept ? Step::Kind::kConfirmationAccepted : Step::Kind::kConfirmationRefused, submitter, "", c->request_id,
              st.request.amount_fen, place});
     }
   } else if (auto* f = std::get_if<FileEvent>(&e)) {
     filings_[f->filing_id] = FilingState{*f, place, ""};
-    if (!f->amends.empty() && filings_.count(f->amends)) filings_[f->amends].amended_by = f->filing_id;
+    if (store_) changed_filings_.insert(f->filing_id);
+    if (!f->amends.empty() && filings_.count(f->amends)) {
+      filings_[f->amends].amended_by = f->filing_id;
+      if (store_) changed_filings_.insert(f->amends);
+    }
     latest_filing_[{f->seller, f->period}] = f->filing_id;
   }
 }

@@ -8,11 +8,13 @@
 // refuses), file (merchant: a period's VAT return). Not thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "invoice/invoice.h"
 #include "invoice/money.h"
@@ -192,10 +194,65 @@ struct ConfirmationState {
 };
 std::string_view ConfirmationStatusName(ConfirmationState::Status s);  // pending, accepted, ...
 
+struct FilingState {
+  FileEvent event;
+  Place place;
+  std::string amended_by;  // the filing that replaced it, if any
+};
+
+// An accepted apply event: the range granted to `seller` for its event `event_id`.
+struct Grant {
+  std::string seller, event_id;
+  NumberRange range;
+};
+
+// Which invoices an iteration wants: one seller's (or all), issued in [from_ms, to_ms).
+struct InvoiceFilter {
+  std::string seller;
+  uint64_t from_ms = 0, to_ms = UINT64_MAX;
+  bool Matches(const Invoice& inv) const {
+    return (seller.empty() || inv.seller.tax_id == seller) && inv.issued_at_ms >= from_ms && inv.issued_at_ms < to_ms;
+  }
+};
+
+// Where a Lifecycle keeps its invoices when they do not all fit in memory (the authority's,
+// at millions of invoices). The Lifecycle then holds in memory only the invoices changed
+// since their owner last saved them and those read since the last Trim(); the owner saves
+// PendingChanges() to the store and calls MarkSaved().
+class InvoiceStore {
+ public:
+  virtual ~InvoiceStore() = default;
+  // The saved state of invoice `no`, if any.
+  virtual std::optional<InvoiceState> Load(const std::string& no) = 0;
+  // Whether `seller` has a saved invoice for payment key `key` ("blue:<payment id>").
+  virtual bool HasPayment(const std::string& seller, const std::string& key) = 0;
+  // Every saved invoice that `filter` matches, in invoice number order.
+  virtual void ForEach(const InvoiceFilter& filter,
+                       const std::function<void(const std::string& no, const InvoiceState&)>& f) = 0;
+};
+
+// What changed since the last MarkSaved() (a Lifecycle with a store only). The pointers are
+// valid until the next call that changes the Lifecycle.
+struct LifecycleChanges {
+  std::vector<const InvoiceState*> invoices;                  // new or changed
+  std::vector<std::pair<std::string, std::string>> payments;  // (seller, payment key) invoiced
+  std::vector<const RegisterEvent*> taxpayers;
+  std::vector<Grant> grants;                                  // in the order granted
+  std::vector<const ConfirmationState*> confirmations;        // new or changed
+  std::vector<const FilingState*> filings;                    // new or changed
+  bool empty() const {
+    return invoices.empty() && payments.empty() && taxpayers.empty() && grants.empty() && confirmations.empty() &&
+           filings.empty();
+  }
+};
+
 class Lifecycle {
  public:
   // `max_apply_count`: the largest range one apply may ask for (the authority's quota).
-  explicit Lifecycle(uint64_t max_apply_count = 100'000'000) : max_apply_count_(max_apply_count) {}
+  // `store`: where the invoices live (see InvoiceStore); null keeps them all in memory.
+  explicit Lifecycle(uint64_t max_apply_count = 100'000'000, InvoiceStore* store = nullptr)
+      : max_apply_count_(max_apply_count), store_(store) {}
+  explicit Lifecycle(InvoiceStore* store) : Lifecycle(100'000'000, store) {}
 
   // Checks `event` from `submitter` against the current state; applies it only if accepted.
   Verdict Apply(const std::string& submitter, const Event& event, const Place& place = {});
@@ -206,6 +263,7 @@ class Lifecycle {
   // Checks without applying.
   Verdict Check(const std::string& submitter, const Event& event) const;
 
+  // The invoice's state; with a store, loaded into memory until the next Trim().
   const InvoiceState* FindInvoice(const std::string& no) const;
   const ConfirmationState* FindConfirmation(const std::string& id) const;
   bool IsRegistered(const std::string& tax_id) const { return taxpayers_.count(tax_id) > 0; }
@@ -216,11 +274,7 @@ class Lifecycle {
   const std::vector<NumberRange>& RangesOf(const std::string& seller) const;
   // The range an accepted apply event was granted (for answering a retried submission).
   std::optional<NumberRange> GrantOf(const std::string& seller, const std::string& event_id) const;
-  struct FilingState {
-    FileEvent event;
-    Place place;
-    std::string amended_by;  // the filing that replaced it, if any
-  };
+  using FilingState = invoice::FilingState;
   const std::map<std::string, FilingState>& filings() const { return filings_; }
   const FilingState* FindFiling(const std::string& id) const {
     auto it = filings_.find(id);
@@ -231,8 +285,25 @@ class Lifecycle {
     auto it = latest_filing_.find({seller, period});
     return it == latest_filing_.end() ? nullptr : FindFiling(it->second);
   }
-  const std::map<std::string, InvoiceState>& invoices() const { return invoices_; }
+  using InvoiceVisitor = std::function<void(const std::string& no, const InvoiceState&)>;
+  // Calls f(no, state) for every invoice `filter` matches: in invoice number order
+  // without a store; with one, the saved ones in that order, then any not saved yet. The
+  // state passed lives only for the call.
+  void ForEachInvoice(const InvoiceFilter& filter, const InvoiceVisitor& f) const;
+  void ForEachInvoice(const InvoiceVisitor& f) const { ForEachInvoice({}, f); }
   const std::map<std::string, ConfirmationState>& confirmations() const { return confirmations_; }
+
+  // With a store: what changed since the last MarkSaved(), and marking it saved.
+  LifecycleChanges PendingChanges() const;
+  void MarkSaved();
+  // With a store: forgets the invoices read but not changed (call where no pointer
+  // returned by FindInvoice is in use).
+  void Trim();
+  size_t InvoicesInMemory() const { return invoices_.size(); }
+  // With a store: restores what lives only in memory (taxpayers, grants in the order
+  // granted, confirmations, filings) from what PendingChanges() gave before.
+  void Restore(std::vector<RegisterEvent> taxpayers, std::vector<Grant> grants, std::vector<ConfirmationState> confirmations,
+               std::vector<FilingState> filings);
 
  private:
   Verdict CheckEvent(const std::string& submitter, const Event& e, NumberRange* grant) const;
@@ -241,17 +312,27 @@ class Lifecycle {
   Verdict CheckConfirm(const std::string& submitter, const ConfirmEvent& e) const;
   Verdict CheckFile(const std::string& submitter, const FileEvent& e) const;
   void Commit(const std::string& submitter, const Event& e, const NumberRange& grant, const Place& place);
+  bool IsPaid(const std::string& seller, const std::string& key) const;
+  // The invoice's state to change (loaded, or new), marked changed.
+  InvoiceState& Touch(const std::string& no);
+  void AddGrant(const Grant& g);
 
   uint64_t max_apply_count_;
+  InvoiceStore* store_ = nullptr;
   std::map<std::string, RegisterEvent> taxpayers_;
   std::map<std::string, std::vector<NumberRange>> ranges_;  // by seller
   std::map<NumberPrefix, uint64_t> next_free_;             // first ungranted sequence per prefix
   std::map<std::pair<std::string, std::string>, NumberRange> grants_;  // (seller, apply event id)
-  std::map<std::string, InvoiceState> invoices_;
-  std::set<std::pair<std::string, std::string>> paid_;     // (seller, payment_id) invoiced blue
+  // Every invoice without a store; with one, the changed ones and those read since Trim().
+  mutable std::map<std::string, InvoiceState> invoices_;
+  // (seller, payment key) invoiced: all without a store, the unsaved ones with one.
+  std::set<std::pair<std::string, std::string>> paid_;
   std::map<std::string, ConfirmationState> confirmations_;
   std::map<std::string, FilingState> filings_;             // by filing id
   std::map<std::pair<std::string, std::string>, std::string> latest_filing_;  // (seller, period) -> id
+  // With a store: what changed since MarkSaved().
+  std::set<std::string> changed_invoices_, changed_taxpayers_, changed_confirmations_, changed_filings_;
+  std::vector<Grant> new_grants_;
 };
 
 }  // namespace invoice

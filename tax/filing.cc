@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -69,12 +70,39 @@ invoice::FilingFigures ComputeReturn(const std::vector<Covered>& invoices) {
   return f;
 }
 
+invoice::InvoiceFilter PeriodFilter(const std::string& seller, const std::string& period) {
+  invoice::InvoiceFilter f;
+  f.seller = seller;
+  if (!invoice::ValidPeriod(period)) {
+    f.to_ms = 0;  // matches nothing, as InPeriod does
+    return f;
+  }
+  int year = std::stoi(period.substr(0, 4));
+  int first = period[5] == 'Q' ? (period[6] - '1') * 3 + 1 : std::stoi(period.substr(5, 2));
+  int last = period[5] == 'Q' ? first + 2 : first;
+  auto midnight_in_china = [](int y, int m) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%04d-%02d-01T00:00:00.000Z", y + (m - 1) / 12, (m - 1) % 12 + 1);
+    auto utc = invoice::ParseUtcMs(text);
+    if (!utc) throw std::logic_error("period bounds");
+    constexpr uint64_t kEightHours = 8ull * 3600 * 1000;
+    return *utc >= kEightHours ? *utc - kEightHours : 0;
+  };
+  f.from_ms = midnight_in_china(year, first);
+  f.to_ms = midnight_in_china(year, last + 1);
+  return f;
+}
+
 invoice::FilingFigures ReturnFromLifecycle(const invoice::Lifecycle& lc, const std::string& seller,
                                            const std::string& period) {
+  std::vector<std::pair<invoice::Invoice, std::string>> found;
+  lc.ForEachInvoice(PeriodFilter(seller, period), [&](const std::string&, const invoice::InvoiceState& st) {
+    if (!st.invoice.invoice_no.empty() && InPeriod(st.invoice.issued_at_ms, period))
+      found.emplace_back(st.invoice, st.issued.leaf_hash);
+  });
   std::vector<Covered> covered;
-  for (const auto& [no, st] : lc.invoices())
-    if (!st.invoice.invoice_no.empty() && st.invoice.seller.tax_id == seller && InPeriod(st.invoice.issued_at_ms, period))
-      covered.push_back({&st.invoice, st.issued.leaf_hash});
+  covered.reserve(found.size());
+  for (const auto& [inv, hash] : found) covered.push_back({&inv, hash});
   return ComputeReturn(covered);
 }
 

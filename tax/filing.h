@@ -24,6 +24,9 @@ struct Covered {
 // first and last number, and SHA-256 over the sorted leaf hashes (raw 32 bytes each).
 invoice::FilingFigures ComputeReturn(const std::vector<Covered>& invoices);
 
+// The invoices of `seller` issued in `period` (by the date in China), as a lifecycle filter.
+invoice::InvoiceFilter PeriodFilter(const std::string& seller, const std::string& period);
+
 // The return of `seller` for `period` from everything `lc` holds: its issued invoices (blue
 // and red) dated in the period.
 invoice::FilingFigures ReturnFromLifecycle(const invoice::Lifecycle& lc, const std::string& seller,

@@ -11,7 +11,10 @@
 #include "app/node.h"
 #include "invoice/event_codec.h"
 #include "invoice/order.h"
+#include "invoice/ubl.h"
 #include "ledger/entry.h"
+#include "ledger/sqlite_db.h"
+#include "tax/filing.h"
 #include "ledger/verifier.h"
 #include "test_util.h"
 
@@ -194,6 +197,110 @@ TEST_F(AuthorityHttp, SignedEventsAreSealedOrRefusedWithTheirReason) {
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok) << report->bad_item << ": " << report->problem;
   EXPECT_EQ(report->entries, 5u);  // 2 registrations, apply, 1 invoice, 1 claim
+}
+
+// The lifecycle lives in the node's database: a restart replays nothing, a block the saved
+// state missed (a crash between sealing and saving) is replayed alone, and a state that is
+// not this chain's is rebuilt from the chain. The rules hold after each.
+TEST_F(AuthorityHttp, TheLifecycleIsSavedWithEachBlockAndOnlyMissedBlocksAreReplayed) {
+  ASSERT_EQ(Register(kMerchant, merchant_key_).status, 201);
+  ASSERT_EQ(Register(kCompany, company_key_).status, 201);
+  auto status_of = [](const Object::Ptr& r) {
+    auto o = r->getArray("results")->getObject(0);
+    return o->getValue<std::string>("status") == "sealed" ? std::string("sealed") : o->getValue<std::string>("code");
+  };
+  auto submit = [&](const invoice::Event& e, const std::string& who, const ledger::PrivateKey& key) {
+    return status_of(Submit(who, key, {EventEntry(e, who, key)}));
+  };
+  const invoice::ApplyEvent apply{{"apply-1", now_}, kMerchant, {26, 44, 1}, 100};
+  ASSERT_EQ(submit(apply, kMerchant, merchant_key_), "sealed");
+  std::vector<invoice::Invoice> blues = {Blue(1, "pay-1"), Blue(2, "pay-2"), Blue(3, "pay-3")};
+  std::vector<std::string> hashes;
+  for (const auto& inv : blues) {
+    ASSERT_EQ(submit(invoice::IssueEvent{inv}, kMerchant, merchant_key_), "sealed");
+    hashes.push_back(ledger::LeafHash(EventEntry(invoice::IssueEvent{inv}, kMerchant, merchant_key_)).Hex());
+  }
+  invoice::ReimburseEvent claim{{"claim-1", now_}, invoice::ReimburseAction::kClaim, blues[0].invoice_no, kCompany, "李四",
+                                hashes[0]};
+  ASSERT_EQ(submit(claim, kCompany, company_key_), "sealed");
+  invoice::ConfirmEvent request{{"req-1", now_}, invoice::ConfirmAction::kRequest, "rq-1", blues[0].invoice_no, 1000, "02"};
+  ASSERT_EQ(submit(request, kMerchant, merchant_key_), "sealed");
+  invoice::ConfirmEvent accept{{"acc-1", now_}, invoice::ConfirmAction::kAccept, "rq-1", "", 0, ""};
+  ASSERT_EQ(submit(accept, kCompany, company_key_), "sealed");
+  // The return from the saved invoices equals the one computed from the invoices themselves.
+  const std::string period = invoice::ChinaDate(blues[0].issued_at_ms).substr(0, 7);
+  std::vector<tax::Covered> covered;
+  for (size_t i = 0; i < blues.size(); ++i) covered.push_back({&blues[i], hashes[i]});
+  invoice::FilingFigures figures = tax::ComputeReturn(covered);
+  EXPECT_EQ(node_->authority()->WithLifecycle(
+                [&](const invoice::Lifecycle& lc) { return tax::ReturnFromLifecycle(lc, kMerchant, period); }),
+            figures);
+  invoice::FileEvent filing{{"file-1", now_}, "f-1", kMerchant, period, "", figures};
+  ASSERT_EQ(submit(filing, kMerchant, merchant_key_), "sealed");
+
+  auto rules_hold = [&] {
+    EXPECT_EQ(submit(invoice::IssueEvent{Blue(2, "pay-9")}, kMerchant, merchant_key_), "number_used");
+    EXPECT_EQ(submit(invoice::IssueEvent{Blue(50, "pay-3")}, kMerchant, merchant_key_), "payment_already_invoiced");
+    claim.meta.event_id = "claim-" + std::to_string(now_);
+    EXPECT_EQ(submit(claim, kCompany, company_key_), "already_locked");
+    accept.meta.event_id = "acc-" + std::to_string(now_);
+    EXPECT_EQ(submit(accept, kCompany, company_key_), "request_not_pending");
+    filing.meta.event_id = "file-" + std::to_string(now_);
+    filing.filing_id = "f-" + std::to_string(now_);
+    EXPECT_EQ(submit(filing, kMerchant, merchant_key_), "already_filed");
+    auto retried = Submit(kMerchant, merchant_key_, {EventEntry(apply, kMerchant, merchant_key_)});
+    EXPECT_EQ(retried->getArray("results")->getObject(0)->getObject("granted")->getValue<uint64_t>("first"), 1u)
+        << "a retried apply learns its range again";
+    EXPECT_EQ(submit(invoice::ApplyEvent{{"apply-" + std::to_string(now_), now_}, kMerchant, {26, 44, 1}, 10}, kMerchant,
+                     merchant_key_),
+              "sealed");
+    const invoice::InvoiceState st =
+        node_->authority()->WithLifecycle([&](const invoice::Lifecycle& lc) { return *lc.FindInvoice(blues[0].invoice_no); });
+    EXPECT_EQ(st.invoice, blues[0]);
+    EXPECT_EQ(st.reimbursement, invoice::Reimbursement::kLocked);
+    EXPECT_EQ(st.claimant, kCompany);
+    ASSERT_EQ(st.history.size(), 4u);  // issued, claimed, confirmation requested, accepted
+    EXPECT_EQ(st.history[3].kind, invoice::Step::Kind::kConfirmationAccepted);
+    EXPECT_EQ(st.issued.leaf_hash, hashes[0]);
+  };
+  rules_hold();
+
+  // A restart loads the saved state and replays nothing.
+  uint64_t head = node_->store().Head()->header.height;
+  Restart();
+  EXPECT_EQ(node_->authority()->last_replay().from_height, head);
+  EXPECT_EQ(node_->authority()->last_replay().entries, 0u);
+  EXPECT_FALSE(node_->authority()->last_replay().rebuilt);
+  rules_hold();
+
+  // A block sealed while the saved state missed it: only that block is replayed.
+  node_->Stop();
+  node_.reset();
+  {
+    auto key = *ledger::PrivateKey::LoadPemFile(cfg_.key_file);
+    auto store = ledger::BlockStore::Open(cfg_.db_path, key.public_key()).value();
+    ASSERT_TRUE(store->Seal({EventEntry(invoice::IssueEvent{Blue(7, "pay-7")}, kMerchant, merchant_key_)}, now_, key).ok());
+    head = store->Head()->header.height;
+  }
+  Start();
+  EXPECT_EQ(node_->authority()->last_replay().from_height, head - 1);
+  EXPECT_EQ(node_->authority()->last_replay().to_height, head);
+  EXPECT_EQ(node_->authority()->last_replay().entries, 1u);
+  EXPECT_EQ(submit(invoice::IssueEvent{Blue(7, "pay-8")}, kMerchant, merchant_key_), "number_used");
+  rules_hold();
+
+  // A saved state of another chain (its block hash differs) is dropped and rebuilt.
+  node_->Stop();
+  node_.reset();
+  {
+    auto db = ledger::sql::Db::Open(cfg_.db_path, ledger::sql::Db::Mode::kReadWrite).value();
+    ASSERT_TRUE(db->Exec("UPDATE lifecycle_meta SET value = '" + std::string(64, '0') + "' WHERE key = 'block_hash'").ok());
+  }
+  Start();
+  EXPECT_TRUE(node_->authority()->last_replay().rebuilt);
+  EXPECT_EQ(node_->authority()->last_replay().from_height, 0u);
+  EXPECT_EQ(node_->authority()->last_replay().entries, node_->store().Head()->header.tree_size);
+  rules_hold();
 }
 
 // Group commit: many concurrent submitters share blocks; everything is sealed once.
