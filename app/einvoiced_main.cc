@@ -49,6 +49,12 @@ class NodeApp : public Poco::Util::ServerApplication {
       std::cout << "einvoiced: " << cfg.name << " (" << (cfg.role == app::Role::kAuthority ? "authority" : "taxpayer")
                 << ") listening on " << node.BaseUrl() << ", chain height "
                 << (head.ok() ? std::to_string(head->header.height) : "none") << std::endl;
+      if (app::Authority* authority = node.authority()) {
+        auto r = authority->last_replay();
+        std::cout << "einvoiced: lifecycle " << (r.rebuilt ? "rebuilt" : r.from_height ? "loaded" : "built")
+                  << " at height " << r.from_height << ", " << r.entries << " entries replayed to height " << r.to_height
+                  << std::endl;
+      }
       waitForTerminationRequest();
       std::cout << "einvoiced: " << cfg.name << " stopping" << std::endl;
       node.Stop();

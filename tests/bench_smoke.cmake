@@ -19,6 +19,23 @@ run("inclusion proof at 3000 entries" "${CLI}" bench proof --node-db "${DIR}/cha
 run("catch-up of a wiped node: 3000 entries" "${CLI}" bench catchup --node-db "${DIR}/chain.db")
 run("catch-up of a wiped node: 3000 entries.*every entry in full" "${CLI}" bench catchup --node-db "${DIR}/chain.db"
     --full-entries)
+# An authority's start over a chain of real invoices: the first builds its saved lifecycle
+# from the chain, the second loads it and replays nothing.
+run("wrote 2000 entries" "${CLI}" chain synth --node-db "${DIR}/invoices.db" --entries 2000 --per-block 100 --invoices)
+file(WRITE "${DIR}/authority.properties" "node.role = authority\nnode.name = Smoke authority\n"
+     "node.listen = 127.0.0.1:18797\nnode.public_url = http://127.0.0.1:18797\nnode.data_dir = ${DIR}/authority\n"
+     "node.db = ${DIR}/invoices.db\nnode.key_file = ${DIR}/invoices.db.authority.pem\nnode.region_code = 44\n"
+     "http.threads = 4\n")
+run("startup to /healthz: .* with 2000 entries" "${CLI}" bench startup --config "${DIR}/authority.properties"
+    --log "${DIR}/startup-1.log")
+run("startup to /healthz: .* with 2000 entries" "${CLI}" bench startup --config "${DIR}/authority.properties"
+    --log "${DIR}/startup-2.log")
+file(READ "${DIR}/startup-1.log" first)
+file(READ "${DIR}/startup-2.log" second)
+if(NOT first MATCHES "lifecycle built at height 0, 2000 entries replayed to height 21" OR
+   NOT second MATCHES "lifecycle loaded at height 21, 0 entries replayed")
+  message(FATAL_ERROR "the authority's lifecycle was not built and then loaded: ${first} / ${second}")
+endif()
 # Real nodes for two seconds. The exit status says every acknowledged callback's invoice is
 # on the authority's chain exactly once and on both replicas; its speed is not asserted.
 run("acknowledged but missing from the chain +0 " "${CLI}" bench e2e --seconds 2 --notifications 3000 --connections 8
