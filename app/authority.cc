@@ -4,7 +4,6 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/Logger.h>
 
-#include <chrono>
 #include <sstream>
 #include <stdexcept>
 
@@ -51,66 +50,27 @@ void Authority::Replay() {
 void Authority::ReplayLocked() {
   lifecycle_ = invoice::Lifecycle(lifecycle_store_.get());
   ReplayReport report;
-  if (lifecycle_store_) {
-    // The saved state counts only if it is this chain's: the block it reflects is on the chain.
-    LifecycleStore::Applied applied = lifecycle_store_->ReadApplied();
-    auto block = store_.BlockAt(applied.height);
-    auto head = store_.Head();
-    bool ours = applied.height > 0 && block.ok() && head.ok() && applied.height <= head->header.height &&
-                block->header.BlockHash().Hex() == applied.block_hash;
-    if (ours) {
-      lifecycle_store_->RestoreInto(lifecycle_);
-      report.from_height = applied.height;
-    } else {
-      report.rebuilt = applied.height > 0 || lifecycle_store_->InvoiceCount() > 0;
-      if (report.rebuilt)
-        Poco::Logger::get("authority").warning("the saved lifecycle (height %Lu) is not this chain's; rebuilding it",
-                                               static_cast<uint64_t>(applied.height));
-      lifecycle_store_->Clear();
-    }
-  }
-  // Saved every ~4096 entries at a block boundary while catching up, so that memory stays
-  // bounded and an interrupted catch-up resumes where it stopped.
-  uint64_t current = report.from_height;
-  auto save_through = [&](uint64_t height) {
-    if (!lifecycle_store_) return;
-    auto block = store_.BlockAt(height);
-    if (!block.ok()) throw std::runtime_error("replay: " + block.status().ToString());
-    lifecycle_store_->Save(lifecycle_.PendingChanges(), height, block->header.BlockHash().Hex());
-    lifecycle_.MarkSaved();
-    lifecycle_.Trim();
-  };
-  uint64_t pending = 0, last_log_ms = 0;
-  auto started = std::chrono::steady_clock::now();
-  report.to_height = ForEachChainEvent(store_, report.from_height, [&](const ChainEvent& e) {
-    if (e.place.height != current) {
-      if (pending >= 4096) {
-        save_through(current);
-        pending = 0;
-      }
-      current = e.place.height;
-    }
+  auto fold = [&](const ChainEvent& e) {
     Verdict v = lifecycle_.Apply(e.submitter, e.event, e.place);
     if (!v.ok())
       throw std::runtime_error("replay: entry " + std::to_string(e.place.leaf_index) + " breaks the rules: " + v.message);
-    ++pending;
-    ++report.entries;
-    uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                            std::chrono::steady_clock::now() - started).count());
-    if (lifecycle_store_ && ms >= last_log_ms + 10'000) {
-      last_log_ms = ms;
-      Poco::Logger::get("authority").information("bringing the saved lifecycle up to the chain: block %Lu, %Lu entries",
-                                                 static_cast<uint64_t>(e.place.height), report.entries);
-    }
-  });
-  if (lifecycle_store_ && (report.entries > 0 || report.from_height != report.to_height)) save_through(report.to_height);
+  };
+  if (lifecycle_store_) {
+    report.from_height = lifecycle_store_->Restore(lifecycle_, &report.rebuilt);
+    report.to_height = lifecycle_store_->CatchUp(lifecycle_, report.from_height, fold, &report.entries, "authority");
+  } else {
+    report.to_height = ForEachChainEvent(store_, 0, [&](const ChainEvent& e) {
+      fold(e);
+      ++report.entries;
+    });
+  }
   last_replay_ = report;
 }
 
 bool Authority::SaveLocked(const ledger::SignedHeader& head) {
   if (!lifecycle_store_) return true;
   try {
-    lifecycle_store_->Save(lifecycle_.PendingChanges(), head.header.height, head.header.BlockHash().Hex());
+    lifecycle_store_->SaveAt(lifecycle_, head.header.height);
   } catch (const std::exception& e) {
     // The chain has the block; the changes stay pending in memory and are saved with the
     // next block, or replayed from the chain at the next start.
@@ -118,8 +78,6 @@ bool Authority::SaveLocked(const ledger::SignedHeader& head) {
                                          static_cast<uint64_t>(head.header.height), std::string(e.what()));
     return false;
   }
-  lifecycle_.MarkSaved();
-  lifecycle_.Trim();
   return true;
 }
 
@@ -250,6 +208,8 @@ std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<ledger::B
   if (!head.ok()) throw std::runtime_error(head.status().ToString());
   // Where an accepted entry will be sealed: the next block, after those accepted before it.
   invoice::Place place{head->header.height + 1, 0, "", std::max(now_ms, head->header.time_ms)};
+  // The saved lifecycle's lookups (number used? payment invoiced?) in one read transaction.
+  auto reads = lifecycle_store_ ? lifecycle_store_->Reads() : nullptr;
   for (size_t i = 0; i < entries.size(); ++i) {
     ledger::Hash leaf = ledger::LeafHash(entries[i]);
     out[i].leaf_hash = leaf.Hex();
@@ -284,6 +244,7 @@ std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<ledger::B
         if (!out[i].sealed && !out[i].verdict.ok()) RecordRefusal(entries[i], out[i], now_ms);
     return out;
   };
+  reads.reset();  // before the save that follows the seal
   if (accepted.empty()) return finish();
   auto sealed = store_.Seal(accepted, now_ms, key_);
   if (!sealed.ok()) throw std::runtime_error("sealing failed: " + sealed.status().ToString());

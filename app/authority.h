@@ -37,8 +37,8 @@ Poco::JSON::Array::Ptr DifferencesJson(const std::vector<tax::Difference>& diffe
 
 class Authority {
  public:
-  // `lifecycle_db`: the database file to keep the lifecycle in (the chain store's own);
-  // empty keeps it in memory only, replayed from the whole chain at every start.
+  // `lifecycle_db`: the database file to keep the lifecycle in (LifecyclePath); empty keeps
+  // it in memory only, replayed from the whole chain at every start.
   Authority(ledger::BlockStore& store, const ledger::PrivateKey& key, const std::string& lifecycle_db = "");
 
   // Brings the lifecycle up to the chain's head: loads the saved state and replays the

@@ -3,6 +3,9 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
+
+#include <chrono>
 
 #include <limits>
 #include <sstream>
@@ -116,8 +119,15 @@ T EventOf(std::string_view kind, const std::string& payload) {
 
 }  // namespace
 
-LifecycleStore::LifecycleStore(const std::string& db_path, ledger::BlockStore& chain) : chain_(chain) {
-  auto db = ledger::sql::Db::Open(db_path, ledger::sql::Db::Mode::kReadWrite);
+std::string LifecyclePath(const std::string& node_db) {
+  const std::string ext = ".db";
+  if (node_db.size() > ext.size() && node_db.compare(node_db.size() - ext.size(), ext.size(), ext) == 0)
+    return node_db.substr(0, node_db.size() - ext.size()) + ".lifecycle.db";
+  return node_db + ".lifecycle.db";
+}
+
+LifecycleStore::LifecycleStore(const std::string& path, ledger::BlockStore& chain) : chain_(chain) {
+  auto db = ledger::sql::Db::Open(path, ledger::sql::Db::Mode::kReadWrite);
   if (!db.ok()) throw std::runtime_error(db.status().ToString());
   db_ = std::move(db).value();
   // The state is derived from the chain and records the block it reflects: a save lost to a
@@ -208,11 +218,11 @@ void LifecycleStore::Save(const invoice::LifecycleChanges& c, uint64_t height, c
   Check(tx.begin_status());
   {
     auto s = Prepare(*db_, "INSERT OR REPLACE INTO lifecycle_invoice(no, seller, issued_ms, leaf, state) VALUES (?1, ?2, ?3, ?4, ?5)");
-    for (const invoice::InvoiceState* st : c.invoices) {
+    for (const auto& [no, st] : c.invoices) {
       const invoice::Invoice& inv = st->invoice;
-      if (inv.invoice_no.empty()) throw std::logic_error("lifecycle store: an invoice state without its invoice");
-      Check(s.Bind(1, inv.invoice_no).Bind(2, inv.seller.tax_id).Bind(3, AsInt(inv.issued_at_ms))
-                .Bind(4, AsInt(st->issued.leaf_index)).Bind(5, StateJson(*st)).Run());
+      const bool content = !inv.invoice_no.empty();  // else known by its steps only (leaf -1)
+      Check(s.Bind(1, no).Bind(2, inv.seller.tax_id).Bind(3, AsInt(inv.issued_at_ms))
+                .Bind(4, content ? AsInt(st->issued.leaf_index) : int64_t{-1}).Bind(5, StateJson(*st)).Run());
     }
   }
   {
@@ -260,6 +270,62 @@ void LifecycleStore::Save(const invoice::LifecycleChanges& c, uint64_t height, c
     Check(s.Bind(1, std::string_view("block_hash")).Bind(2, block_hash).Run());
   }
   Check(tx.Commit());
+}
+
+uint64_t LifecycleStore::Restore(invoice::Lifecycle& lc, bool* rebuilt) {
+  Applied applied = ReadApplied();
+  auto block = chain_.BlockAt(applied.height);
+  auto head = chain_.Head();
+  bool ours = applied.height > 0 && block.ok() && head.ok() && applied.height <= head->header.height &&
+              block->header.BlockHash().Hex() == applied.block_hash;
+  *rebuilt = false;
+  if (ours) {
+    RestoreInto(lc);
+    return applied.height;
+  }
+  *rebuilt = applied.height > 0 || InvoiceCount() > 0;
+  if (*rebuilt)
+    Poco::Logger::get("lifecycle").warning("the saved lifecycle (height %Lu) is not this chain's; rebuilding it",
+                                           static_cast<uint64_t>(applied.height));
+  Clear();
+  return 0;
+}
+
+uint64_t LifecycleStore::CatchUp(invoice::Lifecycle& lc, uint64_t from_height,
+                                 const std::function<void(const ChainEvent&)>& fold, uint64_t* entries,
+                                 const std::string& who) {
+  uint64_t current = from_height, pending = 0, last_log_ms = 0, folded = 0;
+  auto started = std::chrono::steady_clock::now();
+  uint64_t reached = ForEachChainEvent(chain_, from_height, [&](const ChainEvent& e) {
+    if (e.place.height != current) {
+      if (pending >= 4096) {
+        SaveAt(lc, current);
+        pending = 0;
+      }
+      current = e.place.height;
+    }
+    fold(e);
+    ++pending;
+    ++folded;
+    auto ms = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+    if (ms >= last_log_ms + 10'000) {
+      last_log_ms = ms;
+      Poco::Logger::get("lifecycle").information("%s: bringing the saved lifecycle up to the chain: block %Lu, %Lu entries",
+                                                 who, static_cast<uint64_t>(e.place.height), folded);
+    }
+  });
+  if (folded > 0 || reached != from_height) SaveAt(lc, reached);
+  *entries += folded;
+  return reached;
+}
+
+void LifecycleStore::SaveAt(invoice::Lifecycle& lc, uint64_t height) {
+  auto block = chain_.BlockAt(height);
+  if (!block.ok()) throw std::runtime_error("lifecycle store: " + block.status().ToString());
+  Save(lc.PendingChanges(), height, block->header.BlockHash().Hex());
+  lc.MarkSaved();
+  lc.Trim();
 }
 
 void LifecycleStore::RestoreInto(invoice::Lifecycle& lc) {

@@ -65,7 +65,7 @@ Node::Node(NodeConfig config, Clock clock)
   if (config_.role == Role::kAuthority) {
     auto genesis = store_->InitGenesis(key_, clock_());
     if (!genesis.ok()) throw std::runtime_error("genesis: " + genesis.status().ToString());
-    authority_ = std::make_unique<Authority>(*store_, key_, config_.db_path);
+    authority_ = std::make_unique<Authority>(*store_, key_, LifecyclePath(config_.db_path));
     authority_->Replay();
     audit_ = std::make_unique<AuditStore>(config_.db_path);
     authority_->SetAuditStore(audit_.get());
@@ -78,7 +78,7 @@ Node::Node(NodeConfig config, Clock clock)
     mc.range_size = config_.invoice_range_size;
     mc.authority_public_url = config_.authority_public_url;
     replicator_ = std::make_unique<Replicator>(*store_, config_.authority_url, config_.tax_id, key_, clock_);
-    view_ = std::make_unique<PartyView>(*store_);
+    view_ = std::make_unique<PartyView>(*store_, LifecyclePath(config_.db_path));
     submitter_ = std::make_unique<SyncSubmitter>(config_.tax_id, key_, config_.authority_url, *view_);
     company_ = std::make_unique<Company>(*submitter_, *store_, *view_, config_.db_path, clock_);
     merchant_ = std::make_unique<Merchant>(

@@ -1,15 +1,18 @@
 // What a taxpayer node knows of the lifecycle: the entries of its replica that it may read
 // (its own, and those about invoices it is party to) folded in chain order into a
 // lifecycle, without re-checking what the authority already checked. It catches up with the
-// replica whenever it is read, so it is never behind what this node has applied.
-// Thread-safe.
+// replica whenever it is read, so it is never behind what this node has applied. With a
+// database, the view is kept there (LifecycleStore): a start loads it and folds only the
+// blocks after it, and memory holds only what the latest blocks changed. Thread-safe.
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include "app/chain_events.h"
+#include "app/lifecycle_store.h"
 #include "invoice/lifecycle.h"
 #include "ledger/block_store.h"
 
@@ -17,7 +20,17 @@ namespace app {
 
 class PartyView {
  public:
-  explicit PartyView(ledger::BlockStore& store) : store_(store) {}
+  // `db_path`: the database to keep the view in (LifecyclePath); empty keeps it in memory
+  // only, folded from the whole replica at the first read.
+  explicit PartyView(ledger::BlockStore& store, const std::string& db_path = "") : store_(store) {
+    if (db_path.empty()) return;
+    saved_ = std::make_unique<LifecycleStore>(db_path, store_);
+    lifecycle_ = invoice::Lifecycle(saved_.get());
+    bool rebuilt = false;
+    height_ = restored_height_ = saved_->Restore(lifecycle_, &rebuilt);
+  }
+  // The height of the saved view loaded at start (0: none, folded from the replica).
+  uint64_t restored_height() const { return restored_height_; }
 
   // Runs f(const invoice::Lifecycle&) on the view, caught up with the replica.
   template <typename F>
@@ -46,12 +59,28 @@ class PartyView {
   void CatchUpLocked() {
     auto head = store_.Head();
     if (!head.ok() || head->header.height <= height_) return;
-    height_ = ForEachChainEvent(store_, height_, [&](const ChainEvent& e) { lifecycle_.Record(e.submitter, e.event, e.place); });
+    auto fold = [&](const ChainEvent& e) { lifecycle_.Record(e.submitter, e.event, e.place); };
+    if (!saved_) {
+      height_ = ForEachChainEvent(store_, height_, fold);
+      return;
+    }
+    if (lifecycle_.InvoicesInMemory() > 4096) lifecycle_.Trim();  // no reader holds a pointer here
+    uint64_t entries = 0;
+    try {
+      height_ = saved_->CatchUp(lifecycle_, height_, fold, &entries, "view");
+    } catch (...) {
+      // A failed save leaves the view ahead of what is saved: start again from the saved state.
+      lifecycle_ = invoice::Lifecycle(saved_.get());
+      bool rebuilt = false;
+      height_ = saved_->Restore(lifecycle_, &rebuilt);
+      throw;
+    }
   }
 
   ledger::BlockStore& store_;
   std::mutex mu_;
-  uint64_t height_ = 0;
+  uint64_t height_ = 0, restored_height_ = 0;
+  std::unique_ptr<LifecycleStore> saved_;  // null: in memory only
   invoice::Lifecycle lifecycle_;
 };
 

@@ -164,7 +164,7 @@ void Lifecycle::ForEachInvoice(const InvoiceFilter& filter, const InvoiceVisitor
 
 LifecycleChanges Lifecycle::PendingChanges() const {
   LifecycleChanges c;
-  for (const std::string& no : changed_invoices_) c.invoices.push_back(&invoices_.at(no));
+  for (const std::string& no : changed_invoices_) c.invoices.emplace_back(no, &invoices_.at(no));
   c.payments.assign(paid_.begin(), paid_.end());
   for (const std::string& id : changed_taxpayers_) c.taxpayers.push_back(&taxpayers_.at(id));
   c.grants = new_grants_;

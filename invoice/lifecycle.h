@@ -234,7 +234,7 @@ class InvoiceStore {
 // What changed since the last MarkSaved() (a Lifecycle with a store only). The pointers are
 // valid until the next call that changes the Lifecycle.
 struct LifecycleChanges {
-  std::vector<const InvoiceState*> invoices;                  // new or changed
+  std::vector<std::pair<std::string, const InvoiceState*>> invoices;  // (number, state) new or changed
   std::vector<std::pair<std::string, std::string>> payments;  // (seller, payment key) invoiced
   std::vector<const RegisterEvent*> taxpayers;
   std::vector<Grant> grants;                                  // in the order granted

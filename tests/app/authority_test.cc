@@ -293,7 +293,8 @@ TEST_F(AuthorityHttp, TheLifecycleIsSavedWithEachBlockAndOnlyMissedBlocksAreRepl
   node_->Stop();
   node_.reset();
   {
-    auto db = ledger::sql::Db::Open(cfg_.db_path, ledger::sql::Db::Mode::kReadWrite).value();
+    ASSERT_EQ(LifecyclePath(cfg_.db_path), dir_.File("node.lifecycle.db"));
+    auto db = ledger::sql::Db::Open(LifecyclePath(cfg_.db_path), ledger::sql::Db::Mode::kReadWrite).value();
     ASSERT_TRUE(db->Exec("UPDATE lifecycle_meta SET value = '" + std::string(64, '0') + "' WHERE key = 'block_hash'").ok());
   }
   Start();

@@ -159,6 +159,8 @@ TEST_F(Replication, RebuildRestoresTheInvoiceTablesFromTheReplica) {
   EXPECT_EQ(report.refunds, 1u);
   merchant_ = std::make_unique<Node>(m_, [this] { return Now(); });
   merchant_->Start();
+  // The view of the lifecycle was saved, not folded from the replica again.
+  EXPECT_GT(merchant_->view()->restored_height(), 0u);
   EXPECT_EQ(Api("GET", "/v1/invoices?limit=1000").body, before);
   EXPECT_EQ(Order("ORD-R2")->getValue<std::string>("status"), "refunded");
   // A re-delivered notification is still a duplicate; a new payment gets a fresh range.
