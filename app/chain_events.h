@@ -1,6 +1,7 @@
 // The lifecycle events a chain store holds, in chain order, each with where it was sealed:
-// the authority replays them at start; a taxpayer node folds the ones it may read into its
-// view. Leaves without an entry (a replica's view of other taxpayers' events) are skipped.
+// the authority replays those its saved lifecycle has not seen; a taxpayer node folds the
+// ones it may read into its view. Leaves without an entry (a replica's view of other
+// taxpayers' events) are skipped.
 #pragma once
 
 #include <stdexcept>

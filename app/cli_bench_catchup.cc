@@ -144,8 +144,8 @@ int Catchup(const Args& a) {
 }
 
 // How long a node takes from its start to answering /healthz, and its peak RSS then: the
-// store opened and whatever the node rebuilds in memory (the authority: the lifecycle of
-// every invoice on its chain).
+// store opened and the lifecycle loaded (or, on a first start without node.lifecycle.db,
+// built from the whole chain).
 int Startup(const Args& a) {
   Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> config(new Poco::Util::PropertyFileConfiguration(a.at("config")));
   Poco::Net::SocketAddress listen(config->getString("node.listen", "127.0.0.1:8700"));
