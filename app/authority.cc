@@ -39,7 +39,7 @@ Poco::JSON::Array::Ptr DifferencesJson(const std::vector<tax::Difference>& diffe
 
 Authority::Authority(ledger::BlockStore& store, const ledger::PrivateKey& key, const std::string& lifecycle_db)
     : store_(store), key_(key) {
-  if (!lifecycle_db.empty()) lifecycle_store_ = std::make_unique<LifecycleStore>(lifecycle_db, store_);
+  lifecycle_store_ = std::make_unique<LifecycleStore>(lifecycle_db, store_);
 }
 
 void Authority::Replay() {
@@ -55,20 +55,12 @@ void Authority::ReplayLocked() {
     if (!v.ok())
       throw std::runtime_error("replay: entry " + std::to_string(e.place.leaf_index) + " breaks the rules: " + v.message);
   };
-  if (lifecycle_store_) {
-    report.from_height = lifecycle_store_->Restore(lifecycle_, &report.rebuilt);
-    report.to_height = lifecycle_store_->CatchUp(lifecycle_, report.from_height, fold, &report.entries, "authority");
-  } else {
-    report.to_height = ForEachChainEvent(store_, 0, [&](const ChainEvent& e) {
-      fold(e);
-      ++report.entries;
-    });
-  }
+  report.from_height = lifecycle_store_->Restore(lifecycle_, &report.rebuilt);
+  report.to_height = lifecycle_store_->CatchUp(lifecycle_, report.from_height, fold, &report.entries, "authority");
   last_replay_ = report;
 }
 
 bool Authority::SaveLocked(const ledger::SignedHeader& head) {
-  if (!lifecycle_store_) return true;
   try {
     lifecycle_store_->SaveAt(lifecycle_, head.header.height);
   } catch (const std::exception& e) {
@@ -209,7 +201,7 @@ std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<ledger::B
   // Where an accepted entry will be sealed: the next block, after those accepted before it.
   invoice::Place place{head->header.height + 1, 0, "", std::max(now_ms, head->header.time_ms)};
   // The saved lifecycle's lookups (number used? payment invoiced?) in one read transaction.
-  auto reads = lifecycle_store_ ? lifecycle_store_->Reads() : nullptr;
+  auto reads = lifecycle_store_->Reads();
   for (size_t i = 0; i < entries.size(); ++i) {
     ledger::Hash leaf = ledger::LeafHash(entries[i]);
     out[i].leaf_hash = leaf.Hex();

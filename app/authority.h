@@ -1,7 +1,6 @@
 // The authority's sealer: the single writer of the chain. It keeps the lifecycle state
-// machine in step with the chain (saved in the node's database after every block, see
-// LifecycleStore, or replayed from the chain at start when kept in memory), checks every submitted
-// entry (canonical envelope, submitter signature, the submitter's registered node key, the
+// machine in step with the chain (saved after every block, see LifecycleStore), checks every
+// submitted entry (canonical envelope, submitter signature, the submitter's registered node key, the
 // lifecycle rules) and seals the accepted ones in one durable block per batch. Refused
 // entries never reach the chain; each gets its typed reason back. Thread-safe.
 #pragma once
@@ -37,12 +36,11 @@ Poco::JSON::Array::Ptr DifferencesJson(const std::vector<tax::Difference>& diffe
 
 class Authority {
  public:
-  // `lifecycle_db`: the database file to keep the lifecycle in (LifecyclePath); empty keeps
-  // it in memory only, replayed from the whole chain at every start.
-  Authority(ledger::BlockStore& store, const ledger::PrivateKey& key, const std::string& lifecycle_db = "");
+  // `lifecycle_db`: the database file to keep the lifecycle in (LifecyclePath).
+  Authority(ledger::BlockStore& store, const ledger::PrivateKey& key, const std::string& lifecycle_db);
 
   // Brings the lifecycle up to the chain's head: loads the saved state and replays the
-  // blocks sealed after it (in memory: every block). Throws if the chain holds an entry the
+  // blocks sealed after it. Throws if the chain holds an entry the
   // rules refuse (the store is not this authority's).
   void Replay();
   // How the last Replay went: the blocks and entries it replayed, and whether the saved
@@ -113,7 +111,7 @@ class Authority {
   std::mutex mu_;
   ledger::BlockStore& store_;
   const ledger::PrivateKey& key_;
-  std::unique_ptr<LifecycleStore> lifecycle_store_;  // null: in memory only
+  std::unique_ptr<LifecycleStore> lifecycle_store_;
   invoice::Lifecycle lifecycle_;
   ReplayReport last_replay_;
   bool lifecycle_lost_ = false;  // set if a rebuild failed: every submission is refused until restart

@@ -1,9 +1,9 @@
 // What a taxpayer node knows of the lifecycle: the entries of its replica that it may read
 // (its own, and those about invoices it is party to) folded in chain order into a
 // lifecycle, without re-checking what the authority already checked. It catches up with the
-// replica whenever it is read, so it is never behind what this node has applied. With a
-// database, the view is kept there (LifecycleStore): a start loads it and folds only the
-// blocks after it, and memory holds only what the latest blocks changed. Thread-safe.
+// replica whenever it is read, so it is never behind what this node has applied. The view
+// is kept on disk (LifecycleStore): a start loads it and folds only the blocks after it,
+// and memory holds only what the latest blocks changed. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -20,10 +20,8 @@ namespace app {
 
 class PartyView {
  public:
-  // `db_path`: the database to keep the view in (LifecyclePath); empty keeps it in memory
-  // only, folded from the whole replica at the first read.
-  explicit PartyView(ledger::BlockStore& store, const std::string& db_path = "") : store_(store) {
-    if (db_path.empty()) return;
+  // `db_path`: the database to keep the view in (LifecyclePath).
+  PartyView(ledger::BlockStore& store, const std::string& db_path) : store_(store) {
     saved_ = std::make_unique<LifecycleStore>(db_path, store_);
     lifecycle_ = invoice::Lifecycle(saved_.get());
     bool rebuilt = false;
@@ -60,10 +58,6 @@ class PartyView {
     auto head = store_.Head();
     if (!head.ok() || head->header.height <= height_) return;
     auto fold = [&](const ChainEvent& e) { lifecycle_.Record(e.submitter, e.event, e.place); };
-    if (!saved_) {
-      height_ = ForEachChainEvent(store_, height_, fold);
-      return;
-    }
     if (lifecycle_.InvoicesInMemory() > 4096) lifecycle_.Trim();  // no reader holds a pointer here
     uint64_t entries = 0;
     try {
@@ -80,7 +74,7 @@ class PartyView {
   ledger::BlockStore& store_;
   std::mutex mu_;
   uint64_t height_ = 0, restored_height_ = 0;
-  std::unique_ptr<LifecycleStore> saved_;  // null: in memory only
+  std::unique_ptr<LifecycleStore> saved_;
   invoice::Lifecycle lifecycle_;
 };
 
