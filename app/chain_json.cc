@@ -97,9 +97,10 @@ Object::Ptr BlockLineJson(const ledger::SignedHeader& block, const std::vector<l
 
 namespace {
 
-// Calls f(block, leaves) for blocks [from, from + limit), as WriteBlocks describes.
+// Calls f(block, leaves) for blocks [from, from + limit), as WriteBlocks describes; f may
+// keep the leaves (move them away).
 ledger::Result<uint64_t> ForEachBlock(ledger::BlockStore& store, uint64_t from, uint64_t limit,
-                                      const std::function<void(const ledger::SignedHeader&, const std::vector<ledger::LeafRecord>&)>& f,
+                                      const std::function<void(const ledger::SignedHeader&, std::vector<ledger::LeafRecord>&)>& f,
                                       const std::function<void(uint64_t, uint64_t)>& progress, const RevealFn& reveal,
                                       uint64_t max_entries) {
   auto head = store.Head();
@@ -120,10 +121,10 @@ ledger::Result<uint64_t> ForEachBlock(ledger::BlockStore& store, uint64_t from, 
     if (reveal)
       for (auto& l : *leaves)
         if (l.entry && !reveal(l)) l.entry.reset();
+    entries += leaves->size();
     f(*block, *leaves);
     prev_size = block->header.tree_size;
     ++written;
-    entries += leaves->size();
     if (progress) progress(prev_size, head->header.tree_size);
     if (max_entries != 0 && entries >= max_entries) break;
   }
@@ -137,7 +138,7 @@ ledger::Result<uint64_t> WriteBlocks(ledger::BlockStore& store, uint64_t from, u
                                      uint64_t max_entries) {
   return ForEachBlock(
       store, from, limit,
-      [&](const ledger::SignedHeader& block, const std::vector<ledger::LeafRecord>& leaves) {
+      [&](const ledger::SignedHeader& block, std::vector<ledger::LeafRecord>& leaves) {
         BlockLineJson(block, leaves)->stringify(out);
         out << '\n';
       },
@@ -190,22 +191,39 @@ constexpr uint32_t kNoEntry = 0xffffffffu;
 
 ledger::Result<uint64_t> WriteBlocksBinary(ledger::BlockStore& store, uint64_t from, uint64_t limit, std::string* out,
                                            const RevealFn& reveal, uint64_t max_entries) {
-  return ForEachBlock(
+  // The page is sized first and written into one allocation: grown as it was written, a
+  // page of 20,000 entries in full was reallocated a dozen times into fresh memory, 15% of
+  // a catch-up's CPU (page faults and copies).
+  struct Block {
+    ledger::Bytes header;
+    ledger::SignatureBytes signature;
+    std::vector<ledger::LeafRecord> leaves;
+  };
+  std::vector<Block> blocks;
+  size_t bytes = 0;
+  auto written = ForEachBlock(
       store, from, limit,
-      [&](const ledger::SignedHeader& block, const std::vector<ledger::LeafRecord>& leaves) {
-        ledger::Bytes header = block.header.Encode();
-        PutU32(out, static_cast<uint32_t>(header.size()));
-        PutRaw(out, header);
-        PutRaw(out, block.signature);
-        PutU32(out, static_cast<uint32_t>(leaves.size()));
-        for (const auto& l : leaves) {
-          PutU64(out, l.index);
-          PutRaw(out, l.leaf_hash.bytes);
-          PutU32(out, l.entry ? static_cast<uint32_t>(l.entry->size()) : kNoEntry);
-          if (l.entry) PutRaw(out, *l.entry);
-        }
+      [&](const ledger::SignedHeader& block, std::vector<ledger::LeafRecord>& leaves) {
+        Block& b = blocks.emplace_back(Block{block.header.Encode(), block.signature, std::move(leaves)});
+        bytes += 4 + b.header.size() + b.signature.size() + 4;
+        for (const auto& l : b.leaves) bytes += 8 + l.leaf_hash.bytes.size() + 4 + (l.entry ? l.entry->size() : 0);
       },
       {}, reveal, max_entries);
+  if (!written.ok()) return written;
+  out->reserve(out->size() + bytes);
+  for (const Block& b : blocks) {
+    PutU32(out, static_cast<uint32_t>(b.header.size()));
+    PutRaw(out, b.header);
+    PutRaw(out, b.signature);
+    PutU32(out, static_cast<uint32_t>(b.leaves.size()));
+    for (const auto& l : b.leaves) {
+      PutU64(out, l.index);
+      PutRaw(out, l.leaf_hash.bytes);
+      PutU32(out, l.entry ? static_cast<uint32_t>(l.entry->size()) : kNoEntry);
+      if (l.entry) PutRaw(out, *l.entry);
+    }
+  }
+  return written;
 }
 
 std::vector<BlockLine> ParseBlocksBinary(std::string_view page) {

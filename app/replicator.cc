@@ -89,7 +89,11 @@ std::string Replicator::Get(Poco::Net::HTTPClientSession& session, const std::st
     std::string body;
     try {
       session.sendRequest(req);
-      Poco::StreamCopier::copyToString(session.receiveResponse(resp), body);
+      std::istream& in = session.receiveResponse(resp);
+      // A page of blocks is megabytes: read into one allocation, not a string doubling.
+      if (resp.hasContentLength() && resp.getContentLength64() > 0 && resp.getContentLength64() < (Poco::Int64{1} << 30))
+        body.reserve(static_cast<size_t>(resp.getContentLength64()));
+      Poco::StreamCopier::copyToString(in, body);
     } catch (const Poco::Exception&) {
       // The authority may have closed the kept-alive connection meanwhile: one fresh try.
       session.reset();
