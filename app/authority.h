@@ -76,7 +76,7 @@ class Authority {
   template <typename F>
   auto WithLifecycle(F f) {
     std::lock_guard lock(mu_);
-    if (lifecycle_.InvoicesInMemory() > kTrimAbove) lifecycle_.Trim();  // no reader holds a pointer here
+    if (lifecycle_.InvoicesInMemory() > kInvoicesKeptInMemory) lifecycle_.Trim();  // no reader holds a pointer here
     return f(static_cast<const invoice::Lifecycle&>(lifecycle_));
   }
 
@@ -89,7 +89,6 @@ class Authority {
   // Saves what the lifecycle changed up to block `head` (kept pending on failure, to be
   // saved with the next block); false if that failed.
   bool SaveLocked(const ledger::SignedHeader& head);
-  static constexpr size_t kTrimAbove = 4096;
   // Checks one entry; on acceptance applies it to `scratch` (the state as of this batch).
   invoice::Verdict CheckEntry(const ledger::Bytes& bytes, bool signature_ok, invoice::Lifecycle& scratch,
                               const invoice::Place& place,

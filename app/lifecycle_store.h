@@ -29,6 +29,10 @@ namespace app {
 // write transactions, and deleting it only makes the next start rebuild it from the chain.
 std::string LifecyclePath(const std::string& node_db);
 
+// Invoices a node keeps in memory between saves: above this many, those already saved are
+// dropped (Lifecycle::Trim) the next time no reader holds one.
+inline constexpr size_t kInvoicesKeptInMemory = 4096;
+
 class LifecycleStore : public invoice::InvoiceStore {
  public:
   // Opens (creating it if needed) the lifecycle database at `path`; invoice content is read

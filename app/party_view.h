@@ -58,7 +58,7 @@ class PartyView {
     auto head = store_.Head();
     if (!head.ok() || head->header.height <= height_) return;
     auto fold = [&](const ChainEvent& e) { lifecycle_.Record(e.submitter, e.event, e.place); };
-    if (lifecycle_.InvoicesInMemory() > 4096) lifecycle_.Trim();  // no reader holds a pointer here
+    if (lifecycle_.InvoicesInMemory() > kInvoicesKeptInMemory) lifecycle_.Trim();  // no reader holds a pointer here
     uint64_t entries = 0;
     try {
       height_ = saved_->CatchUp(lifecycle_, height_, fold, &entries, "view");

@@ -88,7 +88,7 @@ Result<std::unique_ptr<BlockStore>> BlockStore::OpenExisting(const std::string& 
 }
 
 Status BlockStore::Prepare() {
-  struct { sql::Stmt* stmt; const char* sql; } stmts[] = {
+  Status prepared = db_->PrepareAll({
       {&read_leaf_, "SELECT hash FROM chain_leaf WHERE idx = ?1"},
       {&read_node_, "SELECT hash FROM chain_node WHERE id = ?1"},
       {&insert_leaf_, "INSERT INTO chain_leaf(idx, hash, entry) VALUES (?1, ?2, ?3)"},
@@ -97,12 +97,8 @@ Status BlockStore::Prepare() {
       {&insert_block_, "INSERT INTO chain_block(height, tree_size, header, signature) VALUES (?1, ?2, ?3, ?4)"},
       {&read_block_, "SELECT header, signature FROM chain_block WHERE height = ?1"},
       {&last_block_, "SELECT header, signature FROM chain_block ORDER BY height DESC LIMIT 1"},
-  };
-  for (auto& s : stmts) {
-    auto st = db_->Prepare(s.sql);
-    if (!st.ok()) return st.status();
-    *s.stmt = std::move(*st);
-  }
+  });
+  if (!prepared.ok()) return prepared;
   if (Status s = MigrateLocked(); !s.ok()) return s;
   auto head = HeadLocked();
   if (!head.ok() && head.status().code() != Status::Code::kNotFound) return head.status();

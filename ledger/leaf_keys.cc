@@ -30,16 +30,12 @@ CREATE TABLE IF NOT EXISTS chain_leaf_key(h64 INTEGER NOT NULL, idx INTEGER NOT 
 
 Status LeafKeyIndex::Open(sql::Db* db, uint64_t size) {
   db_ = db;
-  struct { sql::Stmt* stmt; const char* sql; } stmts[] = {
+  Status prepared = db_->PrepareAll({
       {&add_, "INSERT INTO chain_leaf_new(idx, h64) VALUES (?1, ?2)"},
       {&move_, "INSERT INTO chain_leaf_key(h64, idx) VALUES (?1, ?2)"},
       {&find_, "SELECT idx FROM chain_leaf_key WHERE h64 = ?1"},
-  };
-  for (auto& s : stmts) {
-    auto st = db_->Prepare(s.sql);
-    if (!st.ok()) return st.status();
-    *s.stmt = std::move(*st);
-  }
+  });
+  if (!prepared.ok()) return prepared;
   auto marks = ReadMarks(db_);
   if (!marks.ok()) return marks.status();
   marks_ = *marks;

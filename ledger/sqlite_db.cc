@@ -135,6 +135,15 @@ Status Db::Exec(const std::string& sql) {
   return Status::IOError("sqlite: " + msg);
 }
 
+Status Db::PrepareAll(std::initializer_list<Prepared> stmts) {
+  for (const Prepared& p : stmts) {
+    auto st = Prepare(p.sql);
+    if (!st.ok()) return st.status();
+    *p.stmt = std::move(*st);
+  }
+  return Status::Ok();
+}
+
 Result<Stmt> Db::Prepare(const std::string& sql) {
   {
     std::lock_guard lock(cache_mu_);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -64,6 +65,12 @@ class Db {
   // Statements are cached by their SQL text: a Stmt given back (destroyed) is reset and
   // reused by the next Prepare of the same text, so hot paths parse each statement once.
   Result<Stmt> Prepare(const std::string& sql);
+  // Prepares each {&stmt, sql} into its stmt: a component's statements, prepared once.
+  struct Prepared {
+    Stmt* stmt;
+    const char* sql;
+  };
+  Status PrepareAll(std::initializer_list<Prepared> stmts);
   std::string LastError() const;
   int64_t Changes() const;  // rows changed by the last INSERT, UPDATE or DELETE
   sqlite3* raw() { return db_; }
