@@ -90,8 +90,9 @@ std::string Replicator::Get(Poco::Net::HTTPClientSession& session, const std::st
     try {
       session.sendRequest(req);
       std::istream& in = session.receiveResponse(resp);
-      // A page of blocks is megabytes: read into one allocation, not a string doubling.
-      if (resp.hasContentLength() && resp.getContentLength64() > 0 && resp.getContentLength64() < (Poco::Int64{1} << 30))
+      // A page of blocks is megabytes: read into one allocation, not a string doubling (a
+      // length beyond 64 MB is not trusted for that; the body is read all the same).
+      if (resp.hasContentLength() && resp.getContentLength64() > 0 && resp.getContentLength64() <= (Poco::Int64{64} << 20))
         body.reserve(static_cast<size_t>(resp.getContentLength64()));
       Poco::StreamCopier::copyToString(in, body);
     } catch (const Poco::Exception&) {

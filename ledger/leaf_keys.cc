@@ -9,10 +9,11 @@ namespace {
 
 // A sweep starts once this many keys wait, or an eighth of the chain if that is more: the
 // index is rewritten about once per sweep, so a key costs about kChainFraction index entries
-// rewritten, and the waiting keys take memory (about 56 bytes each while a sweep starts,
-// 40 + 16 while one is under way). Catch-up of 10M entries (bench catchup): a 32nd 138,000
-// entries/s and 127 MB, an 8th 212,000/s and 188 MB, a 4th 236,000/s and 245 MB (the
-// process also serves the chain).
+// rewritten, and the waiting keys take memory (16 bytes each in the sweep's sorted array,
+// 24-32 in the table of those added since) and time to reload when the store opens.
+// Catch-up of 10M entries (bench catchup, with the std::unordered_multimap the table
+// replaced): a 32nd 138,000 entries/s and 127 MB, an 8th 212,000/s and 188 MB, a 4th
+// 236,000/s and 245 MB (the process also serves the chain). README "Storage and durability".
 constexpr uint64_t kMinBatch = uint64_t{1} << 16;
 constexpr uint64_t kChainFraction = 8;
 // Keys moved per write transaction: twice what it appends, so that a sweep outruns the
