@@ -48,7 +48,6 @@ void Authority::Replay() {
 }
 
 void Authority::ReplayLocked() {
-  lifecycle_ = invoice::Lifecycle(lifecycle_store_.get());
   ReplayReport report;
   auto fold = [&](const ChainEvent& e) {
     Verdict v = lifecycle_.Apply(e.submitter, e.event, e.place);

@@ -273,6 +273,7 @@ void LifecycleStore::Save(const invoice::LifecycleChanges& c, uint64_t height, c
 }
 
 uint64_t LifecycleStore::Restore(invoice::Lifecycle& lc, bool* rebuilt) {
+  lc = invoice::Lifecycle(this);
   Applied applied = ReadApplied();
   auto block = chain_.BlockAt(applied.height);
   auto head = chain_.Head();

@@ -50,9 +50,9 @@ class LifecycleStore : public invoice::InvoiceStore {
     std::string block_hash;  // hex
   };
   Applied ReadApplied();
-  // For `lc`, a new Lifecycle over this store: restores what lives in memory if the saved
-  // state is this chain's (the block it reflects is on the chain); else drops the saved
-  // state (*rebuilt says there was one). Returns the height restored, 0 if none.
+  // Makes `lc` a new Lifecycle over this store and restores into it what lives in memory if
+  // the saved state is this chain's (the block it reflects is on the chain); else drops the
+  // saved state (*rebuilt says there was one). Returns the height restored, 0 if none.
   uint64_t Restore(invoice::Lifecycle& lc, bool* rebuilt);
   // Folds the chain's events after `from_height` into `lc` with `fold`, saving at a block
   // boundary every ~4,096 entries and at the end (memory stays bounded, and an interrupted

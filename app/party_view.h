@@ -23,7 +23,6 @@ class PartyView {
   // `db_path`: the database to keep the view in (LifecyclePath).
   PartyView(ledger::BlockStore& store, const std::string& db_path) : store_(store) {
     saved_ = std::make_unique<LifecycleStore>(db_path, store_);
-    lifecycle_ = invoice::Lifecycle(saved_.get());
     bool rebuilt = false;
     height_ = restored_height_ = saved_->Restore(lifecycle_, &rebuilt);
   }
@@ -64,7 +63,6 @@ class PartyView {
       height_ = saved_->CatchUp(lifecycle_, height_, fold, &entries, "view");
     } catch (...) {
       // A failed save leaves the view ahead of what is saved: start again from the saved state.
-      lifecycle_ = invoice::Lifecycle(saved_.get());
       bool rebuilt = false;
       height_ = saved_->Restore(lifecycle_, &rebuilt);
       throw;

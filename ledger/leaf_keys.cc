@@ -222,7 +222,7 @@ void LeafKeyTable::Reserve(size_t n) {
 void LeafKeyTable::Insert(const Key& k) {
   if (keys_.size() >= std::numeric_limits<uint32_t>::max() - 1) throw std::length_error("too many leaf keys waiting");
   keys_.push_back(k);
-  if (2 * keys_.size() > slots_.size()) Reserve(2 * keys_.size());  // places them all
+  if (2 * keys_.size() > slots_.size()) Reserve(keys_.size());  // doubles the slots and places them all
   else Place(static_cast<uint32_t>(keys_.size() - 1));
 }
 
