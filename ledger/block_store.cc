@@ -313,13 +313,14 @@ Status BlockStore::ApplyBlocks(const std::vector<BlockWithLeaves>& blocks, size_
   // mu_, wait a little, try again (for up to about 10 s).
   std::unique_lock lock(mu_);
   std::optional<sql::Transaction> tx;
-  for (int tries = 0;; ++tries) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (true) {
     tx.emplace(db_.get(), sql::Transaction::NoWait{});
     if (tx->begin_status().ok()) break;
-    if (!tx->busy() || tries >= 100000) return tx->begin_status();
+    if (!tx->busy() || std::chrono::steady_clock::now() > give_up) return tx->begin_status();
     tx.reset();
     lock.unlock();
-    std::this_thread::sleep_for(std::chrono::microseconds(100));
+    db_->AwaitWriterEnd(std::chrono::milliseconds(1));
     lock.lock();
   }
   auto current = HeadLocked();

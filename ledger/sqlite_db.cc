@@ -2,19 +2,61 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
-#include <thread>
+#include <condition_variable>
+#include <filesystem>
 
 namespace ledger::sql {
-namespace {
 
-int BusyWait(void*, int tries) {
-  if (tries >= 50000) return 0;
-  std::this_thread::sleep_for(std::chrono::microseconds(100));
+struct Db::WriteGate {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<uint64_t> ends{0};  // write transactions ended on this file by this process
+};
+
+std::shared_ptr<Db::WriteGate> Db::GateOf(const std::string& path) {
+  static std::mutex mu;
+  static std::map<std::string, std::weak_ptr<Db::WriteGate>> gates;
+  std::error_code ec;
+  std::string key = std::filesystem::weakly_canonical(path, ec).string();
+  if (ec || key.empty()) key = path;
+  std::lock_guard lock(mu);
+  for (auto it = gates.begin(); it != gates.end();) it = it->second.expired() ? gates.erase(it) : std::next(it);
+  std::shared_ptr<Db::WriteGate> gate = gates[key].lock();
+  if (!gate) gates[key] = gate = std::make_shared<Db::WriteGate>();
+  return gate;
+}
+
+int Db::OnBusy(void* p, int tries) {
+  // Waits for a writer to end, for up to about 5 s in all (then SQLITE_BUSY). SQLite's own
+  // busy timeout sleeps 1, 2, 5 ... 100 ms between tries, far longer than a writer here holds
+  // the lock (a commit takes about 1 ms); polling every 100 us instead (as before) woke each
+  // waiter hundreds of times a second under load.
+  Db* db = static_cast<Db*>(p);
+  auto now = std::chrono::steady_clock::now();
+  if (tries == 0) db->busy_since_ = now;
+  if (now - db->busy_since_ > std::chrono::seconds(5)) return 0;
+  db->AwaitWriterEnd(std::chrono::milliseconds(1));
   return 1;
 }
 
-}  // namespace
+void Db::NoteWriteAttempt() { seen_ends_ = gate_->ends.load(); }
+
+void Db::NoteWriterEnd() {
+  {
+    std::lock_guard lock(gate_->mu);
+    gate_->ends.fetch_add(1);
+  }
+  gate_->cv.notify_all();
+}
+
+void Db::AwaitWriterEnd(std::chrono::microseconds at_most) {
+  // A writer that ended since this connection's last attempt is not waited for: try again.
+  std::unique_lock lock(gate_->mu);
+  gate_->cv.wait_for(lock, at_most, [&] { return gate_->ends.load() != seen_ends_; });
+  seen_ends_ = gate_->ends.load();
+}
 
 Stmt& Stmt::operator=(Stmt&& o) noexcept {
   if (this != &o) {
@@ -93,11 +135,8 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, Mode mode) {
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   std::unique_ptr<Db> db(new Db(raw));
   if (rc != SQLITE_OK) return Status::IOError("cannot open " + path + ": " + sqlite3_errstr(rc));
-  // Several connections of one node write the same file (chain, merchant, company). SQLite's
-  // own busy timeout sleeps 1, 2, 5 ... 100 ms between tries, far longer than a writer here
-  // holds the lock (a commit takes about 1 ms), so a waiting writer would lag by tens of
-  // milliseconds each time; poll every 100 us instead, for up to about 5 s as before.
-  sqlite3_busy_handler(raw, BusyWait, nullptr);
+  db->gate_ = GateOf(path);
+  sqlite3_busy_handler(raw, OnBusy, db.get());
   // WAL lets readers run beside the writer; synchronous=FULL makes every commit fsync the
   // WAL before it returns, which is what "acknowledged only once on disk" means.
   if (mode == Mode::kReadWrite) {
@@ -177,21 +216,31 @@ ReadTransaction::~ReadTransaction() {
 }
 
 Transaction::Transaction(Db* db, NoWait) : db_(db) {
+  db->NoteWriteAttempt();
   sqlite3_busy_handler(db->raw(), nullptr, nullptr);
   begin_ = db->Exec("BEGIN IMMEDIATE");
-  sqlite3_busy_handler(db->raw(), BusyWait, nullptr);
+  sqlite3_busy_handler(db->raw(), Db::OnBusy, db);
   busy_ = !begin_.ok() && sqlite3_errcode(db->raw()) == SQLITE_BUSY;
 }
 
-Transaction::Transaction(Db* db) : db_(db), begin_(db->Exec("BEGIN IMMEDIATE")) {}
+Transaction::Transaction(Db* db) : db_(db) {
+  db->NoteWriteAttempt();
+  begin_ = db->Exec("BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
-  if (!done_ && begin_.ok()) db_->Exec("ROLLBACK");
+  if (!done_ && begin_.ok()) {
+    db_->Exec("ROLLBACK");
+    db_->NoteWriterEnd();
+  }
 }
 
 Status Transaction::Commit() {
   Status s = db_->Exec("COMMIT");
-  if (s.ok()) done_ = true;
+  if (s.ok()) {
+    done_ = true;
+    db_->NoteWriterEnd();
+  }
   return s;
 }
 

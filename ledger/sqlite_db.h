@@ -3,6 +3,7 @@
 // transaction guard. A Db is used by one thread at a time (callers hold their own lock).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <map>
@@ -75,11 +76,26 @@ class Db {
   int64_t Changes() const;  // rows changed by the last INSERT, UPDATE or DELETE
   sqlite3* raw() { return db_; }
 
+  // Several connections of one process write the same file (a node's chain and its
+  // merchant or company tables). One that finds the write lock taken waits here, woken as
+  // soon as another connection of this process to the file ends a write transaction (or
+  // after `at_most`, for writers in other processes).
+  void AwaitWriterEnd(std::chrono::microseconds at_most);
+  void NoteWriterEnd();  // this connection ended a write transaction
+  void NoteWriteAttempt();  // about to ask for the write lock: what ends after this counts
+
  private:
   friend class Stmt;
+  friend class Transaction;
+  struct WriteGate;
+  static std::shared_ptr<WriteGate> GateOf(const std::string& path);  // one per file
+  static int OnBusy(void* db, int tries);  // SQLite's busy handler
   explicit Db(sqlite3* db) : db_(db) {}
   void Recycle(sqlite3_stmt* s);
   sqlite3* db_;
+  std::shared_ptr<WriteGate> gate_;
+  uint64_t seen_ends_ = 0;
+  std::chrono::steady_clock::time_point busy_since_;
   std::mutex cache_mu_;
   std::map<std::string, std::vector<sqlite3_stmt*>, std::less<>> cache_;
 };
