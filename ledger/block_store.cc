@@ -1,9 +1,7 @@
 #include "ledger/block_store.h"
 
-#include <chrono>
-#include <thread>
-
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <unordered_map>
 

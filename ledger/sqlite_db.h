@@ -79,14 +79,15 @@ class Db {
   // Several connections of one process write the same file (a node's chain and its
   // merchant or company tables). One that finds the write lock taken waits here, woken as
   // soon as another connection of this process to the file ends a write transaction (or
-  // after `at_most`, for writers in other processes).
+  // after `at_most`, for writers in other processes). A transaction that ended since this
+  // connection last asked for the lock (Transaction) is not waited for.
   void AwaitWriterEnd(std::chrono::microseconds at_most);
-  void NoteWriterEnd();  // this connection ended a write transaction
-  void NoteWriteAttempt();  // about to ask for the write lock: what ends after this counts
 
  private:
   friend class Stmt;
   friend class Transaction;
+  void NoteWriterEnd();  // this connection ended a write transaction
+  void NoteWriteAttempt();  // about to ask for the write lock: what ends after this counts
   struct WriteGate;
   static std::shared_ptr<WriteGate> GateOf(const std::string& path);  // one per file
   static int OnBusy(void* db, int tries);  // SQLite's busy handler
