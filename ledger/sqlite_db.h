@@ -1,6 +1,7 @@
 // A thin RAII layer over SQLite: a connection with the durability settings of the chain
-// (WAL, synchronous=FULL), prepared statements with bound parameters only, and a
-// transaction guard. A Db is used by one thread at a time (callers hold their own lock).
+// (WAL, synchronous=FULL), prepared statements with bound parameters only, a transaction
+// guard, and the wake-up of a connection waiting for another's write lock. A Db is used by
+// one thread at a time (callers hold their own lock).
 #pragma once
 
 #include <chrono>
