@@ -80,6 +80,11 @@ TEST_F(SqliteDb, ManyWritersOfOneProcessTakeTurnsWithoutABusyError) {
   constexpr int kWriters = 4, kEach = 150;
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
+  // Writes (w, n) in the transaction begun and commits it.
+  auto write = [&](Db* db, Transaction& tx, int w, int n) {
+    auto ins = db->Prepare("INSERT INTO t VALUES (?1, ?2)");
+    if (!ins.ok() || !ins->Bind(1, w).Bind(2, n).Run().ok() || !tx.Commit().ok()) ++failures;
+  };
   for (int w = 0; w < kWriters; ++w)
     threads.emplace_back([&, w] {
       auto db = Open(path_);
@@ -89,8 +94,7 @@ TEST_F(SqliteDb, ManyWritersOfOneProcessTakeTurnsWithoutABusyError) {
           while (true) {
             Transaction tx(db.get(), Transaction::NoWait{});
             if (tx.begin_status().ok()) {
-              auto ins = db->Prepare("INSERT INTO t VALUES (?1, ?2)");
-              if (!ins.ok() || !ins->Bind(1, w).Bind(2, n).Run().ok() || !tx.Commit().ok()) ++failures;
+              write(db.get(), tx, w, n);
               break;
             }
             if (!tx.busy()) {
@@ -106,8 +110,7 @@ TEST_F(SqliteDb, ManyWritersOfOneProcessTakeTurnsWithoutABusyError) {
           ++failures;
           continue;
         }
-        auto ins = db->Prepare("INSERT INTO t VALUES (?1, ?2)");
-        if (!ins.ok() || !ins->Bind(1, w).Bind(2, n).Run().ok() || !tx.Commit().ok()) ++failures;
+        write(db.get(), tx, w, n);
       }
     });
   for (auto& t : threads) t.join();
