@@ -203,6 +203,34 @@ Result<Stmt> Db::Prepare(const std::string& sql) {
   return Stmt(db_, s, this);
 }
 
+namespace {
+
+sqlite3_file* MainFile(sqlite3* db) {
+  sqlite3_file* f = nullptr;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f || !f->pMethods) return nullptr;
+  return f;
+}
+
+}  // namespace
+
+Result<Bytes> Db::ReadFileStart(size_t n) {
+  sqlite3_file* f = MainFile(db_);
+  if (!f) return Status::IOError("the database file is not open");
+  sqlite3_int64 size = 0;
+  if (f->pMethods->xFileSize(f, &size) != SQLITE_OK) return Status::IOError("cannot size the database file");
+  Bytes out(std::min<size_t>(n, static_cast<size_t>(size)));
+  if (!out.empty() && f->pMethods->xRead(f, out.data(), static_cast<int>(out.size()), 0) != SQLITE_OK)
+    return Status::IOError("cannot read the database file's header");
+  return out;
+}
+
+Result<uint64_t> Db::FileSize() {
+  sqlite3_file* f = MainFile(db_);
+  sqlite3_int64 size = 0;
+  if (!f || f->pMethods->xFileSize(f, &size) != SQLITE_OK) return Status::IOError("cannot size the database file");
+  return static_cast<uint64_t>(size);
+}
+
 std::string Db::LastError() const { return sqlite3_errmsg(db_); }
 
 int64_t Db::Changes() const { return sqlite3_changes64(db_); }

@@ -75,6 +75,15 @@ class Db {
   Status PrepareAll(std::initializer_list<Prepared> stmts);
   std::string LastError() const;
   int64_t Changes() const;  // rows changed by the last INSERT, UPDATE or DELETE
+  // The first `n` bytes of the main database file (fewer if it is shorter) and its size,
+  // read through this connection's own file handle.
+  // WARNING: never open a database file (or its -wal, -shm) with a descriptor of one's own
+  // while SQLite has it open in this process: closing that descriptor drops every POSIX
+  // lock the process holds on the file (SQLite's "How To Corrupt An SQLite Database File",
+  // 2.2), another process then believes it is the last user, checkpoints and deletes the
+  // WAL under this one, and committed transactions are lost at the next crash.
+  Result<Bytes> ReadFileStart(size_t n);
+  Result<uint64_t> FileSize();
   sqlite3* raw() { return db_; }
 
   // Several connections of one process write the same file (a node's chain and its

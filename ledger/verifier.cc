@@ -3,7 +3,6 @@
 #include <chrono>
 #include <future>
 #include <filesystem>
-#include <fstream>
 #include <cstring>
 #include <map>
 
@@ -294,10 +293,11 @@ Status ChainWalker::Run() {
 
 // The size SQLite's header gives the file, if the header says it is current; a file shorter
 // than that lost its end (a page that is lost while empty would otherwise read as empty).
-std::optional<uint64_t> HeaderFileSize(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  uint8_t h[100];
-  if (!in.read(reinterpret_cast<char*>(h), sizeof h)) return std::nullopt;
+// Read through the connection's own file handle (see sql::Db::ReadFileStart's WARNING).
+std::optional<uint64_t> HeaderFileSize(sql::Db& db) {
+  auto start = db.ReadFileStart(100);
+  if (!start.ok() || start->size() < 100) return std::nullopt;
+  const uint8_t* h = start->data();
   auto be = [&](int at, int n) {
     uint64_t v = 0;
     for (int i = 0; i < n; ++i) v = v << 8 | h[at + i];
@@ -334,11 +334,15 @@ Result<VerifyReport> VerifyChain(const std::string& db_path, const VerifyOptions
     std::memcpy(report.authority_key.data(), key->BlobData(0), 32);
   }
   if (options.authority_key) report.authority_key = *options.authority_key;
-  if (auto want = HeaderFileSize(db_path); want && std::filesystem::file_size(db_path) < *want && !WalHasFrames(db_path)) {
-    report.bad_item = "file";
-    report.problem = "truncated: " + std::to_string(std::filesystem::file_size(db_path)) + " bytes of the " +
-                     std::to_string(*want) + " its header gives";
-    return report;
+  if (auto want = HeaderFileSize(**db); want && !WalHasFrames(db_path)) {
+    auto size = (*db)->FileSize();
+    if (!size.ok()) return size.status();
+    if (*size < *want) {
+      report.bad_item = "file";
+      report.problem = "truncated: " + std::to_string(*size) + " bytes of the " + std::to_string(*want) +
+                       " its header gives";
+      return report;
+    }
   }
   // One read transaction for the whole walk: a consistent snapshot even if a node is writing.
   if (Status s = (*db)->Exec("BEGIN"); !s.ok()) return s;

@@ -54,9 +54,10 @@ inline uint64_t Metric(uint16_t port, const std::string& name) {
   try {
     auto body = apptest::Http(port, "GET", "/metrics").body;
     std::smatch m;
-    if (!std::regex_search(body, m, std::regex(std::regex_replace(name, std::regex(R"([{}"])"), R"(\$&)") + " (\\d+)")))
+    // At the start of a line: "# HELP <name> 1 when ..." is not the value.
+    if (!std::regex_search(body, m, std::regex("(^|\n)" + std::regex_replace(name, std::regex(R"([{}"])"), R"(\$&)") + " (\\d+)")))
       return 0;
-    return std::stoull(m[1].str());
+    return std::stoull(m[2].str());
   } catch (const std::exception&) {
     return 0;
   }
