@@ -75,6 +75,7 @@ std::string_view RefusalCode(Refusal r) {
     case Refusal::kBadAmendment: return "bad_amendment";
     case Refusal::kNotGenuine: return "not_genuine";
     case Refusal::kFilingMismatch: return "filing_mismatch";
+    case Refusal::kTimeOutOfRange: return "time_out_of_range";
   }
   return "refused";
 }
@@ -86,6 +87,7 @@ int RefusalStatus(Refusal r) {
     case Refusal::kWrongCompany:
     case Refusal::kNotClaimant: return 403;
     case Refusal::kInvalid:
+    case Refusal::kTimeOutOfRange:
     case Refusal::kNotGenuine: return 422;
     case Refusal::kUnknownInvoice:
     case Refusal::kUnknownRequest: return 404;

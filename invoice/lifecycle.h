@@ -132,6 +132,7 @@ enum class Refusal {
   kBadAmendment,
   kNotGenuine,              // a claim whose invoice hash is not the sealed invoice's
   kFilingMismatch,          // filed figures that differ from the chain's (the authority checks)
+  kTimeOutOfRange,          // dated too far from its block's time (the authority checks, admission.h)
 };
 
 std::string_view RefusalCode(Refusal r);  // snake_case, for APIs
