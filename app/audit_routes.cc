@@ -203,7 +203,7 @@ void Node::AddAuditRoutes(Router& r) {
   // A taxpayer node reports a split view: signed by its node key over the body.
   r.Add("POST", "/v1/alarms", [this](Exchange& ex) {
     std::string body = ex.Body();
-    std::string node = VerifyNodeBody(ex, body);
+    std::string node = RequireSignedNode(ex, body);
     Object::Ptr o = ParseJsonObject(body);
     AuditRecord rec;
     rec.time_ms = Now();

@@ -7,8 +7,10 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "app/api_error.h"
 #include "app/audit.h"
 #include "app/chain_events.h"
+#include "invoice/admission.h"
 #include "invoice/event_codec.h"
 #include "ledger/entry.h"
 
@@ -37,14 +39,78 @@ Poco::JSON::Array::Ptr DifferencesJson(const std::vector<tax::Difference>& diffe
   return out;
 }
 
-Authority::Authority(ledger::BlockStore& store, const ledger::PrivateKey& key, const std::string& lifecycle_db)
+std::string SignedHeadPath(const std::string& node_db) {
+  const std::string ext = ".db";
+  if (node_db.size() > ext.size() && node_db.compare(node_db.size() - ext.size(), ext.size(), ext) == 0)
+    return node_db.substr(0, node_db.size() - ext.size()) + ".head";
+  return node_db + ".head";
+}
+
+Authority::Authority(ledger::BlockStore& store, const ledger::PrivateKey& key, const std::string& lifecycle_db,
+                     const std::string& signed_head_file)
     : store_(store), key_(key) {
   lifecycle_store_ = std::make_unique<LifecycleStore>(lifecycle_db, store_);
+  auto head = ledger::SignedHeadFile::Open(signed_head_file);
+  if (!head.ok()) throw std::runtime_error(head.status().ToString());
+  signed_head_ = std::move(*head);
 }
 
 void Authority::Replay() {
   std::lock_guard lock(mu_);
   ReplayLocked();
+  auto head = store_.Head();
+  if (!head.ok()) throw std::runtime_error(head.status().ToString());
+  if (signed_head_->last()) CheckSignedHeadLocked(*signed_head_->last(), signed_head_->path());
+  else if (auto s = signed_head_->Record(*head); !s.ok()) throw std::runtime_error(s.ToString());
+}
+
+std::string Authority::sealing_refused() {
+  std::lock_guard lock(mu_);
+  return sealing_refused_;
+}
+
+void Authority::RefuseSealingLocked(const std::string& why) {
+  if (!sealing_refused_.empty()) return;
+  sealing_refused_ = why;
+  Poco::Logger::get("authority").critical("SEALING REFUSED: %s. Nothing more is signed until an operator restores a "
+                                          "database that holds every block this authority signed.",
+                                          why);
+}
+
+void Authority::CheckSignedHeadLocked(const ledger::SignedHeader& signed_head, const std::string& source) {
+  auto head = store_.Head();
+  if (!head.ok()) throw std::runtime_error(head.status().ToString());
+  const uint64_t h = signed_head.header.height;
+  if (h > head->header.height) {
+    RefuseSealingLocked("the chain (height " + std::to_string(head->header.height) +
+                        ") is behind the head this authority signed at height " + std::to_string(h) + " (" + source + ")");
+    return;
+  }
+  auto mine = store_.BlockAt(h);
+  if (!mine.ok()) throw std::runtime_error(mine.status().ToString());
+  if (!(mine->header == signed_head.header)) {
+    RefuseSealingLocked("the chain's block at height " + std::to_string(h) +
+                        " differs from the one this authority signed there (" + source + ")");
+    return;
+  }
+  // The chain may be ahead of the record (a crash between a commit and its record).
+  if (auto s = signed_head_->Record(*head); !s.ok()) throw std::runtime_error(s.ToString());
+}
+
+void Authority::NoteReportedHead(const ledger::SignedHeader& head, const std::string& reporter) {
+  std::lock_guard lock(mu_);
+  auto own = store_.Head();
+  if (!own.ok()) return;
+  if (head.header.height <= own->header.height) {
+    auto mine = store_.BlockAt(head.header.height);
+    if (mine.ok() && mine->header == head.header) return;  // the common case: nothing to verify
+  }
+  if (!head.SignatureValid(key_.public_key())) return;  // not ours: proves nothing
+  if (head.header.height > own->header.height) {
+    if (auto s = signed_head_->Record(head); !s.ok())
+      Poco::Logger::get("authority").error("recording a reported head failed: %s", s.ToString());
+  }
+  CheckSignedHeadLocked(head, "held by taxpayer node " + reporter);
 }
 
 void Authority::ReplayLocked() {
@@ -100,6 +166,7 @@ Verdict Authority::CheckEntry(const ledger::Bytes& bytes, bool signature_ok, inv
   auto event = invoice::DecodeEvent(entry->kind, std::string(entry->payload.begin(), entry->payload.end()));
   if (auto* p = std::get_if<invoice::Problem>(&event)) return Refuse(Refusal::kInvalid, p->message, p->field);
   const invoice::Event& ev = std::get<invoice::Event>(event);
+  if (auto late = invoice::CheckEventTime(ev, place.time_ms, time_limits_)) return *late;
   if (auto* f = std::get_if<invoice::FileEvent>(&ev)) {
     // A return is sealed only if it is the chain's: recompute it and compare every figure.
     Verdict v = scratch.Check(entry->submitter, ev);
@@ -167,6 +234,7 @@ std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Byte
                                                   const std::vector<uint8_t>& signature_ok, uint64_t now_ms) {
   std::lock_guard lock(mu_);
   if (lifecycle_lost_) throw std::runtime_error("the authority's lifecycle could not be rebuilt after a failure; restart the node");
+  if (!sealing_refused_.empty()) throw ApiError(503, "sealing_refused", "this authority does not seal: " + sealing_refused_);
   // Accepted events go straight into the lifecycle (copying it per batch costs O(chain));
   // should anything fail before their block is on disk, the lifecycle is rebuilt from the
   // chain, which never saw them.
@@ -249,6 +317,9 @@ std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<ledger::B
       throw std::runtime_error("sealing placed an entry elsewhere than the lifecycle recorded");
   }
   SaveLocked(sealed->head);
+  // Before anyone is answered: the signed head is recorded apart from the chain.
+  if (auto s = signed_head_->Record(sealed->head); !s.ok())
+    throw std::runtime_error("recording the signed head failed: " + s.ToString());
   return finish();
 }
 

@@ -15,9 +15,11 @@
 #include <string>
 #include <vector>
 
+#include "invoice/admission.h"
 #include "invoice/lifecycle.h"
 #include "tax/filing.h"
 #include "ledger/block_store.h"
+#include "ledger/signed_head_file.h"
 #include "app/lifecycle_store.h"
 
 namespace app {
@@ -34,15 +36,32 @@ struct EntryOutcome {
 // A refused filing's differences as the API shows them: [{figure, filed, chain}, …].
 Poco::JSON::Array::Ptr DifferencesJson(const std::vector<tax::Difference>& differences);
 
+// Where the authority keeps its newest signed head: node.head beside node.db.
+std::string SignedHeadPath(const std::string& node_db);
+
 class Authority {
  public:
   // `lifecycle_db`: the database file to keep the lifecycle in (LifecyclePath).
-  Authority(ledger::BlockStore& store, const ledger::PrivateKey& key, const std::string& lifecycle_db);
+  // `signed_head_file`: where the newest signed head is kept apart from the chain
+  // (SignedHeadPath); throws if it cannot be opened.
+  Authority(ledger::BlockStore& store, const ledger::PrivateKey& key, const std::string& lifecycle_db,
+            const std::string& signed_head_file);
 
   // Brings the lifecycle up to the chain's head: loads the saved state and replays the
   // blocks sealed after it. Throws if the chain holds an entry the
-  // rules refuse (the store is not this authority's).
+  // rules refuse (the store is not this authority's). Then compares the chain with the
+  // newest head this authority signed (see sealing_refused).
   void Replay();
+  // WARNING: an authority must never sign two different blocks at one height. Sealing is
+  // refused (Submit throws ApiError 503 sealing_refused) once the chain is found behind, or
+  // beside, a head this authority signed: its own record (signed_head_file) or a head a
+  // taxpayer node holds (NoteReportedHead). Only an operator can end that state, by
+  // restoring a database that holds those blocks. Empty while sealing is allowed.
+  std::string sealing_refused();
+  // A head a taxpayer node says it holds (X-Node-Head of its signed requests). Ignored unless
+  // this authority's signature on it verifies; then, if the chain does not hold exactly that
+  // block, the head is recorded and sealing is refused.
+  void NoteReportedHead(const ledger::SignedHeader& head, const std::string& reporter);
   // How the last Replay went: the blocks and entries it replayed, and whether the saved
   // state had to be rebuilt from the start.
   struct ReplayReport {
@@ -69,6 +88,8 @@ class Authority {
   // The leaf that sealed invoice `no`'s issue event, if any.
   std::optional<uint64_t> LeafOfInvoice(const std::string& no);
 
+  // How far an event's time may be from its block's (invoice/admission.h); set before use.
+  void SetTimeLimits(const invoice::TimeLimits& limits) { time_limits_ = limits; }
   // Where refused entries are recorded for the audit (may stay null: nothing recorded).
   void SetAuditStore(class AuditStore* audit) { audit_ = audit; }
 
@@ -86,6 +107,10 @@ class Authority {
   std::vector<EntryOutcome> SealBatchLocked(const std::vector<ledger::Bytes>& entries,
                                             const std::vector<uint8_t>& signature_ok, uint64_t now_ms, bool* applied);
   void ReplayLocked();
+  // Compares the chain with `head` (a head this authority signed) and refuses sealing if
+  // the chain does not hold it; records the chain's head when that is newer.
+  void CheckSignedHeadLocked(const ledger::SignedHeader& head, const std::string& source);
+  void RefuseSealingLocked(const std::string& why);
   // Saves what the lifecycle changed up to block `head` (kept pending on failure, to be
   // saved with the next block); false if that failed.
   bool SaveLocked(const ledger::SignedHeader& head);
@@ -96,6 +121,7 @@ class Authority {
   std::optional<invoice::NumberRange> GrantOfEntry(const ledger::Bytes& bytes) const;
   void RecordRefusal(const ledger::Bytes& bytes, const EntryOutcome& o, uint64_t now_ms);
   class AuditStore* audit_ = nullptr;
+  invoice::TimeLimits time_limits_;
 
   struct Waiting {
     const std::vector<ledger::Bytes>* entries;
@@ -111,6 +137,8 @@ class Authority {
   ledger::BlockStore& store_;
   const ledger::PrivateKey& key_;
   std::unique_ptr<LifecycleStore> lifecycle_store_;
+  std::unique_ptr<ledger::SignedHeadFile> signed_head_;
+  std::string sealing_refused_;  // why sealing stopped; empty while it may go on
   invoice::Lifecycle lifecycle_;
   ReplayReport last_replay_;
   bool lifecycle_lost_ = false;  // set if a rebuild failed: every submission is refused until restart

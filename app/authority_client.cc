@@ -2,38 +2,30 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
-#include <Poco/URI.h>
 
 #include <stdexcept>
 
 namespace app {
 
-AuthorityClient::AuthorityClient(std::string base_url, std::string node_id, const ledger::PrivateKey& key, int timeout_ms)
-    : node_id_(std::move(node_id)), key_(key), timeout_ms_(timeout_ms) {
-  Poco::URI uri(base_url);
-  host_ = uri.getHost();
-  port_ = uri.getPort();
-}
+AuthorityClient::AuthorityClient(const PeerLink& link, const NodeRequestSigner& signer, int timeout_ms)
+    : link_(link), signer_(signer), timeout_ms_(timeout_ms) {}
 
 std::vector<Poco::JSON::Object::Ptr> AuthorityClient::Submit(const std::vector<ledger::Bytes>& entries) {
   std::string body = "{\"entries\":[";
   for (size_t i = 0; i < entries.size(); ++i) body += (i ? ",\"" : "\"") + ledger::ToBase64(entries[i]) + "\"";
   body += "]}";
-  Poco::Net::HTTPClientSession session(host_, port_);
-  session.setTimeout(Poco::Timespan(0, timeout_ms_ * 1000));
+  auto session = link_.NewSession(timeout_ms_);
   Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/v1/events", Poco::Net::HTTPMessage::HTTP_1_1);
   req.setContentType("application/json");
   req.setContentLength64(static_cast<Poco::Int64>(body.size()));
-  req.set("X-Node-Id", node_id_);
-  req.set("X-Node-Signature", ledger::ToHex(key_.Sign(ledger::AsBytes(body))));
-  session.sendRequest(req) << body;
+  signer_.Sign(req, body);
+  session->sendRequest(req) << body;
   Poco::Net::HTTPResponse resp;
   std::string answer;
-  Poco::StreamCopier::copyToString(session.receiveResponse(resp), answer);
+  Poco::StreamCopier::copyToString(session->receiveResponse(resp), answer);
   if (resp.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
     throw std::runtime_error("the authority answered " + std::to_string(resp.getStatus()) + ": " + answer.substr(0, 300));
   auto results = Poco::JSON::Parser().parse(answer).extract<Poco::JSON::Object::Ptr>()->getArray("results");
@@ -44,13 +36,12 @@ std::vector<Poco::JSON::Object::Ptr> AuthorityClient::Submit(const std::vector<l
 }
 
 Poco::JSON::Object::Ptr AuthorityClient::Get(const std::string& uri) {
-  Poco::Net::HTTPClientSession session(host_, port_);
-  session.setTimeout(Poco::Timespan(0, timeout_ms_ * 1000));
+  auto session = link_.NewSession(timeout_ms_);
   Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, uri, Poco::Net::HTTPMessage::HTTP_1_1);
-  session.sendRequest(req);
+  session->sendRequest(req);
   Poco::Net::HTTPResponse resp;
   std::string answer;
-  Poco::StreamCopier::copyToString(session.receiveResponse(resp), answer);
+  Poco::StreamCopier::copyToString(session->receiveResponse(resp), answer);
   if (resp.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
     throw std::runtime_error("the authority answered " + std::to_string(resp.getStatus()) + ": " + answer.substr(0, 300));
   return Poco::JSON::Parser().parse(answer).extract<Poco::JSON::Object::Ptr>();

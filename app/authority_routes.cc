@@ -52,25 +52,6 @@ Object::Ptr OutcomeJson(const EntryOutcome& o) {
 
 }  // namespace
 
-std::string Node::VerifyNodeBody(Exchange& ex, const std::string& body) {
-  // Node to node: X-Node-Id names the registered submitter, X-Node-Signature is its
-  // Ed25519 signature (hex) over the raw body, verified with the registered node key.
-  std::string node_id = ex.request().get("X-Node-Id", "");
-  auto sig = ledger::FromHex(ex.request().get("X-Node-Signature", ""));
-  std::string key_hex = authority_->WithLifecycle([&](const invoice::Lifecycle& lc) {
-    const invoice::RegisterEvent* reg = lc.FindTaxpayer(node_id);
-    return reg ? reg->node_key : std::string();
-  });
-  auto key_bytes = ledger::FromHex(key_hex);
-  ledger::PublicKeyBytes key{};
-  if (!sig || !key_bytes || key_bytes->size() != 32)
-    throw ApiError(401, "unauthenticated", "X-Node-Id must name a registered node and X-Node-Signature sign the body");
-  std::copy(key_bytes->begin(), key_bytes->end(), key.begin());
-  if (!ledger::VerifySignature(key, ledger::AsBytes(body), *sig))
-    throw ApiError(401, "unauthenticated", "X-Node-Signature does not verify with the node's registered key");
-  return node_id;
-}
-
 Node::PublicCheck Node::CheckPublic(const std::string& no, const std::string& h, const std::optional<std::string>& a,
                                     bool amount_required) {
   PublicCheck c;
@@ -243,7 +224,7 @@ void Node::AddAuthorityRoutes(Router& r) {
 
   r.Add("POST", "/v1/events", [this](Exchange& ex) {
     std::string body = ex.Body();
-    std::string node_id = VerifyNodeBody(ex, body);
+    std::string node_id = RequireSignedNode(ex, body);
     Object::Ptr req = ParseJsonObject(body);
     if (!req->has("entries") || req->get("entries").type() != typeid(Array::Ptr))
       throw ApiError::BadRequest("missing_field", "entries is required (an array of base64 entries)", "entries");

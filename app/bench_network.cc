@@ -73,7 +73,9 @@ BenchNode Network::Prepare(const std::string& name, const std::string& tax_id, c
 std::string Network::Common(const BenchNode& n) const {
   return "node.listen = 127.0.0.1:" + std::to_string(n.port) + "\nnode.data_dir = " + n.dir +
          "\nhttp.threads = " + std::to_string(http_threads_) +
-         "\nhttp.max_keep_alive_requests = 1000000\nhttp.keep_alive_timeout_s = 30\n";
+         "\nhttp.max_keep_alive_requests = 1000000\nhttp.keep_alive_timeout_s = 30"
+         // The load generator is one peer with many connections, by design.
+         "\nhttp.max_connections_per_peer = 0\n";
 }
 
 void Network::Launch(BenchNode& n) {

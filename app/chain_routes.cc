@@ -37,18 +37,24 @@ Array::Ptr HexArray(const std::vector<ledger::Hash>& hashes) {
 
 }  // namespace
 
+std::string Node::HealthBody() {
+  Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  auto head = store_->Head();
+  std::string alarm = replicator_ && replicator_->alarm() ? replicator_->alarm_reason()
+                      : authority_                        ? authority_->sealing_refused()
+                                                          : std::string();
+  o->set("status", !alarm.empty() ? "degraded" : head.ok() ? "ok" : "starting");
+  if (!alarm.empty()) o->set("alarm", alarm);
+  o->set("role", config_.role == Role::kAuthority ? "authority" : "taxpayer");
+  o->set("name", config_.name);
+  o->set("height", head.ok() ? head->header.height : 0);
+  std::ostringstream out;
+  o->stringify(out);
+  return out.str();
+}
+
 void Node::AddHealthRoutes(Router& r) {
-  r.Add("GET", "/healthz", [this](Exchange& ex) {
-    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    auto head = store_->Head();
-    bool alarm = replicator_ && replicator_->alarm();
-    o->set("status", alarm ? "degraded" : head.ok() ? "ok" : "starting");
-    if (alarm) o->set("alarm", replicator_->alarm_reason());
-    o->set("role", config_.role == Role::kAuthority ? "authority" : "taxpayer");
-    o->set("name", config_.name);
-    o->set("height", head.ok() ? head->header.height : 0);
-    ex.Json(200, o);
-  });
+  r.Add("GET", "/healthz", [this](Exchange& ex) { ex.Send(200, "application/json", HealthBody()); });
   r.Add("GET", "/metrics", [this](Exchange& ex) {
     std::ostringstream out;
     out << metrics_.Prometheus();
@@ -59,6 +65,10 @@ void Node::AddHealthRoutes(Router& r) {
         << "# HELP einvoice_chain_tree_size Entries sealed up to the newest block.\n"
         << "# TYPE einvoice_chain_tree_size gauge\n"
         << "einvoice_chain_tree_size " << (head.ok() ? head->header.tree_size : 0) << "\n";
+    if (authority_)
+      out << "# HELP einvoice_sealing_refused 1 when the chain is behind a head this authority signed and it seals nothing.\n"
+          << "# TYPE einvoice_sealing_refused gauge\n"
+          << "einvoice_sealing_refused " << (authority_->sealing_refused().empty() ? 0 : 1) << "\n";
     if (replicator_) {
       out << "# HELP einvoice_split_view_alarm 1 when the authority showed this node a history that does not extend its own.\n"
           << "# TYPE einvoice_split_view_alarm gauge\n"
@@ -97,32 +107,19 @@ RevealFn Node::EntryRevealer(Exchange& ex) {
   return [](const ledger::LeafRecord&) { return false; };
 }
 
-std::optional<std::string> Node::SignedNodeCaller(Exchange& ex) {
+std::optional<std::string> Node::SignedNodeCaller(Exchange& ex, std::string_view body, bool once) {
   const auto& req = ex.request();
-  if (!req.has("X-Node-Id")) return std::nullopt;
-  std::string node = req.get("X-Node-Id"), time = req.get("X-Node-Time", "");
-  auto sig = ledger::FromHex(req.get("X-Node-Signature", ""));
-  int64_t t = 0;
-  try {
-    t = std::stoll(time);
-  } catch (const std::exception&) {
-    throw ApiError(401, "unauthenticated", "X-Node-Time must be Unix milliseconds");
-  }
-  if (std::llabs(static_cast<long long>(t) - static_cast<long long>(Now())) > 300000)
-    throw ApiError(401, "unauthenticated", "X-Node-Time is more than 5 minutes off");
-  std::string key_hex = authority_ ? authority_->WithLifecycle([&](const invoice::Lifecycle& lc) {
-    const invoice::RegisterEvent* reg = lc.FindTaxpayer(node);
-    return reg ? reg->node_key : std::string();
-  }) : std::string();
-  auto key = ledger::FromHex(key_hex);
-  ledger::PublicKeyBytes k{};
-  if (!sig || !key || key->size() != 32)
-    throw ApiError(401, "unauthenticated", "X-Node-Id must name a registered node and X-Node-Signature sign the request");
-  std::copy(key->begin(), key->end(), k.begin());
-  std::string signed_text = req.getMethod() + "\n" + req.getURI() + "\n" + time;
-  if (!ledger::VerifySignature(k, ledger::AsBytes(signed_text), *sig))
-    throw ApiError(401, "unauthenticated", "X-Node-Signature does not verify with the node's registered key");
-  return node;
+  if (!NodeRequestVerifier::IsNodeRequest(req)) return std::nullopt;
+  if (!node_requests_) throw ApiError(401, "unauthenticated", "this node takes no node-signed requests");
+  NodeRequestVerifier::Caller caller = node_requests_->Verify(req.getMethod(), req.getURI(), req, body, once);
+  if (caller.head && authority_) authority_->NoteReportedHead(*caller.head, caller.node_id);
+  return caller.node_id;
+}
+
+std::string Node::RequireSignedNode(Exchange& ex, std::string_view body) {
+  auto node = SignedNodeCaller(ex, body, /*once=*/true);
+  if (!node) throw ApiError(401, "unauthenticated", "X-Node-Id must name a registered node and X-Node-Signature sign the request");
+  return *node;
 }
 
 void Node::AddChainRoutes(Router& r) {

@@ -69,9 +69,9 @@ class ChainServer : public Poco::Net::HTTPRequestHandlerFactory {
         auto own = [this](const ledger::LeafRecord& l) { return l.index % reveal_every_ == 0; };
         auto written = binary ? WriteBlocksBinary(store_, from, limit, &page, own, kMaxEntriesPerPage)
                               : WriteBlocks(store_, from, limit, out, {}, own, kMaxEntriesPerPage);
-        if (!written.ok()) resp.setStatus(Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR);
+        if (!written.ok()) resp.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR);
       } else {
-        resp.setStatus(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
+        resp.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
       }
       std::string body = page.empty() ? out.str() : std::move(page);
       resp.setContentLength64(static_cast<Poco::Int64>(body.size()));
@@ -110,7 +110,9 @@ int Catchup(const Args& a) {
   auto key = ledger::PrivateKey::Generate().value();
   auto store = ledger::BlockStore::Open(wiped, (*source)->authority_key());
   if (!store.ok()) throw std::runtime_error(store.status().ToString());
-  Replicator replicator(**store, "http://127.0.0.1:" + std::to_string(server.port()), "bench-replica", key, SystemClockMs);
+  PeerLink link("http://127.0.0.1:" + std::to_string(server.port()));
+  NodeRequestSigner signer("bench-replica", key, SystemClockMs);
+  Replicator replicator(**store, link, signer);
   Progress progress("catching up");
   auto start = BenchClock::now();
   uint64_t have = 0;

@@ -25,7 +25,7 @@ NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
     throw std::invalid_argument("node.listen has a bad port: " + listen);
   }
   if (n.listen_port < 0 || n.listen_port > 65535) throw std::invalid_argument("node.listen port out of range");
-  n.public_url = c.getString("node.public_url", "http://" + listen);
+  n.public_url = c.getString("node.public_url", (c.hasProperty("tls.cert_file") ? "https://" : "http://") + listen);
   n.data_dir = c.getString("node.data_dir", "var/node");
   n.db_path = c.getString("node.db", n.data_dir + "/node.db");
   n.key_file = c.getString("node.key_file", n.data_dir + "/node.pem");
@@ -60,6 +60,24 @@ NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
   n.audit_filing_deadline_day = c.getInt("audit.filing_deadline_day", 15);
   if (n.audit_filing_deadline_day < 1 || n.audit_filing_deadline_day > 28)
     throw std::invalid_argument("audit.filing_deadline_day must be 1..28");
+  n.tls_cert_file = c.getString("tls.cert_file", "");
+  n.tls_key_file = c.getString("tls.key_file", "");
+  n.tls_ca_file = c.getString("tls.ca_file", "");
+  if (n.tls_cert_file.empty() != n.tls_key_file.empty())
+    throw std::invalid_argument("tls.cert_file and tls.key_file go together");
+  n.max_event_age_hours = c.getInt("authority.max_event_age_hours", 72);
+  if (n.max_event_age_hours < 1 || n.max_event_age_hours > 24 * 366)
+    throw std::invalid_argument("authority.max_event_age_hours must be 1..8784");
+  n.clock_skew_s = c.getInt("authority.clock_skew_s", 300);
+  if (n.clock_skew_s < 1 || n.clock_skew_s > 3600) throw std::invalid_argument("authority.clock_skew_s must be 1..3600");
+  n.header_timeout_s = c.getInt("http.header_timeout_s", 5);
+  n.body_timeout_s = c.getInt("http.body_timeout_s", 15);
+  n.max_connections_per_peer = c.getInt("http.max_connections_per_peer", 16);
+  n.max_long_polls = c.getInt("http.max_long_polls", 8);
+  if (n.header_timeout_s < 1 || n.header_timeout_s > 120) throw std::invalid_argument("http.header_timeout_s must be 1..120");
+  if (n.body_timeout_s < 1 || n.body_timeout_s > 600) throw std::invalid_argument("http.body_timeout_s must be 1..600");
+  if (n.max_connections_per_peer < 0) throw std::invalid_argument("http.max_connections_per_peer must be 0 or more");
+  if (n.max_long_polls < 0) throw std::invalid_argument("http.max_long_polls must be 0 or more");
   n.http_threads = c.getInt("http.threads", 32);
   n.keep_alive_s = c.getInt("http.keep_alive_timeout_s", 5);
   n.max_keep_alive_requests = c.getInt("http.max_keep_alive_requests", 1000);

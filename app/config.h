@@ -40,9 +40,24 @@ struct NodeConfig {
   int audit_invoice_deadline_hours = 48;  // audit.invoice_deadline_hours: a payment without an invoice after this is an anomaly
   int audit_filing_deadline_day = 15;     // audit.filing_deadline_day: a month's return is due by this day of the next
 
+  // TLS (README "Production"). With a certificate and key the node serves https only.
+  std::string tls_cert_file;    // tls.cert_file: the node's certificate chain (PEM)
+  std::string tls_key_file;     // tls.key_file: its private key (PEM)
+  std::string tls_ca_file;      // tls.ca_file: CAs that https peers' certificates must chain to (empty: the system's)
+
+  // Events the authority seals must be of their time (issue 16): none later than the block
+  // time plus the skew; claims, settlements, releases and confirmations not older than the
+  // skew; issues, applications and filings (queued during an outage) not older than this.
+  int max_event_age_hours = 72;  // authority.max_event_age_hours
+  int clock_skew_s = 300;        // authority.clock_skew_s
+
   int http_threads = 32;        // http.threads: concurrent connections served
   int keep_alive_s = 5;         // http.keep_alive_timeout_s
   int max_keep_alive_requests = 1000;  // http.max_keep_alive_requests
+  int header_timeout_s = 5;     // http.header_timeout_s: a request's line and headers must arrive within this
+  int body_timeout_s = 15;      // http.body_timeout_s: and its body within this
+  int max_connections_per_peer = 16;  // http.max_connections_per_peer: open connections from one address (0: no limit)
+  int max_long_polls = 8;       // http.max_long_polls: node requests waiting for a new block at once
 
   std::string ListenAddress() const { return listen_host + ":" + std::to_string(listen_port); }
 };

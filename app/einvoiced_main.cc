@@ -7,6 +7,7 @@
 
 #include <iostream>
 
+#include "app/logging.h"
 #include "app/node.h"
 
 namespace {
@@ -42,6 +43,7 @@ class NodeApp : public Poco::Util::ServerApplication {
     }
     try {
       loadConfiguration(config_file_);
+      app::ConfigureNodeLogging();
       app::NodeConfig cfg = app::ReadNodeConfig(config());
       app::Node node(cfg);
       node.Start();

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "app/api_error.h"
+#include "app/http_server.h"
 
 namespace app {
 
@@ -60,6 +61,7 @@ std::string Exchange::Body() {
     body.append(buf, static_cast<size_t>(in.gcount()));
     if (body.size() > kMaxBodyBytes) throw too_large();
   }
+  HttpServer::OnBodyRead();
   return body;
 }
 
@@ -76,7 +78,7 @@ void Exchange::Json(int status, const Object::Ptr& body) {
 
 void Exchange::Send(int status, const std::string& content_type, const std::string& body) {
   status_ = status;
-  resp_.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+  resp_.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
   resp_.setContentType(content_type);
   resp_.setContentLength64(static_cast<Poco::Int64>(body.size()));
   resp_.send().write(body.data(), static_cast<std::streamsize>(body.size()));
@@ -146,6 +148,7 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
       // Writing the response failed (the client went away): there is no one left to answer.
     }
     if (metrics_) metrics_->CountRequest(route_, ex.status());
+    HttpServer::OnRequestDone();
   }
 
  private:
@@ -171,6 +174,7 @@ void Router::Add(const std::string& method, const std::string& pattern, Handler 
 }
 
 Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTTPServerRequest& req) {
+  HttpServer::OnHeadRead((req.hasContentLength() && req.getContentLength64() > 0) || req.getChunkedTransferEncoding());
   std::string path = req.getURI().substr(0, req.getURI().find('?'));
   bool path_known = false;
   for (const Route& r : routes_) {

@@ -1,8 +1,6 @@
 #include "app/node.h"
 #include "app/text_file.h"
 
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/ServerSocket.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -47,6 +45,12 @@ ledger::PublicKeyBytes AuthorityKey(const NodeConfig& c, const ledger::PrivateKe
 
 }  // namespace
 
+// node.nonces.db beside node.db: the nonces of node requests inside their window.
+static std::string NoncePath(const std::string& node_db) {
+  std::filesystem::path p(node_db);
+  return (p.parent_path() / (p.stem().string() + ".nonces.db")).string();
+}
+
 uint64_t SystemClockMs() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
@@ -65,8 +69,23 @@ Node::Node(NodeConfig config, Clock clock)
   if (config_.role == Role::kAuthority) {
     auto genesis = store_->InitGenesis(key_, clock_());
     if (!genesis.ok()) throw std::runtime_error("genesis: " + genesis.status().ToString());
-    authority_ = std::make_unique<Authority>(*store_, key_, LifecyclePath(config_.db_path));
+    authority_ = std::make_unique<Authority>(*store_, key_, LifecyclePath(config_.db_path), SignedHeadPath(config_.db_path));
+    authority_->SetTimeLimits({static_cast<uint64_t>(config_.clock_skew_s) * 1000,
+                               static_cast<uint64_t>(config_.max_event_age_hours) * 3600 * 1000});
     authority_->Replay();
+    node_requests_ = std::make_unique<NodeRequestVerifier>(
+        [this](const std::string& node) -> std::optional<ledger::PublicKeyBytes> {
+          std::string hex = authority_->WithLifecycle([&](const invoice::Lifecycle& lc) {
+            const invoice::RegisterEvent* reg = lc.FindTaxpayer(node);
+            return reg ? reg->node_key : std::string();
+          });
+          auto bytes = ledger::FromHex(hex);
+          if (!bytes || bytes->size() != 32) return std::nullopt;
+          ledger::PublicKeyBytes k{};
+          std::copy(bytes->begin(), bytes->end(), k.begin());
+          return k;
+        },
+        clock_, OpenNonceJournal(NoncePath(config_.db_path)));
     audit_ = std::make_unique<AuditStore>(config_.db_path);
     authority_->SetAuditStore(audit_.get());
   } else {
@@ -77,12 +96,18 @@ Node::Node(NodeConfig config, Clock clock)
     mc.channel = config_.invoice_channel;
     mc.range_size = config_.invoice_range_size;
     mc.authority_public_url = config_.authority_public_url;
-    replicator_ = std::make_unique<Replicator>(*store_, config_.authority_url, config_.tax_id, key_, clock_);
+    authority_link_ = std::make_unique<PeerLink>(config_.authority_url, config_.tls_ca_file);
+    signer_ = std::make_unique<NodeRequestSigner>(config_.tax_id, key_, clock_, [this]() -> std::optional<ledger::SignedHeader> {
+      auto head = store_->Head();
+      if (!head.ok()) return std::nullopt;
+      return *head;
+    });
+    replicator_ = std::make_unique<Replicator>(*store_, *authority_link_, *signer_);
     view_ = std::make_unique<PartyView>(*store_, LifecyclePath(config_.db_path));
-    submitter_ = std::make_unique<SyncSubmitter>(config_.tax_id, key_, config_.authority_url, *view_);
+    submitter_ = std::make_unique<SyncSubmitter>(config_.tax_id, key_, *authority_link_, *signer_, *view_);
     company_ = std::make_unique<Company>(*submitter_, *store_, *view_, config_.db_path, clock_);
     merchant_ = std::make_unique<Merchant>(
-        mc, key_, std::make_unique<AuthorityClient>(config_.authority_url, config_.tax_id, key_), clock_, view_.get());
+        mc, key_, std::make_unique<AuthorityClient>(*authority_link_, *signer_), clock_, view_.get());
   }
   if (!config_.wechat_public_key_file.empty()) {
     wechat_public_key_ = payment::RsaPublicKey::FromPem(ReadTextFile(config_.wechat_public_key_file));
@@ -123,18 +148,18 @@ void Node::Start() {
     merchant_->StartPump();
   }
   if (replicator_) replicator_->Start();
-  auto* params = new Poco::Net::HTTPServerParams;
-  // One pool thread serves one keep-alive connection at a time: size the pool for the
-  // concurrent clients expected and bound how long an idle connection may hold a thread.
-  params->setMaxThreads(config_.http_threads);
-  params->setMaxQueued(4 * config_.http_threads);
-  params->setKeepAlive(true);
-  params->setKeepAliveTimeout(Poco::Timespan(config_.keep_alive_s, 0));
-  params->setMaxKeepAliveRequests(config_.max_keep_alive_requests);
-  pool_ = std::make_unique<Poco::ThreadPool>(2, config_.http_threads + 2);
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(config_.listen_host, static_cast<uint16_t>(config_.listen_port)));
-  server_ = std::make_unique<Poco::Net::HTTPServer>(router, *pool_, socket, params);
-  server_->start();
+  HttpServerOptions o;
+  o.host = config_.listen_host;
+  o.port = static_cast<uint16_t>(config_.listen_port);
+  o.threads = config_.http_threads;
+  o.keep_alive_s = config_.keep_alive_s;
+  o.max_keep_alive_requests = config_.max_keep_alive_requests;
+  o.header_timeout_s = config_.header_timeout_s;
+  o.body_timeout_s = config_.body_timeout_s;
+  o.max_connections_per_peer = config_.max_connections_per_peer;
+  if (!config_.tls_cert_file.empty()) o.tls = TlsServerContext(config_.tls_cert_file, config_.tls_key_file);
+  server_ = std::make_unique<HttpServer>(o, router, [this] { return HealthBody(); });
+  server_->Start();
   config_.listen_port = server_->port();  // a restart (Stop, Start) comes back on the same port
 }
 
@@ -142,17 +167,15 @@ void Node::Stop() {
   if (replicator_) replicator_->Stop();
   if (merchant_) merchant_->StopPump();
   if (server_) {
-    server_->stopAll(true);
+    server_->Stop();
     server_.reset();
-  }
-  if (pool_) {
-    pool_->joinAll();
-    pool_.reset();
   }
 }
 
 uint16_t Node::port() const { return server_ ? server_->port() : 0; }
 
-std::string Node::BaseUrl() const { return "http://" + config_.listen_host + ":" + std::to_string(port()); }
+std::string Node::BaseUrl() const {
+  return (config_.tls_cert_file.empty() ? "http://" : "https://") + config_.listen_host + ":" + std::to_string(port());
+}
 
 }  // namespace app

@@ -4,8 +4,6 @@
 #pragma once
 
 #include <Poco/JSON/Array.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/ThreadPool.h>
 
 #include <atomic>
 #include <functional>
@@ -15,9 +13,12 @@
 #include "app/authority.h"
 #include "app/chain_json.h"
 #include "app/http.h"
+#include "app/http_server.h"
 #include "app/audit.h"
 #include "app/company.h"
 #include "app/merchant.h"
+#include "app/node_request.h"
+#include "app/peer_link.h"
 #include "app/party_view.h"
 #include "app/payment_crypto.h"
 #include "app/pages.h"
@@ -73,11 +74,15 @@ class Node {
  private:
   void AddChainRoutes(Router& router);
   void AddHealthRoutes(Router& router);
+  std::string HealthBody();  // GET /healthz: status (ok, degraded with the alarm, starting), role, height
   // Who may see full entries in /v1/chain/blocks (README "Replication").
   RevealFn EntryRevealer(Exchange& ex);
-  // The registered node that signed this request (X-Node-Id/Time/Signature), if any; 401 if
-  // it claims to be one and the signature or time does not hold.
-  std::optional<std::string> SignedNodeCaller(Exchange& ex);
+  // The registered node that signed this request (app/node_request.h), if it carries
+  // X-Node-Id; 401 if the signature or time does not hold, 409 for a replay when `once` (a
+  // request that changes state). A head it reports goes to the authority's guard.
+  std::optional<std::string> SignedNodeCaller(Exchange& ex, std::string_view body = "", bool once = false);
+  // The same for a state-changing request with `body`, which must be node-signed.
+  std::string RequireSignedNode(Exchange& ex, std::string_view body);
   void AddAuthorityRoutes(Router& router);
   void AddMerchantRoutes(Router& router);
   void AddCallbackRoutes(Router& router);
@@ -94,9 +99,6 @@ class Node {
     std::string bad_item, problem;
   };
   LastVerify RunVerify();
-  // The registered taxpayer node that signed `body` (X-Node-Id, X-Node-Signature: Ed25519
-  // over the raw body with its registered key); 401 otherwise.
-  std::string VerifyNodeBody(Exchange& ex, const std::string& body);
   // Confirmation requests `tax_id` sent (as seller) or must answer (as buyer), newest first.
   std::vector<std::pair<std::string, invoice::ConfirmationState>> ConfirmationsOf(const std::string& tax_id);
   void AddCompanyPages(Router& router);
@@ -134,6 +136,9 @@ class Node {
   std::unique_ptr<AuditStore> audit_;  // authority only
   std::mutex verify_mu_;
   std::optional<LastVerify> last_verify_;
+  std::unique_ptr<NodeRequestVerifier> node_requests_;  // authority only
+  std::unique_ptr<PeerLink> authority_link_;             // taxpayer only
+  std::unique_ptr<NodeRequestSigner> signer_;            // taxpayer only
   std::unique_ptr<Merchant> merchant_;
   std::unique_ptr<Replicator> replicator_;
   std::unique_ptr<PartyView> view_;
@@ -141,8 +146,7 @@ class Node {
   std::unique_ptr<Company> company_;
   std::optional<payment::RsaPublicKey> wechat_public_key_;  // the WeChat Pay platform key
   std::unique_ptr<Templates> templates_;
-  std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<HttpServer> server_;
 };
 
 }  // namespace app

@@ -5,7 +5,6 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
-#include <Poco/URI.h>
 
 #include <future>
 #include <limits>
@@ -22,14 +21,10 @@ Poco::Logger& Log() { return Poco::Logger::get("replica"); }
 
 }  // namespace
 
-Replicator::Replicator(ledger::BlockStore& store, std::string authority_url, std::string node_id,
-                       const ledger::PrivateKey& key, Clock clock)
-    : store_(store), node_id_(std::move(node_id)), key_(key), clock_(std::move(clock)) {
-  Poco::URI uri(authority_url);
-  host_ = uri.getHost();
-  port_ = uri.getPort();
-  session_ = std::make_unique<Poco::Net::HTTPClientSession>(host_, port_);
-  prefetch_session_ = std::make_unique<Poco::Net::HTTPClientSession>(host_, port_);
+Replicator::Replicator(ledger::BlockStore& store, const PeerLink& authority, const NodeRequestSigner& signer)
+    : store_(store), link_(authority), signer_(signer) {
+  session_ = link_.NewSession(10000);
+  prefetch_session_ = link_.NewSession(10000);
   for (auto* s : {session_.get(), prefetch_session_.get()}) s->setKeepAlive(true);
 }
 
@@ -46,7 +41,7 @@ void Replicator::Alarm(const std::string& reason) {
     if (alarm_reason_.empty()) alarm_reason_ = reason;
   }
   alarm_ = true;
-  Log().critical("SPLIT-VIEW ALARM: %s; no more blocks are applied from %s:%hu", reason, host_, port_);
+  Log().critical("SPLIT-VIEW ALARM: %s; no more blocks are applied from %s", reason, link_.Describe());
   // Report it to the bureau's audit (POST /v1/alarms, signed with the node key). Best effort:
   // the alarm stands on this node's /healthz and /metrics either way.
   try {
@@ -60,16 +55,14 @@ void Replicator::Alarm(const std::string& reason) {
     std::ostringstream body;
     o.stringify(body);
     std::string text = body.str();
-    Poco::Net::HTTPClientSession session(host_, port_);
-    session.setTimeout(Poco::Timespan(5, 0));
+    auto session = link_.NewSession(5000);
     Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/v1/alarms", Poco::Net::HTTPMessage::HTTP_1_1);
     req.setContentType("application/json");
     req.setContentLength64(static_cast<Poco::Int64>(text.size()));
-    req.set("X-Node-Id", node_id_);
-    req.set("X-Node-Signature", ledger::ToHex(key_.Sign(ledger::AsBytes(text))));
-    session.sendRequest(req) << text;
+    signer_.Sign(req, text);
+    session->sendRequest(req) << text;
     Poco::Net::HTTPResponse resp;
-    session.receiveResponse(resp).ignore(std::numeric_limits<std::streamsize>::max());
+    session->receiveResponse(resp).ignore(std::numeric_limits<std::streamsize>::max());
     Log().information("split-view alarm reported to the authority: %d", static_cast<int>(resp.getStatus()));
   } catch (const std::exception& e) {
     Log().warning("the split-view alarm could not be reported: %s", std::string(e.what()));
@@ -79,12 +72,9 @@ void Replicator::Alarm(const std::string& reason) {
 std::string Replicator::Get(Poco::Net::HTTPClientSession& session, const std::string& uri, int timeout_s) {
   session.setTimeout(Poco::Timespan(timeout_s, 0));
   for (int attempt = 0;; ++attempt) {
-    std::string time = std::to_string(clock_());
     Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, uri, Poco::Net::HTTPMessage::HTTP_1_1);
     req.setKeepAlive(true);
-    req.set("X-Node-Id", node_id_);
-    req.set("X-Node-Time", time);
-    req.set("X-Node-Signature", ledger::ToHex(key_.Sign(ledger::AsBytes("GET\n" + uri + "\n" + time))));
+    signer_.Sign(req, "");
     Poco::Net::HTTPResponse resp;
     std::string body;
     try {

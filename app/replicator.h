@@ -16,6 +16,8 @@
 #include <string>
 #include <thread>
 
+#include "app/node_request.h"
+#include "app/peer_link.h"
 #include "ledger/block_store.h"
 
 namespace Poco::Net {
@@ -26,9 +28,8 @@ namespace app {
 
 class Replicator {
  public:
-  using Clock = std::function<uint64_t()>;
-  Replicator(ledger::BlockStore& store, std::string authority_url, std::string node_id, const ledger::PrivateKey& key,
-             Clock clock);
+  // `authority` and `signer` (this node's) must outlive the replicator.
+  Replicator(ledger::BlockStore& store, const PeerLink& authority, const NodeRequestSigner& signer);
   ~Replicator();
 
   void Start();
@@ -58,11 +59,8 @@ class Replicator {
   uint64_t Sync(int wait_s, uint64_t limit, bool one_page, bool check_head);
 
   ledger::BlockStore& store_;
-  std::string host_;
-  uint16_t port_ = 80;
-  std::string node_id_;
-  const ledger::PrivateKey& key_;
-  Clock clock_;
+  const PeerLink& link_;
+  const NodeRequestSigner& signer_;
   std::atomic<bool> alarm_{false};
   std::atomic<uint64_t> applied_{0};
   std::mutex mu_;

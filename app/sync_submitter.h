@@ -22,8 +22,9 @@ struct SealedAt {
 
 class SyncSubmitter {
  public:
-  SyncSubmitter(std::string tax_id, const ledger::PrivateKey& key, const std::string& authority_url, PartyView& view)
-      : tax_id_(std::move(tax_id)), key_(key), client_(authority_url, tax_id_, key), view_(view) {}
+  SyncSubmitter(std::string tax_id, const ledger::PrivateKey& key, const PeerLink& authority,
+                const NodeRequestSigner& signer, PartyView& view)
+      : tax_id_(std::move(tax_id)), key_(key), client_(authority, signer), view_(view) {}
   SealedAt Submit(const invoice::Event& e);
   // The authority's public check JSON for an invoice (GET /v1/check/...); throws ApiError 503.
   Poco::JSON::Object::Ptr Check(const std::string& uri);

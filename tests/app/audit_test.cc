@@ -58,7 +58,7 @@ class Audit : public ThreeNodes {
                                      ledger::Bytes(payload.begin(), payload.end()), merchant_->key()).value();
     std::string body = "{\"entries\":[\"" + ledger::ToBase64(entry.Encode()) + "\"]}";
     auto r = Http(authority_->port(), "POST", "/v1/events", body,
-                  {{"X-Node-Id", kMerchant}, {"X-Node-Signature", ledger::ToHex(merchant_->key().Sign(ledger::AsBytes(body)))}});
+                  apptest::NodeSigned(kMerchant, merchant_->key(), "POST", "/v1/events", body, Now()));
     return Parse(r.body)->getArray("results")->getObject(0);
   }
 };
@@ -142,7 +142,7 @@ TEST_F(Audit, NumbersOutsideTheGrantedRangesAndFilingsThatDiffer) {
   (void)h;
 }
 
-TEST_F(Audit, LateInvoicesForAFiledPeriodAndPeriodsNotFiled) {
+TEST_F(Audit, PeriodsNotFiled) {
   Sold("ORD-A5", 1500);  // October 15th
   clock_ = kOct15 + 25 * kDay;  // November 9th: October is due by the 15th
   EXPECT_TRUE(Rule("period_not_filed").empty());
@@ -154,11 +154,21 @@ TEST_F(Audit, LateInvoicesForAFiledPeriodAndPeriodsNotFiled) {
   ASSERT_EQ(filed.status, 201) << filed.body;
   EXPECT_TRUE(Rule("period_not_filed").empty());
   EXPECT_TRUE(Rule("late_invoice_for_filed_period").empty());
+}
 
-  // A payment of October 31st whose invoice is sealed only after the filing.
-  clock_ = kOct15 + 16 * kDay;
+// The authority seals an invoice up to 72 hours after its date (an outage), so one dated
+// October 31st can be sealed after October was filed on November 1st.
+TEST_F(Audit, LateInvoicesForAFiledPeriod) {
+  Sold("ORD-A5", 1500);  // October 15th
+  clock_ = kOct15 + 17 * kDay + 1800000;  // November 1st, 00:30: October filed at once
+  auto filed = Api("POST", "/v1/filings", "{\"period\":\"2026-10\"}");
+  ASSERT_EQ(filed.status, 201) << filed.body;
+  EXPECT_TRUE(Rule("late_invoice_for_filed_period").empty());
+
+  // A payment of October 31st, 23:00, whose invoice is sealed only after the filing.
+  clock_ = kOct15 + 16 * kDay + 23 * 3600000;
   auto [late, h] = Sold("ORD-A6", 700);
-  clock_ = kOct15 + 34 * kDay;
+  clock_ = kOct15 + 17 * kDay + 2 * 3600000;
   auto lates = Rule("late_invoice_for_filed_period");
   ASSERT_EQ(lates.size(), 1u);
   EXPECT_EQ(lates[0]->getValue<std::string>("invoice_no"), late);
@@ -188,7 +198,7 @@ TEST_F(Audit, SplitViewAlarmsReportedByNodes) {
               401, "unauthenticated");
   EXPECT_TRUE(Rule("split_view_alarm").empty());
   auto r = Http(authority_->port(), "POST", "/v1/alarms", body,
-                {{"X-Node-Id", kMerchant}, {"X-Node-Signature", ledger::ToHex(merchant_->key().Sign(ledger::AsBytes(body)))}});
+                apptest::NodeSigned(kMerchant, merchant_->key(), "POST", "/v1/alarms", body, Now()));
   EXPECT_EQ(r.status, 204) << r.body;
   auto alarms = Rule("split_view_alarm");
   ASSERT_EQ(alarms.size(), 1u);

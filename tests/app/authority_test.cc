@@ -65,8 +65,8 @@ class AuthorityHttp : public ::testing::Test {
     std::string body = "{\"entries\":[";
     for (size_t i = 0; i < entries.size(); ++i) body += (i ? ",\"" : "\"") + ledger::ToBase64(entries[i]) + "\"";
     body += "]}";
-    auto sig = signer.Sign(ledger::AsBytes(body));
-    auto r = apptest::Http(node_->port(), "POST", "/v1/events", body, {{"X-Node-Id", submitter}, {"X-Node-Signature", ledger::ToHex(sig)}});
+    auto r = apptest::Http(node_->port(), "POST", "/v1/events", body,
+                           apptest::NodeSigned(submitter, signer, "POST", "/v1/events", body, now_));
     EXPECT_EQ(r.status, expect_status) << r.body;
     return Parse(r.body);
   }
@@ -176,7 +176,7 @@ TEST_F(AuthorityHttp, SignedEventsAreSealedOrRefusedWithTheirReason) {
   // Node signatures: wrong key, unknown node, entries of another submitter.
   std::string body = "{\"entries\":[\"" + ledger::ToBase64(EventEntry(apply, kMerchant, merchant_key_)) + "\"]}";
   ExpectError(apptest::Http(node_->port(), "POST", "/v1/events", body,
-                   {{"X-Node-Id", kMerchant}, {"X-Node-Signature", ledger::ToHex(stranger.Sign(ledger::AsBytes(body)))}}),
+                   apptest::NodeSigned(kMerchant, stranger, "POST", "/v1/events", body, now_)),
               401, "unauthenticated");
   ExpectError(apptest::Http(node_->port(), "POST", "/v1/events", body, {{"X-Node-Id", "91350100M000100Y43"},
                                                               {"X-Node-Signature", std::string(128, '0')}}),
@@ -322,7 +322,7 @@ TEST_F(AuthorityHttp, ConcurrentSubmissionsShareBlocks) {
         // Each request carries the entry twice: a duplicate within a batch is acknowledged too.
         std::string body = "{\"entries\":[\"" + ledger::ToBase64(entry) + "\",\"" + ledger::ToBase64(entry) + "\"]}";
         auto res = apptest::Http(node_->port(), "POST", "/v1/events", body,
-                                 {{"X-Node-Id", kMerchant}, {"X-Node-Signature", ledger::ToHex(merchant_key_.Sign(ledger::AsBytes(body)))}});
+                                 apptest::NodeSigned(kMerchant, merchant_key_, "POST", "/v1/events", body, now_));
         auto results = Parse(res.body)->getArray("results");
         if (results->getObject(0)->getValue<std::string>("status") == "sealed" &&
             results->getObject(1)->getValue<std::string>("status") == "sealed" &&
@@ -361,6 +361,75 @@ TEST(TokenCli, CreatesTokensBoundToTheirRole) {
   auto grep = apptest::RunCommand("grep -l " + token + " " + db + "*");
   EXPECT_EQ(grep.output, "");
   EXPECT_EQ(grep.exit_code, 1);  // grep: no file matched
+}
+
+}  // namespace
+}  // namespace app
+
+namespace app {
+namespace {
+
+// Issue 16, finding 2: a captured node request whose settle was refused (not_locked), sent
+// again once the invoice is claimed, must not settle it: the nonce is refused as a replay,
+// and outside the five-minute window the time is.
+TEST_F(AuthorityHttp, ACapturedNodeRequestSentAgainChangesNothing) {
+  ASSERT_EQ(Register(kMerchant, merchant_key_).status, 201);
+  ASSERT_EQ(Register(kCompany, company_key_).status, 201);
+  invoice::ApplyEvent apply{{"apply-1", now_}, kMerchant, {26, 44, 1}, 100};
+  Submit(kMerchant, merchant_key_, {EventEntry(apply, kMerchant, merchant_key_)});
+  ledger::Bytes issue = EventEntry(invoice::IssueEvent{Blue(1, "pay-1")}, kMerchant, merchant_key_);
+  Submit(kMerchant, merchant_key_, {issue});
+  const std::string no = invoice::InvoiceNumber{{26, 44, 1}, 1}.ToString();
+  invoice::ReimburseEvent settle{{"settle-1", now_}, invoice::ReimburseAction::kSettle, no, kCompany, "", ""};
+  std::string body = "{\"entries\":[\"" + ledger::ToBase64(EventEntry(settle, kCompany, company_key_)) + "\"]}";
+  auto captured = apptest::NodeSigned(kCompany, company_key_, "POST", "/v1/events", body, now_);
+  auto first = apptest::Http(node_->port(), "POST", "/v1/events", body, captured);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(Parse(first.body)->getArray("results")->getObject(0)->getValue<std::string>("code"), "not_locked");
+  invoice::ReimburseEvent claim{{"claim-1", now_}, invoice::ReimburseAction::kClaim, no, kCompany, "李四",
+                                ledger::LeafHash(issue).Hex()};
+  auto r = Submit(kCompany, company_key_, {EventEntry(claim, kCompany, company_key_)});
+  ASSERT_EQ(r->getArray("results")->getObject(0)->getValue<std::string>("status"), "sealed");
+  ExpectError(apptest::Http(node_->port(), "POST", "/v1/events", body, captured), 409, "replayed");
+  now_ += 6 * 60 * 1000;
+  ExpectError(apptest::Http(node_->port(), "POST", "/v1/events", body, captured), 401, "unauthenticated");
+  auto got = apptest::Http(node_->port(), "GET", "/v1/invoices/" + no, "",
+                           {{"Authorization", "Bearer " + node_->tokens().Create(TokenRole::kAuditor, "", "a", 0)}});
+  EXPECT_EQ(Parse(got.body)->getValue<std::string>("reimbursement"), "locked") << got.body;
+  // A tampered copy (another URI, another body) does not verify at all.
+  auto moved = captured;
+  ExpectError(apptest::Http(node_->port(), "POST", "/v1/alarms", body, moved), 401, "unauthenticated");
+}
+
+// Events are sealed only near their own time: a claim or settlement as it happens, an
+// invoice within the outage window (72 hours by default), nothing from the future.
+TEST_F(AuthorityHttp, EventsDatedFarFromTheirBlockAreRefused) {
+  ASSERT_EQ(Register(kMerchant, merchant_key_).status, 201);
+  ASSERT_EQ(Register(kCompany, company_key_).status, 201);
+  invoice::ApplyEvent apply{{"apply-1", now_}, kMerchant, {26, 44, 1}, 100};
+  Submit(kMerchant, merchant_key_, {EventEntry(apply, kMerchant, merchant_key_)});
+  const uint64_t hour = 3600 * 1000;
+  auto dated = [&](uint64_t seq, uint64_t at) {
+    invoice::Invoice inv = Blue(seq, "pay-" + std::to_string(seq));
+    inv.issued_at_ms = at;
+    return EventEntry(invoice::IssueEvent{inv}, kMerchant, merchant_key_);
+  };
+  auto r = Submit(kMerchant, merchant_key_,
+                  {dated(1, 4102444800000) /* 2100-01-01 */, dated(2, now_ - 5 * 365 * 24 * hour), dated(3, now_ - 80 * hour),
+                   dated(4, now_ - 70 * hour), dated(5, now_ + 60 * 1000)});
+  auto results = r->getArray("results");
+  for (int i : {0, 1, 2}) {
+    EXPECT_EQ(results->getObject(i)->optValue<std::string>("code", ""), "time_out_of_range") << i;
+    EXPECT_EQ(results->getObject(i)->optValue<std::string>("field", ""), "issued_at") << i;
+    EXPECT_EQ(results->getObject(i)->getValue<int>("http_status"), 422);
+  }
+  EXPECT_EQ(results->getObject(3)->getValue<std::string>("status"), "sealed") << "70 hours old: queued in an outage";
+  EXPECT_EQ(results->getObject(4)->getValue<std::string>("status"), "sealed") << "a minute ahead: clock skew";
+  invoice::ReimburseEvent claim{{"claim-1", now_ - 10 * 60 * 1000}, invoice::ReimburseAction::kClaim,
+                                invoice::InvoiceNumber{{26, 44, 1}, 4}.ToString(), kCompany, "李四",
+                                ledger::LeafHash(dated(4, now_ - 70 * hour)).Hex()};
+  r = Submit(kCompany, company_key_, {EventEntry(claim, kCompany, company_key_)});
+  EXPECT_EQ(r->getArray("results")->getObject(0)->optValue<std::string>("code", ""), "time_out_of_range");
 }
 
 }  // namespace

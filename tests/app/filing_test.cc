@@ -214,7 +214,7 @@ TEST_F(Filing, AMonthOfFiveThousandInvoicesFiledEqualsTheChainAndTamperingIsRefu
   auto entry = ledger::Entry::Make("file", kMerchant, ledger::Bytes(payload.begin(), payload.end()), merchant_->key()).value();
   std::string body = "{\"entries\":[\"" + ledger::ToBase64(entry.Encode()) + "\"]}";
   auto refused = Http(authority_->port(), "POST", "/v1/events", body,
-                      {{"X-Node-Id", kMerchant}, {"X-Node-Signature", ledger::ToHex(merchant_->key().Sign(ledger::AsBytes(body)))}});
+                      apptest::NodeSigned(kMerchant, merchant_->key(), "POST", "/v1/events", body, Now()));
   ASSERT_EQ(refused.status, 200) << refused.body;
   auto result = Parse(refused.body)->getArray("results")->getObject(0);
   EXPECT_EQ(result->getValue<std::string>("status"), "refused");

@@ -114,8 +114,7 @@ TEST_F(Malformed, NoEndpointFailsOrChangesAnythingOnGarbage) {
            "generic " + what);
     Expect(Http(authority_->port(), "POST", "/v1/taxpayers", body, {{"Authorization", bearer_a}}), "taxpayers " + what);
     Expect(Http(authority_->port(), "POST", "/v1/events", body,
-                {{"X-Node-Id", kMerchant},
-                 {"X-Node-Signature", ledger::ToHex(merchant_->key().Sign(ledger::AsBytes(body)))}}),
+                apptest::NodeSigned(kMerchant, merchant_->key(), "POST", "/v1/events", body, Now())),
            "events " + what);
     Expect(Http(merchant_->port(), "POST", "/v1/reimbursements", body, {{"Authorization", bearer_e}}),
            "reimbursements " + what);

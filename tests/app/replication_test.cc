@@ -104,8 +104,10 @@ TEST_F(Replication, AForkedAuthorityRaisesTheAlarm) {
   for (int i = 0; i < 2; ++i)
     fork->authority()->Register({{"fork-" + std::to_string(i + 1), Now()}, others[i], "fork", std::string(64, 'b')}, Now());
   // A shorter forked head (height 3, which the merchant holds differently) is caught by the head check.
+  PeerLink fork_link(fork->BaseUrl());
+  NodeRequestSigner signer(kMerchant, merchant_->key(), [this] { return Now(); });
   {
-    Replicator misled(merchant_->store(), fork->BaseUrl(), kMerchant, merchant_->key(), [this] { return Now(); });
+    Replicator misled(merchant_->store(), fork_link, signer);
     ASSERT_LE(fork->store().Head()->header.height, merchant_->store().Head()->header.height);
     EXPECT_EQ(misled.SyncOnce(0), 0u);
     EXPECT_TRUE(misled.alarm());
@@ -114,7 +116,7 @@ TEST_F(Replication, AForkedAuthorityRaisesTheAlarm) {
   // A longer forked chain: its next block does not extend the merchant's chain.
   for (int i = 2; i < 4; ++i)
     fork->authority()->Register({{"fork-" + std::to_string(i + 1), Now()}, others[i], "fork", std::string(64, 'c')}, Now());
-  Replicator misled(merchant_->store(), fork->BaseUrl(), kMerchant, merchant_->key(), [this] { return Now(); });
+  Replicator misled(merchant_->store(), fork_link, signer);
   uint64_t before = merchant_->store().Head()->header.height;
   EXPECT_EQ(misled.SyncOnce(0), 0u);
   EXPECT_TRUE(misled.alarm());

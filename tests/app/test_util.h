@@ -12,6 +12,8 @@
 #include <map>
 #include <string>
 
+#include "app/node_request.h"
+
 namespace apptest {
 
 struct CommandResult {
@@ -69,6 +71,14 @@ inline HttpResult Http(uint16_t port, const std::string& method, const std::stri
 
 inline HttpResult Request(uint16_t port, const std::string& method, const std::string& uri, const std::string& body = "") {
   return Http(port, method, uri, body);
+}
+
+// The X-Node-* headers of a request signed by node `node` with `key` at `now_ms` (a fresh
+// nonce each call), as app/node_request.h defines them.
+inline std::map<std::string, std::string> NodeSigned(const std::string& node, const ledger::PrivateKey& key,
+                                                     const std::string& method, const std::string& uri,
+                                                     const std::string& body, uint64_t now_ms) {
+  return app::NodeRequestSigner(node, key, [now_ms] { return now_ms; }).Headers(method, uri, body);
 }
 
 }  // namespace apptest
