@@ -17,6 +17,22 @@ namespace {
 
 constexpr uint64_t kMaxBlocksPerPage = 1000;
 
+// One of at most `cap` long polls: false when the cap is reached. Released on destruction.
+class LongPollSlot {
+ public:
+  LongPollSlot(std::atomic<int>& count, int cap) : count_(count), held_(++count_ <= cap) {
+    if (!held_) --count_;
+  }
+  ~LongPollSlot() {
+    if (held_) --count_;
+  }
+  explicit operator bool() const { return held_; }
+
+ private:
+  std::atomic<int>& count_;
+  bool held_;
+};
+
 ledger::SignedHeader HeadOrUnavailable(ledger::BlockStore& store) {
   auto head = store.Head();
   if (!head.ok()) throw ApiError(503, "no_chain_yet", "this node holds no block yet");
@@ -141,9 +157,17 @@ void Node::AddChainRoutes(Router& r) {
     const bool binary = format == "binary";
     RevealFn reveal = EntryRevealer(ex);
     uint64_t height = HeadOrUnavailable(*store_).header.height;
-    if (from > height && wait_s > 0) {
+    if (from > height && wait_s > 0 && authority_) {
       // Long poll: answer as soon as block `from` is sealed, or empty after `wait` seconds.
-      if (authority_) authority_->WaitForHeight(from, static_cast<int>(wait_s * 1000));
+      // Each holds a serving thread, so only registered nodes may wait, and only so many at once.
+      if (!NodeRequestVerifier::IsNodeRequest(ex.request()))
+        throw ApiError(401, "unauthenticated", "only node-signed requests may wait for new blocks", "wait");
+      LongPollSlot slot(long_polls_, config_.max_long_polls);
+      if (!slot) {
+        ex.response().set("Retry-After", "1");
+        throw ApiError(503, "busy", "too many requests are waiting for new blocks; poll again shortly");
+      }
+      authority_->WaitForHeight(from, static_cast<int>(wait_s * 1000));
       height = HeadOrUnavailable(*store_).header.height;
       if (from > height) return ex.Send(200, binary ? "application/octet-stream" : "application/x-ndjson", "");
     }

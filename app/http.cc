@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/JSONException.h>
 #include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Exception.h>
 #include <Poco/StreamCopier.h>
 
 #include <charconv>
@@ -56,10 +57,20 @@ std::string Exchange::Body() {
   std::string body;
   char buf[16384];
   std::istream& in = req_.stream();
-  while (in) {
-    in.read(buf, sizeof buf);
-    body.append(buf, static_cast<size_t>(in.gcount()));
-    if (body.size() > kMaxBodyBytes) throw too_large();
+  try {
+    while (in) {
+      in.read(buf, sizeof buf);
+      body.append(buf, static_cast<size_t>(in.gcount()));
+      if (body.size() > kMaxBodyBytes) throw too_large();
+    }
+  } catch (const Poco::TimeoutException&) {
+    resp_.setKeepAlive(false);
+    throw ApiError(408, "request_timeout", "the request body did not arrive in time");
+  }
+  // A body cut short (the client went away, or was cut off at its deadline) is not acted on.
+  if (req_.hasContentLength() && static_cast<int64_t>(body.size()) != req_.getContentLength64()) {
+    resp_.setKeepAlive(false);
+    throw ApiError(400, "incomplete_body", "the request body is shorter than its Content-Length");
   }
   HttpServer::OnBodyRead();
   return body;

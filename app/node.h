@@ -53,6 +53,7 @@ class Node {
   void Start();
   void Stop();
   uint16_t port() const;  // the bound port (useful with node.listen = host:0)
+  HttpServer::Stats server_stats() const { return server_ ? server_->stats() : HttpServer::Stats{}; }
   std::string BaseUrl() const;
 
   const NodeConfig& config() const { return config_; }
@@ -137,6 +138,7 @@ class Node {
   std::mutex verify_mu_;
   std::optional<LastVerify> last_verify_;
   std::unique_ptr<NodeRequestVerifier> node_requests_;  // authority only
+  std::atomic<int> long_polls_{0};                       // GET /v1/chain/blocks waiting for a block
   std::unique_ptr<PeerLink> authority_link_;             // taxpayer only
   std::unique_ptr<NodeRequestSigner> signer_;            // taxpayer only
   std::unique_ptr<Merchant> merchant_;
