@@ -23,6 +23,7 @@ namespace app {
 namespace {
 
 constexpr const char* kSessionCookie = "einvoice_session";
+constexpr uint64_t kSessionMs = 12 * 3600 * 1000;  // a sign-in lasts a working day
 
 void SendHtml(Exchange& ex, int status, const std::string& html) { ex.Send(status, "text/html; charset=utf-8", html); }
 
@@ -91,9 +92,21 @@ std::optional<Principal> Node::PageUserOrLogin(Exchange& ex, TokenRole role) {
 std::optional<Principal> Node::PageUser(Exchange& ex) {
   Poco::Net::NameValueCollection cookies;
   ex.request().getCookies(cookies);
-  std::string token = cookies.get(kSessionCookie, "");
-  if (token.empty()) return std::nullopt;
-  return tokens_->Authenticate(token);
+  std::string session = cookies.get(kSessionCookie, "");
+  if (session.empty()) return std::nullopt;
+  auto who = tokens_->SessionUser(session, Now());
+  if (!who || !ActsHere(*who)) return std::nullopt;
+  return who;
+}
+
+Poco::Net::HTTPCookie Node::SessionCookie(const std::string& value, int max_age_s) const {
+  Poco::Net::HTTPCookie cookie(kSessionCookie, value);
+  cookie.setPath("/");
+  cookie.setHttpOnly(true);
+  cookie.setSameSite(Poco::Net::HTTPCookie::SAME_SITE_STRICT);
+  cookie.setSecure(config_.public_url.rfind("https://", 0) == 0);
+  cookie.setMaxAge(max_age_s);
+  return cookie;
 }
 
 void Node::AddSessionRoutes(Router& r) {
@@ -110,30 +123,29 @@ void Node::AddSessionRoutes(Router& r) {
     std::string token = Trim(form->get("token", ""));
     std::string next = SafeNext(form->get("next", home), home);
     auto who = token.empty() ? std::nullopt : tokens_->Authenticate(token);
-    const bool allowed = who && (authority_ ? who->role == TokenRole::kAuditor
-                                            : who->role == TokenRole::kEmployee || who->role == TokenRole::kFinance);
+    const bool allowed = who && ActsHere(*who) &&
+                         (authority_ ? who->role == TokenRole::kAuditor
+                                     : who->role == TokenRole::kEmployee || who->role == TokenRole::kFinance);
     if (!allowed) {
       PageData d = BasePage("登录 Sign in");
       d.set("next", next);
-      d.set("error", who ? (authority_ ? "Only auditor tokens sign in here." : "Only employee and finance tokens sign in here.")
-                         : "That token is not valid on this node.");
+      d.set("error", !who ? "That token is not valid on this node."
+                     : !ActsHere(*who) ? "That token belongs to another taxpayer."
+                     : authority_ ? "Only auditor tokens sign in here." : "Only employee and finance tokens sign in here.");
       return SendHtml(ex, 401, templates_->Render("login", d));
     }
-    Poco::Net::HTTPCookie cookie(kSessionCookie, token);
-    cookie.setPath("/");
-    cookie.setHttpOnly(true);
-    cookie.setSameSite(Poco::Net::HTTPCookie::SAME_SITE_STRICT);
-    cookie.setMaxAge(12 * 3600);
-    ex.response().addCookie(cookie);
+    auto session = tokens_->StartSession(token, Now(), kSessionMs);
+    if (!session) throw ApiError(401, "unauthenticated", "the token is not valid on this node");
+    ex.response().addCookie(SessionCookie(*session, static_cast<int>(kSessionMs / 1000)));
     ex.Redirect(next);
   });
 
-  r.Add("POST", "/logout", [](Exchange& ex) {
+  r.Add("POST", "/logout", [this](Exchange& ex) {
     SameOrigin(ex);
-    Poco::Net::HTTPCookie cookie(kSessionCookie, "");
-    cookie.setPath("/");
-    cookie.setMaxAge(0);
-    ex.response().addCookie(cookie);
+    Poco::Net::NameValueCollection cookies;
+    ex.request().getCookies(cookies);
+    if (std::string session = cookies.get(kSessionCookie, ""); !session.empty()) tokens_->EndSession(session);
+    ex.response().addCookie(SessionCookie("", 0));
     ex.Redirect("/login");
   });
 

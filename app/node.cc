@@ -121,9 +121,24 @@ Principal Node::Authorize(Exchange& ex, std::initializer_list<TokenRole> roles) 
   if (header.rfind("Bearer ", 0) != 0) throw ApiError(401, "unauthenticated", "an Authorization: Bearer token is required");
   auto who = tokens_->Authenticate(header.substr(7));
   if (!who) throw ApiError(401, "unauthenticated", "the bearer token is not valid on this node");
-  for (TokenRole r : roles)
-    if (who->role == r) return *who;
-  throw ApiError(403, "forbidden", "a " + TokenRoleName(who->role) + " token may not do this");
+  bool role_ok = false;
+  for (TokenRole r : roles) role_ok = role_ok || who->role == r;
+  if (!role_ok) throw ApiError(403, "forbidden", "a " + TokenRoleName(who->role) + " token may not do this");
+  if (!ActsHere(*who)) throw ApiError(403, "forbidden", "the token is bound to another taxpayer than this node's");
+  return *who;
+}
+
+bool Node::ActsHere(const Principal& p) const {
+  switch (p.role) {
+    case TokenRole::kMerchant:
+    case TokenRole::kEmployee:
+    case TokenRole::kFinance:
+      return config_.role == Role::kTaxpayer && p.tax_id == config_.tax_id;
+    case TokenRole::kAdmin:
+    case TokenRole::kAuditor:
+      return true;
+  }
+  return false;
 }
 
 Node::~Node() { Stop(); }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <Poco/JSON/Array.h>
+#include <Poco/Net/HTTPCookie.h>
 
 #include <atomic>
 #include <functional>
@@ -70,6 +71,9 @@ class Node {
   // The bearer token's principal if its role is one of `roles`: 401 without a valid token,
   // 403 with a token of another role.
   Principal Authorize(Exchange& ex, std::initializer_list<TokenRole> roles);
+  // Whether the principal may act on this node: a merchant, employee or finance token only
+  // on the node of the tax id it is bound to.
+  bool ActsHere(const Principal& p) const;
   uint64_t Now() const { return clock_(); }
 
  private:
@@ -105,8 +109,10 @@ class Node {
   void AddCompanyPages(Router& router);
   void AddSessionRoutes(Router& router);  // /login, /logout: employees and finance; auditors at the authority
   void AddAuditPages(Router& router);
-  // The signed-in user of a page (session cookie holding a bearer token), if any.
+  // The signed-in user of a page (a server-side session named by the cookie), if any and
+  // if they act here.
   std::optional<Principal> PageUser(Exchange& ex);
+  Poco::Net::HTTPCookie SessionCookie(const std::string& value, int max_age_s) const;
   // The signed-in page user if their role is `role`; otherwise redirects to /login and
   // returns nullopt.
   std::optional<Principal> PageUserOrLogin(Exchange& ex, TokenRole role);

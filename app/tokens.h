@@ -33,8 +33,17 @@ class TokenStore {
   std::string Create(TokenRole role, const std::string& tax_id, const std::string& name, uint64_t now_ms);
   std::optional<Principal> Authenticate(const std::string& token);
 
+  // Page sessions (sign-in with a token): a random id for the cookie, stored only as its
+  // SHA-256 with its token and expiry, so the cookie never holds the token itself and
+  // signing out ends the session on the server. Expired sessions are purged as new ones
+  // are made.
+  std::optional<std::string> StartSession(const std::string& token, uint64_t now_ms, uint64_t ttl_ms);
+  std::optional<Principal> SessionUser(const std::string& session_id, uint64_t now_ms);
+  void EndSession(const std::string& session_id);
+
  private:
   explicit TokenStore(std::unique_ptr<ledger::sql::Db> db) : db_(std::move(db)) {}
+  std::optional<Principal> PrincipalOfHash(const ledger::Hash& token_hash);  // with mu_ held
   std::mutex mu_;
   std::unique_ptr<ledger::sql::Db> db_;
 };

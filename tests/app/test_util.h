@@ -49,6 +49,7 @@ struct HttpResult {
   int status = 0;
   std::string body;
   std::string content_type;
+  std::string set_cookie, location, reason;  // Set-Cookie, Location, the status line's reason phrase
 };
 
 // One HTTP exchange on 127.0.0.1:port; a Content-Length is sent with every POST.
@@ -65,6 +66,9 @@ inline HttpResult Http(uint16_t port, const std::string& method, const std::stri
   HttpResult r;
   r.status = resp.getStatus();
   r.content_type = resp.getContentType();
+  r.set_cookie = resp.get("Set-Cookie", "");
+  r.location = resp.get("Location", "");
+  r.reason = resp.getReason();
   Poco::StreamCopier::copyToString(in, r.body);
   return r;
 }
