@@ -4,6 +4,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "invoice/time_format.h"
 #include "invoice/ubl.h"
 #include "tax/filing.h"
 
@@ -54,6 +55,14 @@ AuditStore::AuditStore(const std::string& db_path, bool read_only) {
   db_ = std::move(db).value();
   if (!read_only) {
     Check(db_->Exec(kSchema));
+    // Audits made before records were folded together lack the count.
+    auto has = db_->Prepare("SELECT count(*) FROM pragma_table_info('audit_record') WHERE name = 'count'");
+    if (!has.ok() || !has->Step().ok()) throw std::runtime_error("cannot read the audit table");
+    if (has->Int(0) == 0)
+      Check(db_->Exec("ALTER TABLE audit_record ADD COLUMN count INTEGER NOT NULL DEFAULT 1; "
+                      "ALTER TABLE audit_record ADD COLUMN last_ms INTEGER NOT NULL DEFAULT 0;"));
+    has->Reset();
+    Check(db_->Exec("CREATE INDEX IF NOT EXISTS audit_record_key ON audit_record(taxpayer, kind, invoice_no, code)"));
     return;
   }
   auto s = db_->Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('audit_record', 'audit_payment')");
@@ -62,7 +71,27 @@ AuditStore::AuditStore(const std::string& db_path, bool read_only) {
 
 void AuditStore::Record(const AuditRecord& r) {
   std::lock_guard lock(mu_);
-  auto s = db_->Prepare("INSERT INTO audit_record(time_ms, kind, taxpayer, invoice_no, code, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  auto same = db_->Prepare("UPDATE audit_record SET count = count + 1, last_ms = ?5 WHERE id = (SELECT id FROM audit_record "
+                           "WHERE taxpayer = ?1 AND kind = ?2 AND invoice_no = ?3 AND code = ?4 LIMIT 1)");
+  if (!same.ok()) throw std::runtime_error(same.status().ToString());
+  Check(same->Bind(1, r.taxpayer).Bind(2, r.kind).Bind(3, r.invoice_no).Bind(4, r.code)
+            .Bind(5, static_cast<int64_t>(r.time_ms)).Run());
+  if (db_->Changes() > 0) {
+    ++repeated_;
+    return;
+  }
+  auto& [window_start, made] = new_per_hour_[r.taxpayer];
+  if (r.time_ms >= window_start + 3600 * 1000 || r.time_ms < window_start) {
+    window_start = r.time_ms;
+    made = 0;
+  }
+  if (made >= kMaxNewPerHour) {
+    ++dropped_;
+    return;
+  }
+  ++made;
+  auto s = db_->Prepare("INSERT INTO audit_record(time_ms, kind, taxpayer, invoice_no, code, detail, count, last_ms) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?1)");
   if (!s.ok()) throw std::runtime_error(s.status().ToString());
   Check(s->Bind(1, static_cast<int64_t>(r.time_ms)).Bind(2, r.kind).Bind(3, r.taxpayer).Bind(4, r.invoice_no).Bind(5, r.code)
             .Bind(6, r.detail).Run());
@@ -87,14 +116,16 @@ size_t AuditStore::ReportPayments(const std::vector<ReportedPayment>& payments) 
 std::vector<AuditRecord> AuditStore::Records() {
   std::lock_guard lock(mu_);
   if (!tables_) return {};
-  auto s = db_->Prepare("SELECT id, time_ms, kind, taxpayer, invoice_no, code, detail FROM audit_record ORDER BY id");
+  auto s = db_->Prepare(
+      "SELECT id, time_ms, kind, taxpayer, invoice_no, code, detail, count, last_ms FROM audit_record ORDER BY id");
   if (!s.ok()) throw std::runtime_error(s.status().ToString());
   std::vector<AuditRecord> out;
   while (true) {
     auto row = s->Step();
     if (!row.ok()) throw std::runtime_error(row.status().ToString());
     if (!*row) break;
-    out.push_back({s->Int(0), static_cast<uint64_t>(s->Int(1)), s->Text(2), s->Text(3), s->Text(4), s->Text(5), s->Text(6)});
+    out.push_back({s->Int(0), static_cast<uint64_t>(s->Int(1)), s->Text(2), s->Text(3), s->Text(4), s->Text(5), s->Text(6),
+                   static_cast<uint64_t>(s->Int(7)), static_cast<uint64_t>(s->Int(8))});
   }
   return out;
 }
@@ -200,6 +231,10 @@ std::vector<Anomaly> FindAnomalies(const invoice::Lifecycle& lc, const std::vect
   for (const AuditRecord& r : records) {
     Anomaly a{"", r.taxpayer, "", r.invoice_no, {{"record", std::to_string(r.id)}, {"code", r.code}, {"detail", r.detail}}, 0,
               r.time_ms};
+    if (r.count > 1) {
+      a.evidence.emplace_back("times", std::to_string(r.count));
+      a.evidence.emplace_back("last", invoice::FormatUtcMs(r.last_ms));
+    }
     if (r.kind == "refused_claim" && (r.code == "already_locked" || r.code == "already_settled")) {
       a.rule = "refused_double_claim";
       a.summary = "a second claim of invoice " + r.invoice_no + " was refused (" + r.code + ")";

@@ -4,6 +4,7 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,8 @@ struct AuditRecord {
   std::string invoice_no; // the invoice concerned, if any
   std::string code;       // the refusal code, or the alarm's reason
   std::string detail;     // JSON text: the evidence
+  uint64_t count = 1;     // how many times the same (kind, taxpayer, invoice, code) happened
+  uint64_t last_ms = 0;   // the last of them
 };
 
 // A payment as the payment platform reports it to the bureau.
@@ -55,7 +58,13 @@ class AuditStore {
   // Read-only: for reports over a database another process owns; a database without audit
   // tables reads as empty.
   explicit AuditStore(const std::string& db_path, bool read_only = false);
+  // Records `r`, unless it repeats a record (same kind, taxpayer, invoice and code: that
+  // one's count goes up), or its taxpayer made kMaxNewPerHour records in the last hour
+  // (dropped, and counted). No node can make the audit grow without bound.
   void Record(const AuditRecord& r);
+  static constexpr int kMaxNewPerHour = 60;
+  uint64_t repeated() const { return repeated_.load(); }  // records folded into an earlier one
+  uint64_t dropped() const { return dropped_.load(); }    // records over a taxpayer's hourly limit
   // Upserts the payments; returns how many were new.
   size_t ReportPayments(const std::vector<ReportedPayment>& payments);
   std::vector<AuditRecord> Records();
@@ -65,6 +74,8 @@ class AuditStore {
   std::mutex mu_;
   std::unique_ptr<ledger::sql::Db> db_;
   bool tables_ = true;
+  std::map<std::string, std::pair<uint64_t, int>> new_per_hour_;  // taxpayer -> (window start, records); GUARDED_BY(mu_)
+  std::atomic<uint64_t> repeated_{0}, dropped_{0};
 };
 
 // Every anomaly, newest first.

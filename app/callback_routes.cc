@@ -8,6 +8,7 @@
 #include "app/api_error.h"
 #include "app/json_body.h"
 #include "app/node.h"
+#include "app/order_json.h"
 #include "app/payment_crypto.h"
 
 namespace app {
@@ -117,7 +118,11 @@ void Node::AddCallbackRoutes(Router& r) {
         notice.kind = PaymentNotice::Kind::kRefund;
         notice.refund_id = RequireString(res, "refund_id");
         notice.amount_fen = RequireInt(amount, "refund", "amount.");
+        CheckReference(notice.refund_id, "refund_id");
       }
+      // The ids become invoice text (PaymentId) and log lines: the invoice's text rules.
+      CheckReference(notice.order_id, "out_trade_no");
+      CheckReference(notice.payment_id, "transaction_id");
     } catch (const ApiError& e) {
       Reject(metrics_, p, e.status(), e.code(), e.what(), e.field());
     }
@@ -158,9 +163,12 @@ void Node::AddCallbackRoutes(Router& r) {
         notice.kind = PaymentNotice::Kind::kRefund;
         notice.refund_id = RequireString(n, "refund_id");
         notice.amount_fen = RequireInt(n, "refund_fen");
+        CheckReference(notice.refund_id, "refund_id");
       } else {
         throw ApiError::BadRequest("invalid_field", "type is payment.succeeded or refund.succeeded", "type");
       }
+      CheckReference(notice.order_id, "order_id");
+      CheckReference(notice.payment_id, "payment_id");
     } catch (const ApiError& e) {
       Reject(metrics_, p, e.status(), e.code(), e.what(), e.field());
     }

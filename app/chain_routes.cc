@@ -84,7 +84,13 @@ void Node::AddHealthRoutes(Router& r) {
     if (authority_)
       out << "# HELP einvoice_sealing_refused 1 when the chain is behind a head this authority signed and it seals nothing.\n"
           << "# TYPE einvoice_sealing_refused gauge\n"
-          << "einvoice_sealing_refused " << (authority_->sealing_refused().empty() ? 0 : 1) << "\n";
+          << "einvoice_sealing_refused " << (authority_->sealing_refused().empty() ? 0 : 1) << "\n"
+          << "# HELP einvoice_audit_records_repeated_total Refusals and alarms folded into an earlier record of the same.\n"
+          << "# TYPE einvoice_audit_records_repeated_total counter\n"
+          << "einvoice_audit_records_repeated_total " << audit_->repeated() << "\n"
+          << "# HELP einvoice_audit_records_dropped_total Refusals and alarms not recorded: over a taxpayer's hourly limit.\n"
+          << "# TYPE einvoice_audit_records_dropped_total counter\n"
+          << "einvoice_audit_records_dropped_total " << audit_->dropped() << "\n";
     if (replicator_) {
       out << "# HELP einvoice_split_view_alarm 1 when the authority showed this node a history that does not extend its own.\n"
           << "# TYPE einvoice_split_view_alarm gauge\n"

@@ -24,6 +24,7 @@ namespace {
 
 constexpr const char* kSessionCookie = "einvoice_session";
 constexpr uint64_t kSessionMs = 12 * 3600 * 1000;  // a sign-in lasts a working day
+constexpr int kDecodeWaitMs = 10000;               // a picture's turn and decoding, at most
 
 void SendHtml(Exchange& ex, int status, const std::string& html) { ex.Send(status, "text/html; charset=utf-8", html); }
 
@@ -207,12 +208,16 @@ void Node::AddCompanyPages(Router& r) {
   auto parse_code = [this](const std::string& text) -> std::optional<std::string> {
     const std::string prefix = config_.authority_public_url + "/r/";
     if (text.rfind(prefix, 0) != 0) return std::nullopt;
-    Poco::URI uri(text);
-    std::string no = uri.getPath().substr(uri.getPath().rfind('/') + 1);
-    std::string h, a;
-    for (const auto& [k, v] : uri.getQueryParameters()) {
-      if (k == "h") h = v;
-      if (k == "a") a = v;
+    std::string no, h, a;
+    try {
+      Poco::URI uri(text);
+      no = uri.getPath().substr(uri.getPath().rfind('/') + 1);
+      for (const auto& [k, v] : uri.getQueryParameters()) {
+        if (k == "h") h = v;
+        if (k == "a") a = v;
+      }
+    } catch (const Poco::Exception&) {
+      return std::nullopt;  // not a URL (bad escapes): not one of ours
     }
     if (no.size() != 20 || h.empty()) return std::nullopt;
     Poco::URI check("/scan");
@@ -230,13 +235,14 @@ void Node::AddCompanyPages(Router& r) {
     auto form = FormOf(ex, &upload);
     std::string text = Trim(form->get("code", ""));
     if (text.empty() && !upload.photo.empty()) {
-      try {
-        auto code = ScanQr(upload.photo);
-        if (!code) return scan_page(ex, 422, "", "", {}, "No QR code could be read in that picture. Try a sharper, closer photo.");
-        text = *code;
-      } catch (const std::invalid_argument& e) {
-        return scan_page(ex, 422, "", "", {}, e.what());
-      }
+      // Reading a picture costs CPU: only for the signed-in people of this node.
+      if (!PageUser(ex)) return scan_page(ex, 401, "", "", {}, "Sign in to read a picture; or paste the code's link.");
+      auto r = qr_decoder_->Decode(std::move(upload.photo), kDecodeWaitMs);
+      if (r.outcome != QrDecoder::Outcome::kDone)
+        return scan_page(ex, 503, "", "", {}, "Pictures are being read for others just now; try again in a moment.");
+      if (!r.error.empty()) return scan_page(ex, 422, "", "", {}, r.error);
+      if (!r.text) return scan_page(ex, 422, "", "", {}, "No QR code could be read in that picture. Try a sharper, closer photo.");
+      text = *r.text;
     }
     if (text.empty()) return scan_page(ex, 422, "", "", {}, "Choose a picture of the QR code, or paste its link.");
     auto target = parse_code(text);
@@ -245,14 +251,15 @@ void Node::AddCompanyPages(Router& r) {
   });
 
   // The page's camera and large photos: the picture as the body; JSON back.
-  r.Add("POST", "/scan/decode", [parse_code, no_code](Exchange& ex) {
-    std::string body = ex.Body();
-    std::optional<std::string> code;
-    try {
-      code = ScanQr(body);
-    } catch (const std::invalid_argument& e) {
-      throw ApiError(422, "unreadable_image", e.what());
+  r.Add("POST", "/scan/decode", [this, parse_code, no_code](Exchange& ex) {
+    if (!PageUser(ex)) throw ApiError(401, "unauthenticated", "sign in to read pictures");
+    auto r = qr_decoder_->Decode(ex.Body(), kDecodeWaitMs);
+    if (r.outcome != QrDecoder::Outcome::kDone) {
+      ex.response().set("Retry-After", "2");
+      throw ApiError(503, "busy", "pictures are being read for others just now; try again in a moment");
     }
+    if (!r.error.empty()) throw ApiError(422, "unreadable_image", r.error);
+    std::optional<std::string> code = r.text;
     if (!code) throw ApiError(422, "no_qr_code", "no QR code was found in the picture");
     auto target = parse_code(*code);
     if (!target) throw ApiError(422, "foreign_code", no_code());

@@ -19,6 +19,25 @@ Exchange::Exchange(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerRespo
                    std::vector<std::string> params)
     : req_(req), resp_(resp), params_(std::move(params)) {}
 
+namespace {
+
+// A body the handler did not read (it answered before, a 401 say) is read and dropped, up
+// to kMaxDrainBytes: closing with it unread would reset the connection, and the client,
+// still sending, would lose the answer. Beyond that the connection is closed.
+void DrainUnreadBody(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
+  try {
+    char sink[16384];
+    std::istream& in = req.stream();
+    for (size_t drained = 0; in && drained < kMaxDrainBytes; drained += static_cast<size_t>(in.gcount()))
+      in.read(sink, sizeof sink);
+    if (in) resp.setKeepAlive(false);
+  } catch (const std::exception&) {
+    resp.setKeepAlive(false);
+  }
+}
+
+}  // namespace
+
 std::optional<std::string> Exchange::Query(const std::string& name) const {
   if (!query_) {
     try {
@@ -46,10 +65,7 @@ std::string Exchange::Body() {
   // An over-long body is read and discarded (up to kMaxDrainBytes) before the 413, so that
   // the client, still sending, gets to read the answer; then the connection is closed.
   auto too_large = [this]() {
-    char sink[16384];
-    std::istream& in = req_.stream();
-    for (size_t drained = 0; in && drained < kMaxDrainBytes; drained += static_cast<size_t>(in.gcount()))
-      in.read(sink, sizeof sink);
+    DrainUnreadBody(req_, resp_);
     resp_.setKeepAlive(false);
     return ApiError(413, "body_too_large", "the request body is over 1 MiB");
   };
@@ -158,6 +174,7 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
     } catch (const std::exception&) {
       // Writing the response failed (the client went away): there is no one left to answer.
     }
+    DrainUnreadBody(req, resp);
     if (metrics_) metrics_->CountRequest(route_, ex.status());
     HttpServer::OnRequestDone();
   }

@@ -61,6 +61,9 @@ struct PaymentNotice {
   invoice::Fen amount_fen = 0;  // paid amount, or refunded amount
 };
 
+// An invoice as this node stored it (an issue entry), read without the rules' checks.
+invoice::Invoice StoredInvoice(const ledger::Bytes& entry);
+
 // Creates the merchant's tables in a node database if they are missing.
 void CreateMerchantSchema(ledger::sql::Db& db);
 
@@ -88,8 +91,15 @@ class Merchant {
   // The buyer's application: sets the buyer of a paid order; false if the token is unknown
   // or the buyer was already set.
   bool ApplyBuyer(const std::string& token, const invoice::Party& buyer);
+  // The merchant sets (or corrects) the buyer of an order that has none: kRecorded,
+  // kUnknownOrder, or kDuplicate when a buyer is set already. An order whose invoice the
+  // authority refused for its buyer has none again, and an application link.
+  NoticeOutcome SetBuyer(const std::string& order_id, const invoice::Party& buyer);
 
   std::optional<InvoiceRecord> GetInvoice(const std::string& invoice_no);
+  // Orders made by the demo checkout (demo.checkout), whose page it may show.
+  void MarkDemoOrder(const std::string& order_id);
+  bool IsDemoOrder(const std::string& order_id);
   std::vector<InvoiceRecord> ListInvoices(const std::string& order_id, uint64_t from_ms, uint64_t to_ms,
                                           const std::string& status, size_t limit);
   uint64_t NumbersLeft();
@@ -110,6 +120,9 @@ class Merchant {
   NoticeOutcome RecordLocked(const PaymentNotice& notice);
   void Prepare();
   void IssueDueLocked();       // invoices for paid orders with buyers, reds for refunds
+  // Forgets the buyer of an order (one the invoice rules refuse) so that the buyer, through
+  // the application link, or the merchant sets a valid one.
+  void ReopenForBuyerLocked(const std::string& order_id);
   void ApplyIfNeeded();        // asks the authority for a range when numbers run low
   void SubmitPending();        // hands pending entries to the authority
   std::optional<std::string> TakeNumberLocked();  // persists the allocator state

@@ -46,17 +46,27 @@ void Merchant::InsertInvoiceLocked(const invoice::Invoice& inv) {
 
 void Merchant::IssueDueLocked() {
   // Blue invoices for paid orders whose buyer is known.
+  // An order whose blue invoice the authority refused for its buyer is due again once it
+  // has a new buyer (ReopenForBuyerLocked); any other refusal stands.
   auto due = Q("SELECT o.order_id FROM app_order o WHERE o.status IN ('paid', 'refunded') AND o.buyer_json IS NOT NULL "
                "AND o.payment_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM app_invoice i WHERE i.order_id = o.order_id "
-               "AND i.color = 'blue') ORDER BY o.created_ms LIMIT 1000");
+               "AND i.color = 'blue' AND (i.status != 'rejected' OR coalesce(i.refusal_field, '') NOT LIKE 'buyer.%')) "
+               "ORDER BY o.created_ms LIMIT 1000");
   std::vector<std::string> orders;
   while (Get(due.Step())) orders.push_back(due.Text(0));
   for (const std::string& id : orders) {
     auto o = Q("SELECT order_json, buyer_json, payment_id FROM app_order WHERE order_id = ?1");
     Get(o.Bind(1, id).Step());
-    invoice::Order order = OrderFromJson(ParseStored(o.Text(0)));
-    invoice::Party buyer = BuyerFromJson(ParseStored(o.Text(1)), "buyer.");
+    invoice::Order order = OrderFromJson(ParseStored(o.Text(0)), /*validate=*/false);
+    invoice::Party buyer = BuyerFromJson(ParseStored(o.Text(1)), "buyer.", /*validate=*/false);
     std::string payment_id = o.Text(2);
+    o.Reset();
+    if (auto problem = invoice::ValidateBuyer(buyer, "buyer.")) {
+      // Stored before the edges checked it as the authority does: ask for the buyer again.
+      Log().warning("order %s: %s; the buyer is asked again", id, problem->message);
+      ReopenForBuyerLocked(id);
+      continue;
+    }
     auto no = TakeNumberLocked();
     if (!no) return;  // no numbers yet: the pump applies and comes back
     InsertInvoiceLocked(invoice::MakeBlue(order, config_.seller, buyer, *no, clock_(), payment_id));
@@ -99,9 +109,7 @@ void Merchant::IssueDueLocked() {
     }
     auto blue = Q("SELECT entry FROM app_invoice WHERE invoice_no = ?1");
     Get(blue.Bind(1, d.blue_no).Step());
-    auto entry = Get(ledger::Entry::Decode(blue.Blob(0)));
-    auto event = invoice::DecodeEvent("issue", std::string(entry.payload.begin(), entry.payload.end()));
-    const invoice::Invoice& original = std::get<invoice::IssueEvent>(std::get<invoice::Event>(event)).invoice;
+    const invoice::Invoice original = StoredInvoice(blue.Blob(0));
     auto before = Q("SELECT coalesce(-sum(total_fen), 0) FROM app_invoice WHERE original_no = ?1 AND status != 'rejected'");
     Get(before.Bind(1, d.blue_no).Step());
     auto no = TakeNumberLocked();
@@ -209,9 +217,15 @@ void Merchant::SubmitPending() {
                 .Run());
       continue;
     }
-    Check(Q("UPDATE app_invoice SET status = 'rejected', refusal_code = ?2, refusal_message = ?3 WHERE invoice_no = ?1")
-              .Bind(1, numbers[i]).Bind(2, code).Bind(3, r->optValue<std::string>("message", "")).Run());
-    Log().warning("invoice %s refused by the authority: %s", numbers[i], code);
+    const std::string field = r->optValue<std::string>("field", "");
+    Check(Q("UPDATE app_invoice SET status = 'rejected', refusal_code = ?2, refusal_message = ?3, refusal_field = ?4 "
+            "WHERE invoice_no = ?1")
+              .Bind(1, numbers[i]).Bind(2, code).Bind(3, r->optValue<std::string>("message", "")).Bind(4, field).Run());
+    Log().warning("invoice %s refused by the authority: %s (%s)", numbers[i], code, field);
+    if (field.rfind("buyer.", 0) == 0) {
+      auto order = Q("SELECT order_id FROM app_invoice WHERE invoice_no = ?1 AND color = 'blue'");
+      if (Get(order.Bind(1, numbers[i]).Step())) ReopenForBuyerLocked(order.Text(0));
+    }
     if (code == "needs_buyer_confirmation") {
       // The buyer claimed the invoice before this node saw it: ask for the confirmation now;
       // the red invoice follows under a new number once the company accepts.

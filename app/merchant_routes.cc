@@ -104,6 +104,25 @@ void Node::AddMerchantRoutes(Router& r) {
     ex.Json(201, o);
   });
 
+  // The merchant sets or corrects the buyer of an order that has none (never given, or
+  // refused by the authority's rules): the invoice is then issued for it.
+  r.Add("POST", "/v1/orders/([A-Za-z0-9._-]{1,64})/buyer", [this](Exchange& ex) {
+    Authorize(ex, {TokenRole::kMerchant});
+    invoice::Party buyer = BuyerFromJson(ParseJsonObject(ex.Body()), "");
+    switch (merchant_->SetBuyer(ex.Param(0), buyer)) {
+      case NoticeOutcome::kUnknownOrder: throw ApiError::NotFound("no order " + ex.Param(0));
+      case NoticeOutcome::kDuplicate:
+        throw ApiError(409, "buyer_already_set", "the order has a buyer; its invoice is issued or on its way");
+      default: break;
+    }
+    auto order = merchant_->GetOrder(ex.Param(0));
+    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    o->set("order_id", ex.Param(0));
+    o->set("status", order->status);
+    o->set("buyer", PartyJson(buyer));
+    ex.Json(200, o);
+  });
+
   r.Add("GET", "/v1/orders/([A-Za-z0-9._-]{1,64})", [this](Exchange& ex) {
     Authorize(ex, {TokenRole::kMerchant});
     auto rec = merchant_->GetOrder(ex.Param(0));

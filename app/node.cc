@@ -103,6 +103,7 @@ Node::Node(NodeConfig config, Clock clock)
       return *head;
     });
     replicator_ = std::make_unique<Replicator>(*store_, *authority_link_, *signer_);
+    qr_decoder_ = std::make_unique<QrDecoder>();
     view_ = std::make_unique<PartyView>(*store_, LifecyclePath(config_.db_path));
     submitter_ = std::make_unique<SyncSubmitter>(config_.tax_id, key_, *authority_link_, *signer_, *view_);
     company_ = std::make_unique<Company>(*submitter_, *store_, *view_, config_.db_path, clock_);

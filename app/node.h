@@ -23,6 +23,7 @@
 #include "app/party_view.h"
 #include "app/payment_crypto.h"
 #include "app/pages.h"
+#include "app/qr_scan.h"
 #include "app/replicator.h"
 #include "app/tokens.h"
 #include "ledger/block_store.h"
@@ -152,6 +153,7 @@ class Node {
   std::unique_ptr<PartyView> view_;
   std::unique_ptr<SyncSubmitter> submitter_;
   std::unique_ptr<Company> company_;
+  std::unique_ptr<QrDecoder> qr_decoder_;  // taxpayer only: /scan pictures
   std::optional<payment::RsaPublicKey> wechat_public_key_;  // the WeChat Pay platform key
   std::unique_ptr<Templates> templates_;
   std::unique_ptr<HttpServer> server_;

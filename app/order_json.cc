@@ -37,25 +37,31 @@ invoice::Line LineFromJson(const Object::Ptr& it, const std::string& p) {
 
 }  // namespace
 
-invoice::Party BuyerFromJson(const Object::Ptr& b, const std::string& prefix) {
+ApiError ProblemError(const invoice::Problem& p) {
+  int status = p.code == "invalid_text" || p.code == "too_long" ? 400 : 422;
+  return ApiError(status, p.code, p.message, p.field);
+}
+
+invoice::Party BuyerFromJson(const Object::Ptr& b, const std::string& prefix, bool validate) {
   invoice::Party p;
   p.name = RequireString(b, "name", prefix);
   p.tax_id = OptionalString(b, "tax_id", prefix).value_or("");
   p.email = OptionalString(b, "email", prefix).value_or("");
-  CheckBuyer(p, prefix);
+  if (validate) CheckBuyer(p, prefix);
   return p;
 }
 
 void CheckBuyer(const invoice::Party& p, const std::string& prefix) {
-  if (p.name.empty()) throw ApiError(422, "missing_field", prefix + "name is required", prefix + "name");
-  if (!p.tax_id.empty() && !invoice::IsValidCreditCode(p.tax_id))
-    throw ApiError(422, "invalid_tax_id", invoice::DescribeCreditCodeError(invoice::CheckCreditCode(p.tax_id)),
-                   prefix + "tax_id");
-  if (!p.email.empty() && (p.email.find('@') == std::string::npos || p.email.size() > 254))
+  if (auto problem = invoice::ValidateBuyer(p, prefix)) throw ProblemError(*problem);
+  if (p.email.size() > 254)  // RFC 5321's limit for an address a relay takes
     throw ApiError(422, "invalid_email", prefix + "email is not an e-mail address", prefix + "email");
 }
 
-invoice::Order OrderFromJson(const Object::Ptr& o) {
+void CheckReference(const std::string& value, const std::string& field) {
+  if (auto problem = invoice::CheckText(value, field, true)) throw ProblemError(*problem);
+}
+
+invoice::Order OrderFromJson(const Object::Ptr& o, bool validate) {
   invoice::Order order;
   order.order_id = RequireString(o, "order_id");
   if (!o->has("items") || o->get("items").type() != typeid(Array::Ptr))
@@ -70,12 +76,10 @@ invoice::Order OrderFromJson(const Object::Ptr& o) {
   if (o->has("buyer") && !o->isNull("buyer")) {
     if (o->get("buyer").type() != typeid(Object::Ptr))
       throw ApiError::BadRequest("invalid_field", "buyer must be an object", "buyer");
-    order.buyer = BuyerFromJson(o->getObject("buyer"), "buyer.");
+    order.buyer = BuyerFromJson(o->getObject("buyer"), "buyer.", validate);
   }
-  if (auto p = invoice::ValidateOrder(order)) {
-    int status = p->code == "invalid_text" || p->code == "too_long" ? 400 : 422;
-    throw ApiError(status, p->code, p->message, p->field);
-  }
+  if (!validate) return order;
+  if (auto p = invoice::ValidateOrder(order)) throw ProblemError(*p);
   return order;
 }
 

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <map>
+#include <charconv>
 #include <sstream>
 
 #include "app/api_error.h"
@@ -20,6 +21,14 @@
 
 namespace app {
 namespace {
+
+// A form value without the spaces and tabs around it.
+std::string Trimmed(std::string s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+  return s.substr(i);
+}
 
 struct Product {
   const char* id;
@@ -198,9 +207,10 @@ void Node::AddPageRoutes(Router& r) {
   };
   auto applied_page = [this](Exchange& ex, const OrderRecord& order) {
     std::string link;
-    if (!order.invoices.empty()) {
-      auto inv = merchant_->GetInvoice(order.invoices.front());
-      link = "/invoices/" + inv->invoice.invoice_no + "?k=" + inv->leaf_hash.substr(0, 16);
+    for (const std::string& no : order.invoices) {  // the blue invoice the authority did not refuse
+      auto inv = merchant_->GetInvoice(no);
+      if (inv && inv->invoice.color == invoice::Color::kBlue && inv->status != "rejected")
+        link = "/invoices/" + inv->invoice.invoice_no + "?k=" + inv->leaf_hash.substr(0, 16);
     }
     SendMessagePage(ex, 200, "Invoice requested", "The invoice for order " + order.order.order_id + " has been issued.",
                     link, "View your invoice");
@@ -224,11 +234,7 @@ void Node::AddPageRoutes(Router& r) {
     } catch (const Poco::Exception&) {
       throw ApiError::BadRequest("malformed_form", "the form could not be read");
     }
-    invoice::Party buyer{form.get("title", ""), form.get("tax_id", ""), form.get("email", "")};
-    for (std::string* s : {&buyer.name, &buyer.tax_id, &buyer.email}) {
-      while (!s->empty() && (s->back() == ' ' || s->back() == '\t')) s->pop_back();
-      while (!s->empty() && (s->front() == ' ' || s->front() == '\t')) s->erase(0, 1);
-    }
+    invoice::Party buyer{Trimmed(form.get("title", "")), Trimmed(form.get("tax_id", "")), Trimmed(form.get("email", ""))};
     try {
       CheckBuyer(buyer, "");
       if (buyer.name.size() > 100) throw ApiError(422, "too_long", "the title is at most 100 characters", "title");
@@ -244,15 +250,22 @@ void Node::AddPageRoutes(Router& r) {
   r.Add("POST", "/demo/checkout", [this](Exchange& ex) {
     std::istringstream body(ex.Body());
     Poco::Net::HTMLForm form;
-    form.load(ex.request(), body);
+    try {
+      form.load(ex.request(), body);
+    } catch (const Poco::Exception&) {
+      throw ApiError::BadRequest("malformed_form", "the form could not be read");
+    }
     const Product* product = nullptr;
     for (const Product& p : kProducts)
       if (form.get("product", "") == p.id) product = &p;
-    int qty = std::atoi(form.get("quantity", "1").c_str());
-    if (!product || qty < 1 || qty > 99)
+    const std::string quantity = form.get("quantity", "1");
+    int qty = 0;
+    auto [end, ec] = std::from_chars(quantity.data(), quantity.data() + quantity.size(), qty);
+    if (!product || ec != std::errc() || end != quantity.data() + quantity.size() || qty < 1 || qty > 99)
       return SendMessagePage(ex, 422, "Checkout", "Choose a product and a quantity from 1 to 99.", "/", "Back");
     invoice::Order order;
-    order.order_id = "DEMO-" + std::to_string(Now()) + "-" + payment::RandomHex(3);
+    // The order's page shows its invoice's key: its address must not be guessable.
+    order.order_id = "DEMO-" + payment::RandomHex(16);
     invoice::Line l;
     l.name = product->name;
     l.unit = product->unit;
@@ -261,16 +274,18 @@ void Node::AddPageRoutes(Router& r) {
     l.gross_fen = product->price_fen * qty;
     l.rate = *invoice::TaxRate::Parse(product->rate);
     order.items = {l};
-    std::string buyer = form.get("buyer", ""), tax_id = form.get("buyer_tax_id", "");
+    std::string buyer = Trimmed(form.get("buyer", "")), tax_id = Trimmed(form.get("buyer_tax_id", ""));
     if (!buyer.empty()) {
       order.buyer = invoice::Party{buyer, tax_id, ""};
       try {
         CheckBuyer(*order.buyer, "buyer.");
+        if (buyer.size() > 100) throw ApiError(422, "too_long", "the title is at most 100 characters", "buyer");
       } catch (const ApiError& e) {
         return SendMessagePage(ex, 422, "Checkout", e.what(), "/", "Back");
       }
     }
     merchant_->CreateOrder(order);
+    merchant_->MarkDemoOrder(order.order_id);
     // Pay it the way WeChat Pay would: a signed, encrypted notification over HTTP.
     payment::WechatSimKeys keys{config_.wechat_mchid, config_.wechat_serial, ReadTextFile(config_.wechat_private_key_file),
                                 config_.wechat_api_v3_key};
@@ -283,7 +298,8 @@ void Node::AddPageRoutes(Router& r) {
   });
 
   r.Add("GET", "/demo/orders/([A-Za-z0-9._-]{1,64})", [this](Exchange& ex) {
-    auto order = merchant_->GetOrder(ex.Param(0));
+    // Only orders of this checkout: one created through the API is the merchant's business.
+    auto order = merchant_->IsDemoOrder(ex.Param(0)) ? merchant_->GetOrder(ex.Param(0)) : std::nullopt;
     if (!order) return SendMessagePage(ex, 404, "Order not found", "No such order.");
     PageData d = BasePage("Order " + order->order.order_id);
     d.set("order_id", order->order.order_id);

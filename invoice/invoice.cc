@@ -29,14 +29,28 @@ bool CleanText(const std::string& s) {
   return true;
 }
 
+}  // namespace
+
 std::optional<Problem> CheckText(const std::string& s, const std::string& field, bool required) {
   if (required && s.empty()) return Problem{"missing_field", field, field + " is required"};
   if (s.size() > kMaxTextBytes) return Problem{"too_long", field, field + " is longer than 300 bytes"};
   if (!CleanText(s)) return Problem{"invalid_text", field, field + " contains control characters"};
+  // Spaces alone are no text: the canonical XML cannot carry them (a parser takes them for
+  // an empty element), so such an invoice could never be sealed.
+  if (!s.empty() && s.find_first_not_of(' ') == std::string::npos)
+    return Problem{required ? "missing_field" : "invalid_text", field, field + " is blank"};
   return std::nullopt;
 }
 
-}  // namespace
+std::optional<Problem> ValidateBuyer(const Party& buyer, const std::string& prefix) {
+  if (auto e = CheckText(buyer.name, prefix + "name", true)) return e;
+  if (!buyer.tax_id.empty() && !IsValidCreditCode(buyer.tax_id))
+    return Problem{"invalid_tax_id", prefix + "tax_id", DescribeCreditCodeError(CheckCreditCode(buyer.tax_id))};
+  if (auto e = CheckText(buyer.email, prefix + "email", false)) return e;
+  if (!buyer.email.empty() && buyer.email.find('@') == std::string::npos)
+    return Problem{"invalid_email", prefix + "email", prefix + "email is not an e-mail address"};
+  return std::nullopt;
+}
 
 std::optional<Decimal> Decimal::Parse(std::string_view t, int max_scale) {
   bool neg = !t.empty() && t[0] == '-';
@@ -144,12 +158,7 @@ std::optional<Problem> Validate(const Invoice& inv) {
   if (auto e = CheckText(inv.seller.name, "seller.name", true)) return e;
   if (!IsValidCreditCode(inv.seller.tax_id))
     return Problem{"invalid_tax_id", "seller.tax_id", DescribeCreditCodeError(CheckCreditCode(inv.seller.tax_id))};
-  if (auto e = CheckText(inv.buyer.name, "buyer.name", true)) return e;
-  if (!inv.buyer.tax_id.empty() && !IsValidCreditCode(inv.buyer.tax_id))
-    return Problem{"invalid_tax_id", "buyer.tax_id", DescribeCreditCodeError(CheckCreditCode(inv.buyer.tax_id))};
-  if (auto e = CheckText(inv.buyer.email, "buyer.email", false)) return e;
-  if (!inv.buyer.email.empty() && inv.buyer.email.find('@') == std::string::npos)
-    return Problem{"invalid_email", "buyer.email", "buyer.email is not an e-mail address"};
+  if (auto e = ValidateBuyer(inv.buyer, "buyer.")) return e;
   if (inv.lines.empty()) return Problem{"missing_field", "items", "an invoice has at least one line"};
   if (inv.lines.size() > kMaxLines) return Problem{"too_many_lines", "items", "an invoice has at most 2000 lines"};
   for (size_t i = 0; i < inv.lines.size(); ++i)

@@ -86,6 +86,14 @@ struct Problem {
 inline constexpr size_t kMaxLines = 2000;
 inline constexpr size_t kMaxTextBytes = 300;  // names, specs, units (UTF-8 bytes)
 
+// The rule for every text field of an invoice, the one the authority applies: valid UTF-8,
+// no control characters, at most kMaxTextBytes, not spaces alone, present if `required`.
+// Edges (forms, APIs, payment callbacks) check what they take in with it, so that nothing
+// is stored that the authority would refuse.
+std::optional<Problem> CheckText(const std::string& s, const std::string& field, bool required);
+// A buyer as the invoice needs it: a name, a valid credit code if any, an e-mail address if
+// any (field names are `prefix` + name, tax_id, email).
+std::optional<Problem> ValidateBuyer(const Party& buyer, const std::string& prefix);
 // Checks the invoice on its own (not against the chain): numbers, parties, lines, limits.
 std::optional<Problem> Validate(const Invoice& inv);
 // Checks one line: quantity x unit price within 1 fen of the amount, sign by colour.

@@ -14,8 +14,10 @@
 namespace invoice {
 
 std::string EncodeInvoiceXml(const Invoice& inv);
-// The invoice, or the problem with the bytes (field = the element at fault).
-std::variant<Invoice, Problem> DecodeInvoiceXml(std::string_view xml);
+// The invoice, or the problem with the bytes (field = the element at fault). `checked`
+// false only reads the fields (no Validate, no canonical check): for showing an invoice a
+// node stored, whatever became of it, never for accepting one.
+std::variant<Invoice, Problem> DecodeInvoiceXml(std::string_view xml, bool checked = true);
 
 // Fen-denominated unit price <-> the document's yuan unit price ("12.5" fen <-> "0.125").
 std::string FenDecimalToYuan(const Decimal& fen);

@@ -174,7 +174,11 @@ TEST_F(Reimbursement, ScanDecodesTheInvoicesQrPicture) {
   auto [no, h] = Sold("ORD-R6", "4200009006", 4800, "");
   auto png = Http(merchant_->port(), "GET", "/invoices/" + no + ".png?k=" + h);
   ASSERT_EQ(png.status, 200);
-  auto decoded = Http(company_->port(), "POST", "/scan/decode", png.body, {{"Content-Type", "image/png"}});
+  // Reading pictures costs CPU: signed-in people only.
+  ExpectError(Http(company_->port(), "POST", "/scan/decode", png.body, {{"Content-Type", "image/png"}}), 401,
+              "unauthenticated");
+  std::string cookie = SignIn(employee_);
+  auto decoded = Http(company_->port(), "POST", "/scan/decode", png.body, {{"Content-Type", "image/png"}, {"Cookie", cookie}});
   ASSERT_EQ(decoded.status, 200) << decoded.body;
   auto d = Parse(decoded.body);
   EXPECT_EQ(d->getValue<std::string>("code"), MerchantInvoice(no)->getValue<std::string>("qr_url"));
@@ -189,11 +193,11 @@ TEST_F(Reimbursement, ScanDecodesTheInvoicesQrPicture) {
   auto fake = Http(company_->port(), "GET", "/scan?no=" + no + "&h=0000000000000000&a=48.00");
   EXPECT_EQ(fake.status, 422);
   EXPECT_EQ(fake.body.find("id=\"claim\""), std::string::npos);
-  ExpectError(Http(company_->port(), "POST", "/scan/decode", "not a picture", {{"Content-Type", "image/png"}}), 422,
-              "unreadable_image");
+  ExpectError(Http(company_->port(), "POST", "/scan/decode", "not a picture", {{"Content-Type", "image/png"}, {"Cookie", cookie}}),
+              422, "unreadable_image");
   // A picture without a code: the PNG of a blank page.
   auto blank = Http(merchant_->port(), "GET", "/invoices/" + no + ".svg?k=" + h);
-  ExpectError(Http(company_->port(), "POST", "/scan/decode", blank.body), 422, "unreadable_image");
+  ExpectError(Http(company_->port(), "POST", "/scan/decode", blank.body, {{"Cookie", cookie}}), 422, "unreadable_image");
 }
 
 }  // namespace

@@ -56,6 +56,12 @@ class ThreeNodes : public TwoNodes {
     return {no, inv->getObject("ledger")->getValue<std::string>("leaf_hash").substr(0, 16)};
   }
   Object::Ptr MerchantInvoice(const std::string& no) { return Parse(Api("GET", "/v1/invoices/" + no).body); }
+  // Signs in on the company's pages with `token`; the Cookie header of the session.
+  std::string SignIn(const std::string& token) {
+    auto r = Http(company_->port(), "POST", "/login", "token=" + token, {{"Content-Type", "application/x-www-form-urlencoded"}});
+    EXPECT_EQ(r.status, 303) << r.body;
+    return r.set_cookie.substr(0, r.set_cookie.find(';'));
+  }
   int ErrorHeight(const apptest::HttpResult& r) {
     return Parse(r.body)->getObject("error")->optValue<int>("height", -1);
   }
