@@ -1,3 +1,4 @@
+#include "app/logging.h"
 #include "app/authority.h"
 
 #include <Poco/JSON/Array.h>
@@ -132,7 +133,7 @@ bool Authority::SaveLocked(const ledger::SignedHeader& head) {
     // The chain has the block; the changes stay pending in memory and are saved with the
     // next block, or replayed from the chain at the next start.
     Poco::Logger::get("authority").error("saving the lifecycle at block %Lu failed: %s",
-                                         static_cast<uint64_t>(head.header.height), std::string(e.what()));
+                                         static_cast<uint64_t>(head.header.height), Describe(e));
     return false;
   }
   return true;

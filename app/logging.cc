@@ -2,6 +2,7 @@
 
 #include <Poco/AutoPtr.h>
 #include <Poco/ConsoleChannel.h>
+#include <Poco/Exception.h>
 #include <Poco/FormattingChannel.h>
 #include <Poco/Logger.h>
 #include <Poco/Message.h>
@@ -38,6 +39,11 @@ std::string EscapeForLog(std::string_view text) {
     }
   }
   return out;
+}
+
+std::string Describe(const std::exception& e) {
+  if (auto* poco = dynamic_cast<const Poco::Exception*>(&e)) return poco->displayText();
+  return e.what();
 }
 
 void ConfigureNodeLogging() {

@@ -5,6 +5,7 @@
 // line of its own or rewrite the terminal.
 #pragma once
 
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,10 @@ namespace app {
 
 // `text` with each byte below 0x20 and 0x7f written as \xNN.
 std::string EscapeForLog(std::string_view text);
+
+// What went wrong, for a log line: Poco's exceptions say it in displayText() (what() is
+// only their class name, "SSL Exception").
+std::string Describe(const std::exception& e);
 
 // Sends every Poco logger to standard output in the format above.
 void ConfigureNodeLogging();

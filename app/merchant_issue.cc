@@ -1,6 +1,7 @@
 // The merchant's issuing: numbers from the granted ranges, blue and red invoices (or a
 // red-letter confirmation request first, for a claimed invoice), and the pump that applies
 // for ranges and hands pending entries to the authority until each is sealed or refused.
+#include "app/logging.h"
 #include "app/merchant.h"
 #include "app/merchant_sql.h"
 #include "app/order_json.h"
@@ -272,7 +273,7 @@ void Merchant::StartPump() {
       } catch (const std::exception& e) {
         // The authority is unreachable or refused the batch: everything stays pending.
         backoff_ms = std::min(backoff_ms ? backoff_ms * 2 : 500, 30000);
-        Log().warning("pump: %s (retrying in %d ms)", std::string(e.what()), backoff_ms);
+        Log().warning("pump: %s (retrying in %d ms)", Describe(e), backoff_ms);
       }
     }
   });

@@ -1,3 +1,4 @@
+#include "app/logging.h"
 #include "app/replicator.h"
 
 #include <Poco/Logger.h>
@@ -65,7 +66,7 @@ void Replicator::Alarm(const std::string& reason) {
     session->receiveResponse(resp).ignore(std::numeric_limits<std::streamsize>::max());
     Log().information("split-view alarm reported to the authority: %d", static_cast<int>(resp.getStatus()));
   } catch (const std::exception& e) {
-    Log().warning("the split-view alarm could not be reported: %s", std::string(e.what()));
+    Log().warning("the split-view alarm could not be reported: %s", Describe(e));
   }
 }
 
@@ -216,7 +217,7 @@ void Replicator::Start() {
         backoff_ms = 0;
       } catch (const std::exception& e) {
         backoff_ms = std::min(backoff_ms ? backoff_ms * 2 : 500, 30000);
-        Log().warning("replication: %s (retrying in %d ms)", std::string(e.what()), backoff_ms);
+        Log().warning("replication: %s (retrying in %d ms)", Describe(e), backoff_ms);
         for (int waited = 0; waited < backoff_ms && !stop_; waited += 100)
           std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }

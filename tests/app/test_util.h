@@ -2,6 +2,7 @@
 #pragma once
 
 #include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
@@ -10,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "app/node_request.h"
@@ -52,10 +54,19 @@ struct HttpResult {
   std::string set_cookie, location, reason;  // Set-Cookie, Location, the status line's reason phrase
 };
 
+// When set, Http speaks HTTPS with this context (tests of nodes that serve TLS).
+inline Poco::Net::Context::Ptr& ClientTls() {
+  static Poco::Net::Context::Ptr tls;
+  return tls;
+}
+
 // One HTTP exchange on 127.0.0.1:port; a Content-Length is sent with every POST.
 inline HttpResult Http(uint16_t port, const std::string& method, const std::string& uri, const std::string& body = "",
                        const std::map<std::string, std::string>& headers = {}) {
-  Poco::Net::HTTPClientSession s("127.0.0.1", port);
+  std::unique_ptr<Poco::Net::HTTPClientSession> session;
+  if (ClientTls()) session = std::make_unique<Poco::Net::HTTPSClientSession>("127.0.0.1", port, ClientTls());
+  else session = std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", port);
+  Poco::Net::HTTPClientSession& s = *session;
   Poco::Net::HTTPRequest req(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
   for (const auto& [k, v] : headers) req.set(k, v);
   if (!body.empty() && !req.has("Content-Type")) req.setContentType("application/json");

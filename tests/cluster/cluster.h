@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -28,6 +29,7 @@
 
 #include "../app/test_util.h"
 #include "app/node_process.h"
+#include "app/peer_link.h"
 #include "app/payment_sim.h"
 #include "app/tokens.h"
 #include "invoice/event_codec.h"
@@ -102,8 +104,33 @@ struct ProcessNode {
   uint16_t port = 0;
   pid_t pid = -1;
   std::string token;  // merchant token (merchants) or admin token (authority)
-  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port); }
+  bool tls = false;
+  std::string Url() const { return (tls ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port); }
 };
+
+// Test certificates made with the openssl CLI: a CA, a certificate for 127.0.0.1 (and
+// localhost) it signs, and an unrelated CA. Paths of the PEM files.
+struct TestPki {
+  std::string ca, cert, key, other_ca;
+};
+inline TestPki MakeTestPki(const std::string& dir) {
+  auto run = [](const std::string& cmd) {
+    auto r = apptest::RunCommand(cmd);
+    if (r.exit_code != 0) throw std::runtime_error(cmd + ": " + r.output);
+  };
+  TestPki p{dir + "/ca.pem", dir + "/server.pem", dir + "/server.key", dir + "/other-ca.pem"};
+  for (const std::string& name : {std::string("ca"), std::string("other-ca")})
+    run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=" + name + " -keyout " +
+        dir + "/" + name + ".key -out " + dir + "/" + name + ".pem -addext basicConstraints=critical,CA:TRUE "
+        "-addext keyUsage=critical,keyCertSign,cRLSign");
+  std::ofstream(dir + "/server.ext") << "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+                                        "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n";
+  run("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost -keyout " + p.key +
+      " -out " + dir + "/server.csr");
+  run("openssl x509 -req -in " + dir + "/server.csr -CA " + p.ca + " -CAkey " + dir + "/ca.key -CAcreateserial -days 2 -out " +
+      p.cert + " -extfile " + dir + "/server.ext");
+  return p;
+}
 
 // Creates `count` orders on `merchant` (order ids "<name>-<i>") for `buyer_json` and pays
 // each with a signed WeChat notification.
@@ -133,12 +160,22 @@ class Cluster {
   explicit Cluster(const std::string& root) : root_(root) {}
   ~Cluster() {
     for (auto& [name, n] : nodes_) Kill(name, SIGKILL);
+    if (pki_) apptest::ClientTls() = nullptr;
+  }
+
+  // Every node started from here on serves HTTPS only, with a certificate of the test CA,
+  // and verifies its peers against that CA; the test's own requests do too.
+  const TestPki& UseTls() {
+    pki_ = MakeTestPki(root_);
+    apptest::ClientTls() = app::TlsClientContext(pki_->ca);
+    return *pki_;
   }
 
   ProcessNode& StartAuthority() {
     ProcessNode& a = Prepare("authority", "");
     std::ofstream(a.config) << "node.role = authority\nnode.name = Test bureau\nnode.listen = 127.0.0.1:" << a.port
-                            << "\nnode.data_dir = " << a.dir << "\nnode.key_file = " << a.key_file << "\n";
+                            << "\nnode.data_dir = " << a.dir << "\nnode.key_file = " << a.key_file << "\n"
+                            << TlsLines("");
     Launch(a);
     a.token = app::TokenStore::Open(a.db)->Create(app::TokenRole::kAdmin, "", "test", 0);
     std::ofstream(root_ + "/authority.pub.pem") << ledger::PrivateKey::LoadPemFile(a.key_file)->PublicPem();
@@ -146,8 +183,9 @@ class Cluster {
   }
 
   // A taxpayer node, registered at the authority. Merchants get payment settings and a token.
+  // `ca_file`: the CA it verifies the authority with (default: the test CA, with UseTls).
   ProcessNode& StartTaxpayer(const std::string& name, const std::string& tax_id, const std::string& region,
-                             const std::string& api_v3_key, uint64_t range_size = 100000) {
+                             const std::string& api_v3_key, uint64_t range_size = 100000, const std::string& ca_file = "") {
     ProcessNode& n = Prepare(name, tax_id);
     const ProcessNode& a = nodes_.at("authority");
     std::ofstream(n.config) << "node.role = taxpayer\nnode.name = " << name << "\nnode.tax_id = " << tax_id
@@ -158,7 +196,7 @@ class Cluster {
                             << "\npayment.wechatpay.mchid = 1900000109\npayment.wechatpay.platform_serial = SERIAL1"
                             << "\npayment.wechatpay.platform_public_key_file = " << EINVOICE_SOURCE_DIR
                             << "/fixtures/keys/wechatpay_platform.pub.pem\npayment.wechatpay.api_v3_key = " << api_v3_key
-                            << "\n";
+                            << "\n" << TlsLines(ca_file);
     auto key = ledger::PrivateKey::Generate();
     std::ofstream(n.key_file) << key->ToPem();
     auto r = apptest::Http(a.port, "POST", "/v1/taxpayers",
@@ -194,7 +232,13 @@ class Cluster {
     n.db = n.dir + "/node.db";
     n.key_file = n.dir + "/node.pem";
     n.port = FreePort();
+    n.tls = pki_.has_value();
     return nodes_[name] = n;
+  }
+  std::string TlsLines(const std::string& ca_file) const {
+    if (!pki_) return "";
+    return "tls.cert_file = " + pki_->cert + "\ntls.key_file = " + pki_->key + "\ntls.ca_file = " +
+           (ca_file.empty() ? pki_->ca : ca_file) + "\n";
   }
 
   void Launch(ProcessNode& n) {
@@ -223,6 +267,7 @@ class Cluster {
 
   std::string root_;
   std::map<std::string, ProcessNode> nodes_;
+  std::optional<TestPki> pki_;
 };
 
 }  // namespace cluster
