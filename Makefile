@@ -8,7 +8,7 @@ JOBS      ?= 2
 DEB_PACKAGES := cmake make g++ pkg-config ccache \
 	libpoco-dev libsqlite3-dev libssl-dev openssl libqrencode-dev libpng-dev \
 	libpugixml-dev libfmt-dev libgtest-dev libkainjow-mustache-dev libzbar-dev libjpeg-dev \
-	libxml2-utils zbar-tools chromium fonts-noto-cjk
+	libxml2-utils zbar-tools chromium fonts-noto-cjk nginx
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -28,6 +28,10 @@ std::string NodeBinary() {
 }
 
 pid_t SpawnNode(const std::string& binary, const std::string& config, const std::string& log) {
+  return SpawnProcess(binary, {"--config", config}, log);
+}
+
+pid_t SpawnProcess(const std::string& binary, const std::vector<std::string>& arguments, const std::string& log) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -38,7 +42,8 @@ pid_t SpawnNode(const std::string& binary, const std::string& config, const std:
   sigemptyset(&none);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  std::vector<std::string> args = {binary, "--config", config};
+  std::vector<std::string> args = {binary};
+  args.insert(args.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

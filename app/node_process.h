@@ -16,6 +16,8 @@ std::string NodeBinary();
 // Starts `binary --config config`, its stdout and stderr appended to `log`. The child gets
 // an empty signal mask (the CLI may block SIGINT/SIGTERM; the nodes must not).
 pid_t SpawnNode(const std::string& binary, const std::string& config, const std::string& log);
+// The same for any program and its arguments.
+pid_t SpawnProcess(const std::string& binary, const std::vector<std::string>& args, const std::string& log);
 
 // Polls GET /healthz until it answers 200; false after `seconds`.
 bool WaitHealthy(const std::string& host, uint16_t port, double seconds);

@@ -60,11 +60,13 @@ inline Poco::Net::Context::Ptr& ClientTls() {
   return tls;
 }
 
-// One HTTP exchange on 127.0.0.1:port; a Content-Length is sent with every POST.
-inline HttpResult Http(uint16_t port, const std::string& method, const std::string& uri, const std::string& body = "",
-                       const std::map<std::string, std::string>& headers = {}) {
+// One exchange with 127.0.0.1:port, over HTTPS with `tls` (else HTTP); a Content-Length is
+// sent with every POST.
+inline HttpResult HttpWith(const Poco::Net::Context::Ptr& tls, uint16_t port, const std::string& method,
+                           const std::string& uri, const std::string& body = "",
+                           const std::map<std::string, std::string>& headers = {}) {
   std::unique_ptr<Poco::Net::HTTPClientSession> session;
-  if (ClientTls()) session = std::make_unique<Poco::Net::HTTPSClientSession>("127.0.0.1", port, ClientTls());
+  if (tls) session = std::make_unique<Poco::Net::HTTPSClientSession>("127.0.0.1", port, tls);
   else session = std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", port);
   Poco::Net::HTTPClientSession& s = *session;
   Poco::Net::HTTPRequest req(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
@@ -82,6 +84,12 @@ inline HttpResult Http(uint16_t port, const std::string& method, const std::stri
   r.reason = resp.getReason();
   Poco::StreamCopier::copyToString(in, r.body);
   return r;
+}
+
+// The same with ClientTls().
+inline HttpResult Http(uint16_t port, const std::string& method, const std::string& uri, const std::string& body = "",
+                       const std::map<std::string, std::string>& headers = {}) {
+  return HttpWith(ClientTls(), port, method, uri, body, headers);
 }
 
 inline HttpResult Request(uint16_t port, const std::string& method, const std::string& uri, const std::string& body = "") {

@@ -171,11 +171,12 @@ class Cluster {
     return *pki_;
   }
 
-  ProcessNode& StartAuthority() {
+  // `extra`: more lines for its properties file.
+  ProcessNode& StartAuthority(const std::string& extra = "") {
     ProcessNode& a = Prepare("authority", "");
     std::ofstream(a.config) << "node.role = authority\nnode.name = Test bureau\nnode.listen = 127.0.0.1:" << a.port
                             << "\nnode.data_dir = " << a.dir << "\nnode.key_file = " << a.key_file << "\n"
-                            << TlsLines("");
+                            << TlsLines("") << extra;
     Launch(a);
     a.token = app::TokenStore::Open(a.db)->Create(app::TokenRole::kAdmin, "", "test", 0);
     std::ofstream(root_ + "/authority.pub.pem") << ledger::PrivateKey::LoadPemFile(a.key_file)->PublicPem();
@@ -183,6 +184,13 @@ class Cluster {
   }
 
   // A taxpayer node, registered at the authority. Merchants get payment settings and a token.
+  // Taxpayer nodes started from here on reach the authority at `url` (its proxy), verifying
+  // it against `ca_file`, and leave limits per client address to the proxy.
+  void ReachAuthorityThrough(const std::string& url, const std::string& ca_file) {
+    authority_url_ = url;
+    proxy_ca_file_ = ca_file;
+  }
+
   // `ca_file`: the CA it verifies the authority with (default: the test CA, with UseTls).
   ProcessNode& StartTaxpayer(const std::string& name, const std::string& tax_id, const std::string& region,
                              const std::string& api_v3_key, uint64_t range_size = 100000, const std::string& ca_file = "") {
@@ -191,12 +199,15 @@ class Cluster {
     std::ofstream(n.config) << "node.role = taxpayer\nnode.name = " << name << "\nnode.tax_id = " << tax_id
                             << "\nnode.listen = 127.0.0.1:" << n.port << "\nnode.data_dir = " << n.dir
                             << "\nnode.key_file = " << n.key_file << "\nnode.region_code = " << region
-                            << "\nauthority.url = " << a.Url() << "\nauthority.public_key_file = " << root_
+                            << "\nauthority.url = " << (authority_url_.empty() ? a.Url() : authority_url_)
+                            << "\nauthority.public_key_file = " << root_
                             << "/authority.pub.pem\ninvoice.range_size = " << range_size
                             << "\npayment.wechatpay.mchid = 1900000109\npayment.wechatpay.platform_serial = SERIAL1"
                             << "\npayment.wechatpay.platform_public_key_file = " << EINVOICE_SOURCE_DIR
                             << "/fixtures/keys/wechatpay_platform.pub.pem\npayment.wechatpay.api_v3_key = " << api_v3_key
                             << "\n" << TlsLines(ca_file);
+    if (!authority_url_.empty())
+      std::ofstream(n.config, std::ios::app) << "tls.ca_file = " << proxy_ca_file_ << "\nhttp.max_connections_per_peer = 0\n";
     auto key = ledger::PrivateKey::Generate();
     std::ofstream(n.key_file) << key->ToPem();
     auto r = apptest::Http(a.port, "POST", "/v1/taxpayers",
@@ -268,6 +279,7 @@ class Cluster {
   std::string root_;
   std::map<std::string, ProcessNode> nodes_;
   std::optional<TestPki> pki_;
+  std::string authority_url_, proxy_ca_file_;
 };
 
 }  // namespace cluster
