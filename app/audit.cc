@@ -244,6 +244,10 @@ std::vector<Anomaly> FindAnomalies(const invoice::Lifecycle& lc, const std::vect
     } else if (r.kind == "refused_filing" && r.code == "filing_mismatch") {
       a.rule = "filing_differs";
       a.summary = "a filing whose figures differ from the chain was refused";
+    } else if (r.code == "time_out_of_range") {
+      a.rule = "event_time_out_of_range";
+      a.summary = "an event dated far from the time it was sent (backdated, or in the future) was refused" +
+                  (r.invoice_no.empty() ? std::string() : " (invoice " + r.invoice_no + ")");
     } else if (r.kind == "split_view") {
       a.rule = "split_view_alarm";
       a.summary = "a node reported a split view of the chain: " + r.code;

@@ -44,7 +44,8 @@ struct AuditRules {
 struct Anomaly {
   std::string rule;      // payment_without_invoice, payment_amount_differs, refused_double_claim,
                          // refund_of_settled_invoice, number_outside_range, filing_differs,
-                         // late_invoice_for_filed_period, period_not_filed, split_view_alarm
+                         // late_invoice_for_filed_period, period_not_filed, split_view_alarm,
+                         // event_time_out_of_range
   std::string taxpayer;
   std::string summary;   // one sentence
   std::string invoice_no;

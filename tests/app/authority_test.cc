@@ -430,6 +430,11 @@ TEST_F(AuthorityHttp, EventsDatedFarFromTheirBlockAreRefused) {
                                 ledger::LeafHash(dated(4, now_ - 70 * hour)).Hex()};
   r = Submit(kCompany, company_key_, {EventEntry(claim, kCompany, company_key_)});
   EXPECT_EQ(r->getArray("results")->getObject(0)->optValue<std::string>("code", ""), "time_out_of_range");
+  // The bureau sees each attempt.
+  std::string auditor = node_->tokens().Create(TokenRole::kAuditor, "", "bureau", 0);
+  auto anomalies = apptest::Http(node_->port(), "GET", "/v1/audit/anomalies?rule=event_time_out_of_range", "",
+                                 {{"Authorization", "Bearer " + auditor}});
+  EXPECT_EQ(Parse(anomalies.body)->getArray("anomalies")->size(), 4u) << anomalies.body;
 }
 
 }  // namespace
