@@ -77,6 +77,7 @@ class HttpServer::Impl {
 
   void Front();
   void Accept();
+  bool AcceptOne();  // false when there was none to accept
   void Examine(int fd);
   void HandOff(int fd);
   void Drop(int fd);
@@ -156,6 +157,9 @@ void HttpServer::Impl::Start() {
   if (o_.tls) listener_ = std::make_unique<Poco::Net::SecureServerSocket>(at, 256, o_.tls);
   else listener_ = std::make_unique<Poco::Net::ServerSocket>(at, 256);
   port_ = listener_->address().port();
+  // Never blocks the front: a client that gave up between epoll and accept leaves nothing to
+  // accept. (Accepted sockets are blocking again, as Poco's connections expect.)
+  listener_->setBlocking(false);
   dispatcher_ = new Poco::Net::TCPServerDispatcher(new Factory(this), pool_, params_);
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
   wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -213,12 +217,17 @@ void HttpServer::Impl::Front() {
 }
 
 void HttpServer::Impl::Accept() {
+  for (int i = 0; i < 64 && AcceptOne(); ++i) {  // a burst of them, up to 64 a turn
+  }
+}
+
+bool HttpServer::Impl::AcceptOne() {
   Poco::Net::SocketAddress from;
   Poco::Net::StreamSocket s;
   try {
     s = listener_->acceptConnection(from);
   } catch (const Poco::Exception&) {
-    return;  // the client gave up before it was accepted, or no descriptor is left now
+    return false;  // none waiting, the client gave up before it was accepted, or no descriptor is left now
   }
   ++accepted_;
   std::string peer = from.host().toString();
@@ -231,7 +240,7 @@ void HttpServer::Impl::Accept() {
         SendAndForget(s.impl()->sockfd(), Plain(429, "Too Many Requests", "application/json",
                                                 "{\"error\":{\"code\":\"too_many_connections\",\"message\":"
                                                 "\"too many open connections from this address\"}}"));
-      return;  // closed as `s` goes
+      return true;  // closed as `s` goes
     }
     ++open;
   }
@@ -242,6 +251,7 @@ void HttpServer::Impl::Accept() {
   ev.data.fd = fd;
   ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
   Examine(fd);
+  return true;
 }
 
 void HttpServer::Impl::Examine(int fd) {
