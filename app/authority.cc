@@ -99,14 +99,18 @@ void Authority::CheckSignedHeadLocked(const ledger::SignedHeader& signed_head, c
 }
 
 void Authority::NoteReportedHead(const ledger::SignedHeader& head, const std::string& reporter) {
-  std::lock_guard lock(mu_);
+  // The common case, without the sealing lock: the node holds a block this chain holds.
   auto own = store_.Head();
   if (!own.ok()) return;
+  if (head.header == own->header) return;
   if (head.header.height <= own->header.height) {
     auto mine = store_.BlockAt(head.header.height);
-    if (mine.ok() && mine->header == head.header) return;  // the common case: nothing to verify
+    if (mine.ok() && mine->header == head.header) return;
   }
   if (!head.SignatureValid(key_.public_key())) return;  // not ours: proves nothing
+  std::lock_guard lock(mu_);
+  own = store_.Head();
+  if (!own.ok()) return;
   if (head.header.height > own->header.height) {
     if (auto s = signed_head_->Record(head); !s.ok())
       Poco::Logger::get("authority").error("recording a reported head failed: %s", s.ToString());
@@ -236,6 +240,9 @@ std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Byte
   std::lock_guard lock(mu_);
   if (lifecycle_lost_) throw std::runtime_error("the authority's lifecycle could not be rebuilt after a failure; restart the node");
   if (!sealing_refused_.empty()) throw ApiError(503, "sealing_refused", "this authority does not seal: " + sealing_refused_);
+  // A head sealed but not recorded (the record failed after the commit) is recorded first.
+  if (auto head = store_.Head(); head.ok() && (!signed_head_->last() || signed_head_->last()->header.height < head->header.height))
+    if (auto s = signed_head_->Record(*head); !s.ok()) throw std::runtime_error("recording the signed head failed: " + s.ToString());
   // Accepted events go straight into the lifecycle (copying it per batch costs O(chain));
   // should anything fail before their block is on disk, the lifecycle is rebuilt from the
   // chain, which never saw them.
