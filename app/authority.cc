@@ -12,6 +12,7 @@
 #include "app/audit.h"
 #include "app/chain_events.h"
 #include "invoice/admission.h"
+#include "invoice/disclosure.h"
 #include "invoice/event_codec.h"
 #include "ledger/entry.h"
 
@@ -376,23 +377,8 @@ bool Authority::MayRead(const std::string& tax_id, const ledger::Bytes& bytes) {
   if (!entry.ok()) return false;
   if (entry->submitter == tax_id) return true;
   auto decoded = invoice::DecodeEvent(entry->kind, std::string(entry->payload.begin(), entry->payload.end()));
-  const invoice::Event* event = std::get_if<invoice::Event>(&decoded);
-  if (!event) return false;
   std::lock_guard lock(mu_);
-  // The parties of an invoice: its seller, its buyer, and the company that claims it.
-  auto party_of = [&](const std::string& no) {
-    const invoice::InvoiceState* st = lifecycle_.FindInvoice(no);
-    return st && (st->invoice.seller.tax_id == tax_id || st->invoice.buyer.tax_id == tax_id || st->claimant == tax_id);
-  };
-  if (auto* e = std::get_if<invoice::RegisterEvent>(event)) return e->tax_id == tax_id;
-  if (auto* e = std::get_if<invoice::IssueEvent>(event))
-    return e->invoice.buyer.tax_id == tax_id || (!e->invoice.original_no.empty() && party_of(e->invoice.original_no));
-  if (auto* e = std::get_if<invoice::ReimburseEvent>(event)) return party_of(e->invoice_no);
-  if (auto* e = std::get_if<invoice::ConfirmEvent>(event)) {
-    const invoice::ConfirmationState* c = lifecycle_.FindConfirmation(e->request_id);
-    return c && (c->seller == tax_id || c->company == tax_id);
-  }
-  return false;
+  return invoice::MayRead(lifecycle_, tax_id, entry->submitter, std::get_if<invoice::Event>(&decoded));
 }
 
 bool Authority::WaitForHeight(uint64_t height, int timeout_ms) {

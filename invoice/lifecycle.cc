@@ -9,33 +9,6 @@ Verdict Refuse(Refusal r, std::string message, std::string field = "") {
   return Verdict{r, std::move(message), std::move(field), std::nullopt};
 }
 
-}  // namespace
-
-bool ValidPeriod(const std::string& p) {
-  // "YYYY-MM" (01..12) or "YYYY-Qn" (1..4)
-  if (p.size() != 7 || p[4] != '-') return false;
-  for (int i = 0; i < 4; ++i)
-    if (!std::isdigit(static_cast<unsigned char>(p[i]))) return false;
-  if (p[5] == 'Q') return p[6] >= '1' && p[6] <= '4';
-  if (!std::isdigit(static_cast<unsigned char>(p[5])) || !std::isdigit(static_cast<unsigned char>(p[6]))) return false;
-  int m = (p[5] - '0') * 10 + (p[6] - '0');
-  return m >= 1 && m <= 12;
-}
-
-Fen FilingFigures::NetFen() const {
-  Fen n = 0;
-  for (const auto& r : rates) n += r.net_fen + r.red_net_fen;
-  return n;
-}
-
-Fen FilingFigures::TaxFen() const {
-  Fen t = 0;
-  for (const auto& r : rates) t += r.tax_fen + r.red_tax_fen;
-  return t;
-}
-
-namespace {
-
 bool ValidId(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id)
@@ -46,87 +19,6 @@ bool ValidId(const std::string& id) {
 const std::vector<NumberRange> kNoRanges;
 
 }  // namespace
-
-std::string_view RefusalCode(Refusal r) {
-  switch (r) {
-    case Refusal::kNone: return "accepted";
-    case Refusal::kInvalid: return "invalid_event";
-    case Refusal::kNotAuthorised: return "not_authorised";
-    case Refusal::kUnknownTaxpayer: return "unknown_taxpayer";
-    case Refusal::kAlreadyRegistered: return "already_registered";
-    case Refusal::kRangeExhausted: return "range_exhausted";
-    case Refusal::kOutsideGrantedRange: return "outside_granted_range";
-    case Refusal::kNumberUsed: return "number_used";
-    case Refusal::kPaymentAlreadyInvoiced: return "payment_already_invoiced";
-    case Refusal::kUnknownInvoice: return "unknown_invoice";
-    case Refusal::kNotBlue: return "not_blue";
-    case Refusal::kReversesMoreThanRemains: return "reverses_more_than_remains";
-    case Refusal::kNeedsBuyerConfirmation: return "needs_buyer_confirmation";
-    case Refusal::kWrongCompany: return "wrong_company";
-    case Refusal::kAlreadyLocked: return "already_locked";
-    case Refusal::kAlreadySettled: return "already_settled";
-    case Refusal::kNotLocked: return "not_locked";
-    case Refusal::kNotClaimant: return "not_claimant";
-    case Refusal::kFullyReversed: return "fully_reversed";
-    case Refusal::kUnknownRequest: return "unknown_request";
-    case Refusal::kRequestNotPending: return "request_not_pending";
-    case Refusal::kDuplicateId: return "duplicate_id";
-    case Refusal::kAlreadyFiled: return "already_filed";
-    case Refusal::kBadAmendment: return "bad_amendment";
-    case Refusal::kNotGenuine: return "not_genuine";
-    case Refusal::kFilingMismatch: return "filing_mismatch";
-    case Refusal::kTimeOutOfRange: return "time_out_of_range";
-  }
-  return "refused";
-}
-
-int RefusalStatus(Refusal r) {
-  switch (r) {
-    case Refusal::kNone: return 200;
-    case Refusal::kNotAuthorised:
-    case Refusal::kWrongCompany:
-    case Refusal::kNotClaimant: return 403;
-    case Refusal::kInvalid:
-    case Refusal::kTimeOutOfRange:
-    case Refusal::kNotGenuine: return 422;
-    case Refusal::kUnknownInvoice:
-    case Refusal::kUnknownRequest: return 404;
-    default: return 409;
-  }
-}
-
-std::string_view ReimbursementName(Reimbursement r) {
-  switch (r) {
-    case Reimbursement::kNone: return "none";
-    case Reimbursement::kLocked: return "locked";
-    case Reimbursement::kSettled: return "settled";
-  }
-  return "none";
-}
-
-std::string_view StepName(Step::Kind k) {
-  switch (k) {
-    case Step::Kind::kIssued: return "issued";
-    case Step::Kind::kReversed: return "reversed";
-    case Step::Kind::kClaimed: return "claimed";
-    case Step::Kind::kSettled: return "settled";
-    case Step::Kind::kReleased: return "released";
-    case Step::Kind::kConfirmationRequested: return "confirmation_requested";
-    case Step::Kind::kConfirmationAccepted: return "confirmation_accepted";
-    case Step::Kind::kConfirmationRefused: return "confirmation_refused";
-  }
-  return "issued";
-}
-
-std::string_view ConfirmationStatusName(ConfirmationState::Status s) {
-  switch (s) {
-    case ConfirmationState::Status::kPending: return "pending";
-    case ConfirmationState::Status::kAccepted: return "accepted";
-    case ConfirmationState::Status::kRefused: return "refused";
-    case ConfirmationState::Status::kUsed: return "used";
-  }
-  return "pending";
-}
 
 const InvoiceState* Lifecycle::FindInvoice(const std::string& no) const {
   auto it = invoices_.find(no);
