@@ -2,7 +2,9 @@
 # Both install the Debian packages they need (sudo when not root, nothing when present),
 # configure with CMake and build with -j2.
 #
-# `make fuzz` runs each fuzz target for FUZZ_SECONDS (tests/fuzz/README.md).
+# `make test` runs the suite twice, in build/ (gcc) and in build-asan/ (clang with ASan and
+# UBSan), then each fuzz target briefly. `make fuzz` runs each fuzz target for FUZZ_SECONDS
+# (tests/fuzz/README.md).
 
 BUILD_DIR ?= build
 ASAN_DIR  ?= build-asan
@@ -58,8 +60,10 @@ asan-configure: deps
 asan-build: asan-configure
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
 
-# The whole suite under ASan/UBSan, but for ASAN_TEST_EXCLUDE (reasons in tests/fuzz/README.md).
-ASAN_TEST_EXCLUDE ?= ^Bench\.Smoke$$
+# The whole suite under ASan/UBSan (browser tests and Bench.Smoke included), but for
+# ASAN_TEST_EXCLUDE: a test whose timing assumption fails now and then in any build
+# (tests/fuzz/README.md, "The ASan suite").
+ASAN_TEST_EXCLUDE ?= ^SlowClients\.HealthIsAnsweredWhileEveryThreadIsBusyAndSlowBodiesAreCut$$
 SANITIZER_ENV := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 asan-test: asan-build
 	cd $(ASAN_DIR) && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) -E '$(ASAN_TEST_EXCLUDE)'
@@ -77,6 +81,7 @@ fuzz-seeds: asan-build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory asan-test fuzz-brief
 
 run: build
 	./$(BUILD_DIR)/einvoice demo --fixtures fixtures/demo --data var/demo
