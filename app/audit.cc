@@ -207,7 +207,11 @@ std::vector<Anomaly> FindAnomalies(const invoice::Lifecycle& lc, const std::vect
   out.insert(out.end(), refunds.begin(), refunds.end());
 
   // Filings: invoices sealed after the latest filing of their period; periods never filed.
-  for (const auto& [id, f] : lc.filings()) {
+  // Named references, not a structured binding: the lambda below uses them, and clang before
+  // 16 cannot capture structured bindings.
+  for (const auto& filing : lc.filings()) {
+    const std::string& id = filing.first;
+    const auto& f = filing.second;
     if (!f.amended_by.empty()) continue;
     lc.ForEachInvoice(tax::PeriodFilter(f.event.seller, f.event.period), [&](const std::string&, const invoice::InvoiceState& st) {
       const std::string& no = st.invoice.invoice_no;

@@ -81,7 +81,9 @@ void Node::AddAuditPages(Router& r) {
       d.set("tax_id", id);
       d.set("name", reg->name);
       PageData filings = List();
-      for (const auto& [fid, f] : lc.filings()) {
+      for (const auto& filing : lc.filings()) {  // not a structured binding: `row` captures these (clang 14)
+        const std::string& fid = filing.first;
+        const auto& f = filing.second;
         if (f.event.seller != id) continue;
         invoice::FilingFigures chain = tax::ReturnFromLifecycle(lc, id, f.event.period);
         auto row = [&](const std::string& figure, const std::string& filed, const std::string& now) {

@@ -10,6 +10,7 @@
 #include "app/chain_json.h"
 #include "app/json_body.h"
 #include "app/node.h"
+#include "app/request_bodies.h"
 #include "ledger/verifier.h"
 #include "invoice/time_format.h"
 #include "tax/filing.h"
@@ -20,19 +21,6 @@ using Poco::JSON::Array;
 using Poco::JSON::Object;
 
 Object::Ptr FiguresJson(const invoice::FilingFigures& f);  // filing_routes.cc
-
-namespace {
-
-// A UTC time: "2026-10-15T08:00:00Z" or with milliseconds.
-uint64_t RequireTimeMs(const Object::Ptr& o, const std::string& key, const std::string& prefix) {
-  std::string t = RequireString(o, key, prefix);
-  auto ms = invoice::ParseUtcMs(t);
-  if (!ms && t.size() == 20 && t.back() == 'Z') ms = invoice::ParseUtcMs(t.substr(0, 19) + ".000Z");
-  if (!ms) throw ApiError(422, "invalid_time", prefix + key + " is a UTC time like 2026-10-15T08:00:00Z", prefix + key);
-  return *ms;
-}
-
-}  // namespace
 
 Object::Ptr AnomalyJson(const Anomaly& a) {
   Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -111,21 +99,7 @@ void Node::AddAuditRoutes(Router& r) {
 
   r.Add("POST", "/v1/audit/payments", [this](Exchange& ex) {
     Authorize(ex, {TokenRole::kAuditor, TokenRole::kAdmin});
-    Object::Ptr body = ParseJsonObject(ex.Body());
-    if (!body->has("payments") || body->get("payments").type() != typeid(Array::Ptr))
-      throw ApiError::BadRequest("missing_field", "payments is required (an array)", "payments");
-    Array::Ptr arr = body->getArray("payments");
-    if (arr->size() > 10000) throw ApiError(422, "too_many", "at most 10,000 payments per report", "payments");
-    std::vector<ReportedPayment> payments;
-    for (size_t i = 0; i < arr->size(); ++i) {
-      const std::string at = "payments[" + std::to_string(i) + "].";
-      Object::Ptr p = arr->getObject(i);
-      if (!p) throw ApiError::BadRequest("invalid_field", "payments[" + std::to_string(i) + "] is not an object", "payments");
-      ReportedPayment rp{RequireString(p, "seller", at), RequireString(p, "payment_id", at), RequireInt(p, "amount_fen", at),
-                         RequireTimeMs(p, "paid_at", at)};
-      if (rp.amount_fen <= 0) throw ApiError(422, "invalid_amount", "amount_fen is positive", at + "amount_fen");
-      payments.push_back(rp);
-    }
+    std::vector<ReportedPayment> payments = PaymentsReportFromJson(ParseJsonObject(ex.Body()));
     Object::Ptr o = new Object;
     o->set("received", payments.size());
     o->set("new", audit_->ReportPayments(payments));
@@ -204,15 +178,13 @@ void Node::AddAuditRoutes(Router& r) {
   r.Add("POST", "/v1/alarms", [this](Exchange& ex) {
     std::string body = ex.Body();
     std::string node = RequireSignedNode(ex, body);
-    Object::Ptr o = ParseJsonObject(body);
+    AlarmBody alarm = AlarmFromJson(ParseJsonObject(body));
     AuditRecord rec;
     rec.time_ms = Now();
     rec.kind = "split_view";
     rec.taxpayer = node;
-    rec.code = RequireString(o, "reason").substr(0, 500);
-    std::ostringstream detail;
-    o->stringify(detail);
-    rec.detail = detail.str().substr(0, 4000);
+    rec.code = alarm.reason;
+    rec.detail = alarm.detail;
     audit_->Record(rec);
     ex.Send(204, "text/plain", "");
   });

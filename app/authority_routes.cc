@@ -8,6 +8,7 @@
 #include "app/json_body.h"
 #include "app/node.h"
 #include "app/payment_crypto.h"
+#include "app/request_bodies.h"
 #include "invoice/credit_code.h"
 #include "invoice/amount_words.h"
 #include "invoice/qr.h"
@@ -22,8 +23,6 @@ using Poco::JSON::Array;
 using Poco::JSON::Object;
 
 namespace {
-
-constexpr size_t kMaxEntriesPerBatch = 1000;
 
 Object::Ptr OutcomeJson(const EntryOutcome& o) {
   Object::Ptr r = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -85,19 +84,11 @@ Node::PublicCheck Node::CheckPublic(const std::string& no, const std::string& h,
 void Node::AddAuthorityRoutes(Router& r) {
   r.Add("POST", "/v1/taxpayers", [this](Exchange& ex) {
     Authorize(ex, {TokenRole::kAdmin});
-    Object::Ptr body = ParseJsonObject(ex.Body());
+    RegisterBody body = RegisterFromJson(ParseJsonObject(ex.Body()));
     invoice::RegisterEvent ev;
-    ev.tax_id = RequireString(body, "tax_id");
-    ev.name = RequireString(body, "name");
-    std::string key = RequireString(body, "node_public_key");
-    if (!invoice::IsValidCreditCode(ev.tax_id))
-      throw ApiError(422, "invalid_tax_id", invoice::DescribeCreditCodeError(invoice::CheckCreditCode(ev.tax_id)), "tax_id");
-    if (key.rfind("-----BEGIN", 0) == 0) {
-      auto k = ledger::PublicKeyFromPem(key);
-      if (!k.ok()) throw ApiError(422, "invalid_key", "node_public_key is not an Ed25519 key", "node_public_key");
-      key = ledger::ToHex(*k);
-    }
-    ev.node_key = key;
+    ev.tax_id = body.tax_id;
+    ev.name = body.name;
+    ev.node_key = body.node_key;
     ev.meta = {"register-" + ev.tax_id, Now()};
     EntryOutcome o = authority_->Register(ev, Now());
     if (!o.sealed)
@@ -225,27 +216,7 @@ void Node::AddAuthorityRoutes(Router& r) {
   r.Add("POST", "/v1/events", [this](Exchange& ex) {
     std::string body = ex.Body();
     std::string node_id = RequireSignedNode(ex, body);
-    Object::Ptr req = ParseJsonObject(body);
-    if (!req->has("entries") || req->get("entries").type() != typeid(Array::Ptr))
-      throw ApiError::BadRequest("missing_field", "entries is required (an array of base64 entries)", "entries");
-    Array::Ptr arr = req->getArray("entries");
-    if (arr->size() == 0 || arr->size() > kMaxEntriesPerBatch)
-      throw ApiError::BadRequest("invalid_field", "entries holds 1..1000 entries", "entries");
-    std::vector<ledger::Bytes> entries;
-    for (size_t i = 0; i < arr->size(); ++i) {
-      Poco::Dynamic::Var v = arr->get(i);
-      auto bytes = v.isString() ? ledger::FromBase64(v.toString()) : std::nullopt;
-      if (!bytes) throw ApiError::BadRequest("invalid_field", "entries[" + std::to_string(i) + "] is not base64",
-                                             "entries[" + std::to_string(i) + "]");
-      auto entry = ledger::Entry::Decode(*bytes);
-      if (!entry.ok())
-        throw ApiError::BadRequest("invalid_entry", "entries[" + std::to_string(i) + "] is not a canonical entry envelope: " +
-                                   entry.status().message(), "entries[" + std::to_string(i) + "]");
-      if (entry->submitter != node_id)
-        throw ApiError(403, "forbidden", "entries[" + std::to_string(i) + "] was submitted by another taxpayer",
-                       "entries[" + std::to_string(i) + "]");
-      entries.push_back(std::move(*bytes));
-    }
+    std::vector<ledger::Bytes> entries = EventEntriesFromJson(ParseJsonObject(body), node_id);
     std::vector<EntryOutcome> outcomes = authority_->Submit(entries, Now());
     Object::Ptr out = new Object;
     Array::Ptr results = new Array;

@@ -3,13 +3,13 @@
 // durably before it is answered 204; README "Payment callbacks" lists every refusal.
 #include <Poco/JSON/Parser.h>
 
-#include <charconv>
 
 #include "app/api_error.h"
 #include "app/json_body.h"
 #include "app/node.h"
 #include "app/order_json.h"
 #include "app/payment_crypto.h"
+#include "app/request_bodies.h"
 
 namespace app {
 namespace {
@@ -21,13 +21,6 @@ using Poco::JSON::Object;
                          const std::string& message, const std::string& field = "") {
   m.CountCallbackRejected(provider, code);
   throw ApiError(status, code, message, field);
-}
-
-std::optional<int64_t> ParseUnix(const std::string& s) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
 }
 
 // The body, or the callback refused (and counted) as too large.
@@ -68,61 +61,25 @@ void Node::AddCallbackRoutes(Router& r) {
       Reject(metrics_, p, 401, "missing_signature", "the Wechatpay-Timestamp/Nonce/Signature/Serial headers are required");
     if (serial != config_.wechat_serial)
       Reject(metrics_, p, 401, "unknown_serial", "Wechatpay-Serial names no platform key configured here");
-    auto t = ParseUnix(ts);
+    auto t = ParseUnixSeconds(ts);
     int64_t now_s = static_cast<int64_t>(Now() / 1000);
     if (!t || *t < now_s - config_.callback_tolerance_s || *t > now_s + config_.callback_tolerance_s)
       Reject(metrics_, p, 401, "stale_timestamp", "Wechatpay-Timestamp is more than 5 minutes off");
     if (!wechat_public_key_ || !wechat_public_key_->VerifySha256(ts + "\n" + nonce + "\n" + body + "\n", sig))
       Reject(metrics_, p, 401, "invalid_signature", "Wechatpay-Signature does not verify with the platform key");
-    Object::Ptr n;
-    std::string event_type, plain;
+    WechatNotification n;
     try {
-      n = ParseJsonObject(body);
-      event_type = RequireString(n, "event_type");
-      if (!n->has("resource") || n->get("resource").type() != typeid(Object::Ptr))
-        throw ApiError::BadRequest("missing_field", "resource is required", "resource");
-      Object::Ptr res = n->getObject("resource");
-      if (RequireString(res, "algorithm", "resource.") != "AEAD_AES_256_GCM")
-        throw ApiError::BadRequest("invalid_field", "resource.algorithm must be AEAD_AES_256_GCM", "resource.algorithm");
-      auto decrypted = payment::AesGcmDecrypt(config_.wechat_api_v3_key, RequireString(res, "nonce", "resource."),
-                                              OptionalString(res, "associated_data", "resource.").value_or(""),
-                                              RequireString(res, "ciphertext", "resource."));
-      if (!decrypted)
-        throw ApiError::BadRequest("undecryptable_resource",
-                                   "resource does not decrypt with the API v3 key (wrong key or tampered)", "resource");
-      plain = *decrypted;
+      n = ParseWechatNotification(body, config_.wechat_api_v3_key);
     } catch (const ApiError& e) {
       Reject(metrics_, p, e.status(), e.code(), e.what(), e.field());
     }
-    if (event_type != "TRANSACTION.SUCCESS" && event_type != "REFUND.SUCCESS") {
+    if (n.event_type != "TRANSACTION.SUCCESS" && n.event_type != "REFUND.SUCCESS") {
       ex.Send(204, "text/plain", "");  // other events are acknowledged and ignored
       return;
     }
     PaymentNotice notice;
     try {
-      Object::Ptr res = ParseJsonObject(plain);
-      if (RequireString(res, "mchid") != config_.wechat_mchid)
-        throw ApiError(422, "wrong_merchant", "the notification is for another merchant id", "mchid");
-      notice.order_id = RequireString(res, "out_trade_no");
-      notice.payment_id = RequireString(res, "transaction_id");
-      if (!res->has("amount") || res->get("amount").type() != typeid(Object::Ptr))
-        throw ApiError::BadRequest("missing_field", "amount is required", "amount");
-      Object::Ptr amount = res->getObject("amount");
-      if (event_type == "TRANSACTION.SUCCESS") {
-        if (RequireString(res, "trade_state") != "SUCCESS")
-          throw ApiError(422, "not_successful", "trade_state is not SUCCESS", "trade_state");
-        notice.amount_fen = RequireInt(amount, "total", "amount.");
-      } else {
-        if (RequireString(res, "refund_status") != "SUCCESS")
-          throw ApiError(422, "not_successful", "refund_status is not SUCCESS", "refund_status");
-        notice.kind = PaymentNotice::Kind::kRefund;
-        notice.refund_id = RequireString(res, "refund_id");
-        notice.amount_fen = RequireInt(amount, "refund", "amount.");
-        CheckReference(notice.refund_id, "refund_id");
-      }
-      // The ids become invoice text (PaymentId) and log lines: the invoice's text rules.
-      CheckReference(notice.order_id, "out_trade_no");
-      CheckReference(notice.payment_id, "transaction_id");
+      notice = WechatResourceNotice(n.resource, n.event_type, config_.wechat_mchid);
     } catch (const ApiError& e) {
       Reject(metrics_, p, e.status(), e.code(), e.what(), e.field());
     }
@@ -134,16 +91,9 @@ void Node::AddCallbackRoutes(Router& r) {
     if (config_.generic_secret.empty()) Reject(metrics_, p, 404, "not_configured", "the generic provider is not configured");
     std::string body = CallbackBody(ex, metrics_, p);
     // X-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>
-    std::string header = ex.request().get("X-Signature", ""), t, v1;
-    for (size_t pos = 0; pos < header.size();) {
-      size_t end = header.find(',', pos);
-      if (end == std::string::npos) end = header.size();
-      std::string part = header.substr(pos, end - pos);
-      if (part.rfind("t=", 0) == 0) t = part.substr(2);
-      if (part.rfind("v1=", 0) == 0) v1 = part.substr(3);
-      pos = end + 1;
-    }
-    auto ts = ParseUnix(t);
+    GenericSignature sig = ParseGenericSignature(ex.request().get("X-Signature", ""));
+    const std::string &t = sig.t, &v1 = sig.v1;
+    auto ts = ParseUnixSeconds(t);
     if (!ts || v1.empty()) Reject(metrics_, p, 401, "missing_signature", "X-Signature: t=<unix>,v1=<hex> is required");
     int64_t now_s = static_cast<int64_t>(Now() / 1000);
     if (*ts < now_s - config_.callback_tolerance_s || *ts > now_s + config_.callback_tolerance_s)
@@ -152,23 +102,7 @@ void Node::AddCallbackRoutes(Router& r) {
       Reject(metrics_, p, 401, "invalid_signature", "X-Signature does not match the body");
     PaymentNotice notice;
     try {
-      Object::Ptr n = ParseJsonObject(body);
-      RequireString(n, "event_id");
-      std::string type = RequireString(n, "type");
-      notice.order_id = RequireString(n, "order_id");
-      notice.payment_id = RequireString(n, "payment_id");
-      if (type == "payment.succeeded") {
-        notice.amount_fen = RequireInt(n, "amount_fen");
-      } else if (type == "refund.succeeded") {
-        notice.kind = PaymentNotice::Kind::kRefund;
-        notice.refund_id = RequireString(n, "refund_id");
-        notice.amount_fen = RequireInt(n, "refund_fen");
-        CheckReference(notice.refund_id, "refund_id");
-      } else {
-        throw ApiError::BadRequest("invalid_field", "type is payment.succeeded or refund.succeeded", "type");
-      }
-      CheckReference(notice.order_id, "order_id");
-      CheckReference(notice.payment_id, "payment_id");
+      notice = GenericNoticeFromJson(body);
     } catch (const ApiError& e) {
       Reject(metrics_, p, e.status(), e.code(), e.what(), e.field());
     }

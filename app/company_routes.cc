@@ -8,6 +8,7 @@
 #include "app/chain_json.h"
 #include "app/json_body.h"
 #include "app/node.h"
+#include "app/request_bodies.h"
 
 namespace app {
 
@@ -66,10 +67,9 @@ std::vector<std::pair<std::string, invoice::ConfirmationState>> Node::Confirmati
 void Node::AddCompanyRoutes(Router& r) {
   r.Add("POST", "/v1/reimbursements", [this](Exchange& ex) {
     Principal who = Authorize(ex, {TokenRole::kEmployee});
-    Object::Ptr body = ParseJsonObject(ex.Body());
-    std::string no = RequireString(body, "invoice_no");
-    std::string h = RequireString(body, "h");
-    SealedAt s = company_->Claim(who.name, no, h);
+    ClaimBody body = ClaimFromJson(ParseJsonObject(ex.Body()));
+    const std::string& no = body.invoice_no;
+    SealedAt s = company_->Claim(who.name, no, body.h);
     Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     out->set("invoice_no", no);
     out->set("status", "locked");

@@ -9,6 +9,7 @@
 #include "app/json_body.h"
 #include "app/node.h"
 #include "app/payment_crypto.h"
+#include "app/request_bodies.h"
 #include "invoice/ubl.h"
 #include "tax/filing.h"
 
@@ -53,20 +54,6 @@ Object::Ptr FilingJson(const invoice::Lifecycle::FilingState& s) {
   o->set("ledger", SealedPlaceJson(s.place.height, s.place.leaf_index, s.place.leaf_hash));
   return o;
 }
-
-namespace {
-
-// The last day of a period has passed (China time): a return is filed after its period.
-bool PeriodIsOver(const std::string& period, uint64_t now_ms) {
-  std::string today = invoice::ChinaDate(now_ms).substr(0, 7);  // YYYY-MM
-  int year = std::stoi(period.substr(0, 4));
-  int last_month = period[5] == 'Q' ? (period[6] - '0') * 3 : std::stoi(period.substr(5, 2));
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04d-%02d", year, last_month);
-  return today > std::string(buf);
-}
-
-}  // namespace
 
 void Node::AddFilingRoutes(Router& r) {
   // Reads a filing: on a merchant node its own, at the authority any (auditor).
@@ -118,11 +105,8 @@ void Node::AddFilingRoutes(Router& r) {
 
   r.Add("POST", "/v1/filings", [this](Exchange& ex) {
     Authorize(ex, {TokenRole::kMerchant});
-    Object::Ptr body = ParseJsonObject(ex.Body());
-    std::string period = RequireString(body, "period");
-    std::string amends = body->has("amends") ? RequireString(body, "amends") : "";
-    if (!invoice::ValidPeriod(period))
-      throw ApiError(422, "invalid_period", "period is a month (2026-10) or a quarter (2026-Q4)", "period");
+    FilingBody body = FilingFromJson(ParseJsonObject(ex.Body()));
+    const std::string& period = body.period;
     if (!PeriodIsOver(period, Now()))
       throw ApiError(422, "period_not_over", "a return is filed once its period has ended", "period");
     // File from the whole chain as the authority has it: wait until this replica holds its head.
@@ -137,7 +121,7 @@ void Node::AddFilingRoutes(Router& r) {
     f.filing_id = "F-" + config_.tax_id + "-" + period + "-" + payment::RandomHex(4);
     f.seller = config_.tax_id;
     f.period = period;
-    f.amends = amends;
+    f.amends = body.amends;
     f.figures = view_->With([&](const invoice::Lifecycle& lc) { return tax::ReturnFromLifecycle(lc, config_.tax_id, period); });
     submitter_->Submit(f);
     view_->With([&](const invoice::Lifecycle& lc) {

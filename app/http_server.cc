@@ -48,7 +48,7 @@ class HttpServer::Impl {
   uint16_t port() const { return port_; }
   Stats stats() const {
     return Stats{accepted_.load(), refused_peer_limit_.load(), head_timeouts_.load(), deadline_shutdowns_.load(),
-                 answered_busy_.load()};
+                 answered_busy_.load(), running_.load()};
   }
 
   // The pool thread's side (GuardedConnection and the static hooks).
@@ -281,8 +281,8 @@ void HttpServer::Impl::Examine(int fd) {
     } catch (const std::exception&) {
       body = "{\"status\":\"unknown\"}";
     }
+    ++answered_busy_;  // before the answer: whoever reads it may look at the count next
     SendAndForget(fd, Plain(200, "OK", "application/json", body));
-    ++answered_busy_;
     return Drop(fd);
   }
   HandOff(fd);

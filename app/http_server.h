@@ -54,6 +54,7 @@ class HttpServer {
 
   struct Stats {
     uint64_t accepted = 0, refused_peer_limit = 0, head_timeouts = 0, deadline_shutdowns = 0, answered_busy = 0;
+    int running = 0;  // connections a serving thread holds now
   };
   Stats stats() const;
 

@@ -118,7 +118,8 @@ Node::Node(NodeConfig config, Clock clock)
 }
 
 Principal Node::Authorize(Exchange& ex, std::initializer_list<TokenRole> roles) {
-  const std::string& header = ex.request().get("Authorization", "");
+  // A copy: get() returns a reference to its default argument when the header is missing.
+  const std::string header = ex.request().get("Authorization", "");
   if (header.rfind("Bearer ", 0) != 0) throw ApiError(401, "unauthenticated", "an Authorization: Bearer token is required");
   auto who = tokens_->Authenticate(header.substr(7));
   if (!who) throw ApiError(401, "unauthenticated", "the bearer token is not valid on this node");

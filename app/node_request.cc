@@ -77,9 +77,11 @@ NodeRequestVerifier::NodeRequestVerifier(KeyOf key_of, Clock clock, std::unique_
 NodeRequestVerifier::Caller NodeRequestVerifier::Verify(std::string_view method, std::string_view uri,
                                                         const Poco::Net::MessageHeader& headers, std::string_view body,
                                                         bool once) {
-  const std::string& node = headers.get("X-Node-Id", "");
-  const std::string& time = headers.get("X-Node-Time", "");
-  const std::string& nonce = headers.get("X-Node-Nonce", "");
+  // Copies: get() returns a reference to its default argument when the header is missing, a
+  // temporary gone at the end of the statement.
+  const std::string node = headers.get("X-Node-Id", "");
+  const std::string time = headers.get("X-Node-Time", "");
+  const std::string nonce = headers.get("X-Node-Nonce", "");
   if (node.empty()) throw Unauthenticated("X-Node-Id must name a registered node");
   uint64_t t = 0;
   auto [end, ec] = std::from_chars(time.data(), time.data() + time.size(), t);

@@ -56,13 +56,17 @@ Gray DecodePng(std::string_view bytes) {
   image.version = PNG_IMAGE_VERSION;
   if (!png_image_begin_read_from_memory(&image, bytes.data(), bytes.size()))
     throw std::invalid_argument("the PNG picture could not be read");
+  // Whatever leaves this function (a picture too large, a damaged one, bad_alloc) frees what
+  // begin_read allocated; freeing after finish_read, which frees it too, does nothing.
+  struct Free {
+    png_image* image;
+    ~Free() { png_image_free(image); }
+  } free_image{&image};
   CheckSize(image.width, image.height);
   image.format = PNG_FORMAT_GRAY;
   Gray g{image.width, image.height, std::vector<unsigned char>(PNG_IMAGE_SIZE(image))};
-  if (!png_image_finish_read(&image, nullptr, g.pixels.data(), 0, nullptr)) {
-    png_image_free(&image);
+  if (!png_image_finish_read(&image, nullptr, g.pixels.data(), 0, nullptr))
     throw std::invalid_argument("the PNG picture is damaged");
-  }
   return g;
 }
 

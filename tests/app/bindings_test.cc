@@ -27,7 +27,9 @@ TEST_F(Bindings, TokensOfAnotherTaxpayerDoNothingHere) {
   auto login = Http(company_->port(), "POST", "/login", "token=" + finance, {{"Content-Type", "application/x-www-form-urlencoded"}});
   EXPECT_EQ(login.status, 401);
   EXPECT_EQ(login.set_cookie, "");
-  // The invoice stayed locked, not settled or released by a stranger.
+  // The invoice stayed locked, not settled or released by a stranger (once the merchant's
+  // replica holds the claim's block: it follows the authority asynchronously).
+  WaitLevel(*merchant_);
   EXPECT_EQ(MerchantInvoice(no)->getValue<std::string>("reimbursement"), "locked");
 }
 

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -145,24 +146,36 @@ TEST_F(SlowClients, HealthIsAnsweredWhileEveryThreadIsBusyAndSlowBodiesAreCut) {
       std::this_thread::sleep_for(std::chrono::milliseconds(400));
     }
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto held = [&] { return merchant_->server_stats().running == 4; };
+  for (int i = 0; i < 100 && !held(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(held()) << "the slow requests do not hold every thread: " << merchant_->server_stats().running;
   auto t = SteadyClock::now();
   auto health = Http(port, "GET", "/healthz");
   EXPECT_EQ(health.status, 200);
   EXPECT_NE(health.body.find("\"status\""), std::string::npos) << health.body;
   EXPECT_LT(Seconds(t), 1.0);
   EXPECT_GE(merchant_->server_stats().answered_busy, 1u);
-  // The bodies never complete: each connection is cut at the 3 s body deadline and its
-  // thread freed for real work.
-  std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+  // The bodies never complete: each connection is cut (at the 3 s body deadline, or by a
+  // read timing out if the machine stalled the trickle) and its thread freed for real work.
+  std::vector<bool> cut(slow.size(), false);
+  std::vector<std::string> seen(slow.size());
+  for (int i = 0; i < 150 && std::count(cut.begin(), cut.end(), true) < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (size_t k = 0; k < slow.size(); ++k) {
+      if (cut[k]) continue;
+      Seen s = Drain(slow[k]);
+      seen[k] += s.text;
+      cut[k] = s.closed;
+    }
+  }
   stop = true;
   trickle.join();
-  for (int fd : slow) {
-    Seen s = Drain(fd);
-    EXPECT_TRUE(s.closed || s.text.find("HTTP/1.1 4") == 0) << s.text;
-    ::close(fd);
+  for (size_t k = 0; k < slow.size(); ++k) {
+    EXPECT_TRUE(cut[k]) << "connection " << k << " still open";
+    EXPECT_TRUE(seen[k].empty() || seen[k].rfind("HTTP/1.1 4", 0) == 0) << seen[k];
+    ::close(slow[k]);
   }
-  EXPECT_EQ(merchant_->server_stats().deadline_shutdowns, 4u);
+  EXPECT_GE(merchant_->server_stats().deadline_shutdowns, 1u);
   CreateOrder("AFTER-SLOW", 800);
 }
 
