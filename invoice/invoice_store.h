@@ -1,5 +1,5 @@
 // Persistence for a Lifecycle too large for memory: the interface its owner implements
-// (app/lifecycle_store.h keeps it in SQLite), and the changes the owner saves.
+// (app/chain/lifecycle_store.h keeps it in SQLite), and the changes the owner saves.
 #pragma once
 
 #include <functional>

@@ -8,7 +8,7 @@
 #include <atomic>
 #include <thread>
 
-#include "app/node.h"
+#include "app/node/node.h"
 #include "invoice/event_codec.h"
 #include "invoice/order.h"
 #include "invoice/ubl.h"

@@ -4,7 +4,7 @@
 #include <Poco/Util/PropertyFileConfiguration.h>
 #include <gtest/gtest.h>
 
-#include "app/config.h"
+#include "app/node/config.h"
 
 namespace app {
 namespace {

@@ -9,7 +9,7 @@
 #include <thread>
 #include <variant>
 
-#include "app/logging.h"
+#include "app/base/logging.h"
 #include "invoice/event_codec.h"
 #include "ledger/entry.h"
 #include "three_nodes.h"

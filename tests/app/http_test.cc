@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "app/node.h"
+#include "app/node/node.h"
 #include "ledger/entry.h"
 #include "ledger/merkle.h"
 #include "test_util.h"

@@ -5,8 +5,8 @@
 #include <Poco/Net/MessageHeader.h>
 #include <gtest/gtest.h>
 
-#include "app/api_error.h"
-#include "app/node_request.h"
+#include "app/http/api_error.h"
+#include "app/chain/node_request.h"
 
 namespace app {
 namespace {

@@ -1,5 +1,5 @@
 // Payment notification cryptography, cross-checked with the openssl command line.
-#include "app/payment_crypto.h"
+#include "app/merchant/payment_crypto.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 // hash, any proof hash, the signed header or the signature) is rejected.
 #include <Poco/JSON/Array.h>
 
-#include "app/proof_check.h"
+#include "app/chain/proof_check.h"
 #include "two_nodes.h"
 
 namespace app {

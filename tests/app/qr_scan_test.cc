@@ -7,7 +7,7 @@
 
 #include <stdexcept>
 
-#include "app/qr_scan.h"
+#include "app/company/qr_scan.h"
 #include "invoice/qr.h"
 
 namespace app {

@@ -14,7 +14,7 @@
 #include <memory>
 #include <string>
 
-#include "app/node_request.h"
+#include "app/chain/node_request.h"
 
 namespace apptest {
 
@@ -97,7 +97,7 @@ inline HttpResult Request(uint16_t port, const std::string& method, const std::s
 }
 
 // The X-Node-* headers of a request signed by node `node` with `key` at `now_ms` (a fresh
-// nonce each call), as app/node_request.h defines them.
+// nonce each call), as app/chain/node_request.h defines them.
 inline std::map<std::string, std::string> NodeSigned(const std::string& node, const ledger::PrivateKey& key,
                                                      const std::string& method, const std::string& uri,
                                                      const std::string& body, uint64_t now_ms) {

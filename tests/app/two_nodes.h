@@ -13,9 +13,9 @@
 #include <sstream>
 #include <thread>
 
-#include "app/node.h"
-#include "app/payment_crypto.h"
-#include "app/payment_sim.h"
+#include "app/node/node.h"
+#include "app/merchant/payment_crypto.h"
+#include "app/merchant/payment_sim.h"
 #include "test_util.h"
 
 namespace app {

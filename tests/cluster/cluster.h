@@ -28,10 +28,10 @@
 #include <atomic>
 
 #include "../app/test_util.h"
-#include "app/node_process.h"
-#include "app/peer_link.h"
-#include "app/payment_sim.h"
-#include "app/tokens.h"
+#include "app/node/node_process.h"
+#include "app/http/peer_link.h"
+#include "app/merchant/payment_sim.h"
+#include "app/http/tokens.h"
 #include "invoice/event_codec.h"
 #include "ledger/block_store.h"
 #include "ledger/entry.h"

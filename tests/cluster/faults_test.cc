@@ -8,7 +8,7 @@
 #include <regex>
 #include <set>
 
-#include "app/payment_sim.h"
+#include "app/merchant/payment_sim.h"
 #include "cluster.h"
 #include "ledger/block_store.h"
 #include "ledger/entry.h"

@@ -9,7 +9,7 @@
 #include <barrier>
 #include <map>
 
-#include "app/tokens.h"
+#include "app/http/tokens.h"
 #include "cluster.h"
 
 namespace cluster {

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "app/chain_json.h"
+#include "app/chain/chain_json.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

@@ -4,9 +4,9 @@
 // reads the body whether or not it verifies (random bytes never do).
 #include <string>
 
-#include "app/api_error.h"
-#include "app/payment_crypto.h"
-#include "app/request_bodies.h"
+#include "app/http/api_error.h"
+#include "app/merchant/payment_crypto.h"
+#include "app/http/request_bodies.h"
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -10,10 +10,10 @@
 #include <sstream>
 #include <string>
 
-#include "app/api_error.h"
-#include "app/json_body.h"
-#include "app/order_json.h"
-#include "app/request_bodies.h"
+#include "app/http/api_error.h"
+#include "app/http/json_body.h"
+#include "app/merchant/order_json.h"
+#include "app/http/request_bodies.h"
 #include "invoice/invoice.h"
 #include "tests/fuzz/fuzz_check.h"
 

@@ -1,4 +1,4 @@
-// Signed node-to-node requests (app/node_request.h) as the authority receives them: the
+// Signed node-to-node requests (app/chain/node_request.h) as the authority receives them: the
 // X-Node-* headers through NodeRequestVerifier::Verify (NodeRequestText, the signature, the
 // replay check) and X-Node-Head through DecodeHeadHeader.
 //
@@ -13,8 +13,8 @@
 #include <cctype>
 #include <string>
 
-#include "app/api_error.h"
-#include "app/node_request.h"
+#include "app/http/api_error.h"
+#include "app/chain/node_request.h"
 #include "ledger/keys.h"
 #include "tests/fuzz/fuzz_check.h"
 

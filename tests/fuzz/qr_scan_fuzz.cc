@@ -3,7 +3,7 @@
 // std::invalid_argument (a sentence for the user); nothing else may escape.
 #include <stdexcept>
 
-#include "app/qr_scan.h"
+#include "app/company/qr_scan.h"
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -15,10 +15,10 @@
 #include <iostream>
 #include <sstream>
 
-#include "app/node_request.h"
-#include "app/payment_sim.h"
-#include "app/qr_scan.h"
-#include "app/request_bodies.h"
+#include "app/chain/node_request.h"
+#include "app/merchant/payment_sim.h"
+#include "app/company/qr_scan.h"
+#include "app/http/request_bodies.h"
 #include "invoice/event_codec.h"
 #include "invoice/national_xml.h"
 #include "invoice/qr.h"

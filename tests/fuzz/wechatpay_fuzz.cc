@@ -10,9 +10,9 @@
 #include <sstream>
 #include <string>
 
-#include "app/api_error.h"
-#include "app/payment_crypto.h"
-#include "app/request_bodies.h"
+#include "app/http/api_error.h"
+#include "app/merchant/payment_crypto.h"
+#include "app/http/request_bodies.h"
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

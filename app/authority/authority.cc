@@ -1,0 +1,407 @@
+#include "app/base/logging.h"
+#include "app/authority/authority.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/Logger.h>
+
+#include <sstream>
+#include <stdexcept>
+
+#include "app/http/api_error.h"
+#include "app/authority/audit.h"
+#include "app/chain/chain_events.h"
+#include "invoice/admission.h"
+#include "invoice/disclosure.h"
+#include "invoice/event_codec.h"
+#include "ledger/entry.h"
+
+namespace app {
+
+using invoice::Refusal;
+using invoice::Verdict;
+
+namespace {
+
+Verdict Refuse(Refusal r, std::string message, std::string field = "") {
+  return Verdict{r, std::move(message), std::move(field), std::nullopt};
+}
+
+}  // namespace
+
+Poco::JSON::Array::Ptr DifferencesJson(const std::vector<tax::Difference>& differences) {
+  Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
+  for (const auto& d : differences) {
+    Poco::JSON::Object::Ptr x = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    x->set("figure", d.figure);
+    x->set("filed", d.filed);
+    x->set("chain", d.chain);
+    out->add(x);
+  }
+  return out;
+}
+
+std::string SignedHeadPath(const std::string& node_db) {
+  const std::string ext = ".db";
+  if (node_db.size() > ext.size() && node_db.compare(node_db.size() - ext.size(), ext.size(), ext) == 0)
+    return node_db.substr(0, node_db.size() - ext.size()) + ".head";
+  return node_db + ".head";
+}
+
+Authority::Authority(ledger::BlockStore& store, const ledger::PrivateKey& key, const std::string& lifecycle_db,
+                     const std::string& signed_head_file)
+    : store_(store), key_(key) {
+  lifecycle_store_ = std::make_unique<LifecycleStore>(lifecycle_db, store_);
+  auto head = ledger::SignedHeadFile::Open(signed_head_file);
+  if (!head.ok()) throw std::runtime_error(head.status().ToString());
+  signed_head_ = std::move(*head);
+}
+
+void Authority::Replay() {
+  std::lock_guard lock(mu_);
+  ReplayLocked();
+  auto head = store_.Head();
+  if (!head.ok()) throw std::runtime_error(head.status().ToString());
+  if (signed_head_->last()) CheckSignedHeadLocked(*signed_head_->last(), signed_head_->path());
+  else if (auto s = signed_head_->Record(*head); !s.ok()) throw std::runtime_error(s.ToString());
+}
+
+std::string Authority::sealing_refused() {
+  std::lock_guard lock(mu_);
+  return sealing_refused_;
+}
+
+void Authority::RefuseSealingLocked(const std::string& why) {
+  if (!sealing_refused_.empty()) return;
+  sealing_refused_ = why;
+  Poco::Logger::get("authority").critical("SEALING REFUSED: %s. Nothing more is signed until an operator restores a "
+                                          "database that holds every block this authority signed.",
+                                          why);
+}
+
+void Authority::CheckSignedHeadLocked(const ledger::SignedHeader& signed_head, const std::string& source) {
+  auto head = store_.Head();
+  if (!head.ok()) throw std::runtime_error(head.status().ToString());
+  const uint64_t h = signed_head.header.height;
+  if (h > head->header.height) {
+    RefuseSealingLocked("the chain (height " + std::to_string(head->header.height) +
+                        ") is behind the head this authority signed at height " + std::to_string(h) + " (" + source + ")");
+    return;
+  }
+  auto mine = store_.BlockAt(h);
+  if (!mine.ok()) throw std::runtime_error(mine.status().ToString());
+  if (!(mine->header == signed_head.header)) {
+    RefuseSealingLocked("the chain's block at height " + std::to_string(h) +
+                        " differs from the one this authority signed there (" + source + ")");
+    return;
+  }
+  // The chain may be ahead of the record (a crash between a commit and its record).
+  if (auto s = signed_head_->Record(*head); !s.ok()) throw std::runtime_error(s.ToString());
+}
+
+void Authority::NoteReportedHead(const ledger::SignedHeader& head, const std::string& reporter) {
+  // The common case, without the sealing lock: the node holds a block this chain holds.
+  auto own = store_.Head();
+  if (!own.ok()) return;
+  if (head.header == own->header) return;
+  if (head.header.height <= own->header.height) {
+    auto mine = store_.BlockAt(head.header.height);
+    if (mine.ok() && mine->header == head.header) return;
+  }
+  if (!head.SignatureValid(key_.public_key())) return;  // not ours: proves nothing
+  std::lock_guard lock(mu_);
+  own = store_.Head();
+  if (!own.ok()) return;
+  if (head.header.height > own->header.height) {
+    if (auto s = signed_head_->Record(head); !s.ok())
+      Poco::Logger::get("authority").error("recording a reported head failed: %s", s.ToString());
+  }
+  CheckSignedHeadLocked(head, "held by taxpayer node " + reporter);
+}
+
+void Authority::ReplayLocked() {
+  ReplayReport report;
+  auto fold = [&](const ChainEvent& e) {
+    Verdict v = lifecycle_.Apply(e.submitter, e.event, e.place);
+    if (!v.ok())
+      throw std::runtime_error("replay: entry " + std::to_string(e.place.leaf_index) + " breaks the rules: " + v.message);
+  };
+  report.from_height = lifecycle_store_->Restore(lifecycle_, &report.rebuilt);
+  report.to_height = lifecycle_store_->CatchUp(lifecycle_, report.from_height, fold, &report.entries, "authority");
+  last_replay_ = report;
+}
+
+bool Authority::SaveLocked(const ledger::SignedHeader& head) {
+  try {
+    lifecycle_store_->SaveAt(lifecycle_, head.header.height);
+  } catch (const std::exception& e) {
+    // The chain has the block; the changes stay pending in memory and are saved with the
+    // next block, or replayed from the chain at the next start.
+    Poco::Logger::get("authority").error("saving the lifecycle at block %Lu failed: %s",
+                                         static_cast<uint64_t>(head.header.height), Describe(e));
+    return false;
+  }
+  return true;
+}
+
+std::optional<invoice::NumberRange> Authority::GrantOfEntry(const ledger::Bytes& bytes) const {
+  auto entry = ledger::Entry::Decode(bytes);
+  if (!entry.ok() || entry->kind != "apply") return std::nullopt;
+  auto event = invoice::DecodeEvent("apply", std::string(entry->payload.begin(), entry->payload.end()));
+  if (!std::holds_alternative<invoice::Event>(event)) return std::nullopt;
+  const auto& apply = std::get<invoice::ApplyEvent>(std::get<invoice::Event>(event));
+  return lifecycle_.GrantOf(apply.seller, apply.meta.event_id);
+}
+
+Verdict Authority::CheckEntry(const ledger::Bytes& bytes, bool signature_ok, invoice::Lifecycle& scratch,
+                              const invoice::Place& place, std::vector<tax::Difference>* differences) {
+  auto entry = ledger::Entry::Decode(bytes);
+  if (!entry.ok()) return Refuse(Refusal::kInvalid, "not a canonical entry envelope: " + entry.status().message(), "entry");
+  // WARNING: the submitter key inside the entry proves nothing by itself; it must be the
+  // key registered for the submitter, or anyone could sign events in a taxpayer's name.
+  if (entry->submitter == invoice::kAuthoritySubmitter) {
+    if (entry->submitter_key != key_.public_key())
+      return Refuse(Refusal::kNotAuthorised, "only the authority key signs as authority", "entry");
+  } else {
+    const invoice::RegisterEvent* reg = scratch.FindTaxpayer(entry->submitter);
+    if (!reg) return Refuse(Refusal::kUnknownTaxpayer, entry->submitter + " is not registered", "entry");
+    if (reg->node_key != ledger::ToHex(entry->submitter_key))
+      return Refuse(Refusal::kNotAuthorised, "the entry is not signed with " + entry->submitter + "'s node key", "entry");
+  }
+  if (!signature_ok) return Refuse(Refusal::kNotAuthorised, "the entry's signature does not verify", "entry");
+  auto event = invoice::DecodeEvent(entry->kind, std::string(entry->payload.begin(), entry->payload.end()));
+  if (auto* p = std::get_if<invoice::Problem>(&event)) return Refuse(Refusal::kInvalid, p->message, p->field);
+  const invoice::Event& ev = std::get<invoice::Event>(event);
+  if (auto late = invoice::CheckEventTime(ev, place.time_ms, time_limits_)) return *late;
+  if (auto* f = std::get_if<invoice::FileEvent>(&ev)) {
+    // A return is sealed only if it is the chain's: recompute it and compare every figure.
+    Verdict v = scratch.Check(entry->submitter, ev);
+    if (!v.ok()) return v;
+    *differences = tax::CompareFigures(f->figures, tax::ReturnFromLifecycle(scratch, f->seller, f->period));
+    if (!differences->empty())
+      return Refuse(Refusal::kFilingMismatch,
+                    std::to_string(differences->size()) + " filed figures differ from the chain's for " + f->period,
+                    "figures");
+  }
+  return scratch.Apply(entry->submitter, ev, place);
+}
+
+std::vector<EntryOutcome> Authority::Submit(const std::vector<ledger::Bytes>& entries, uint64_t now_ms) {
+  // Signatures are checked here, on the caller's thread, before the sealing lock: they are
+  // the costliest part of an entry's check and need nothing but the entry itself.
+  std::vector<uint8_t> signature_ok(entries.size(), 0);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    auto e = ledger::Entry::Decode(entries[i]);
+    signature_ok[i] = e.ok() && e->SignatureValid();
+  }
+  Waiting me{&entries, &signature_ok, {}, false};
+  std::unique_lock ql(queue_mu_);
+  queue_.push_back(&me);
+  queue_cv_.wait(ql, [&] { return me.done || queue_.front() == &me; });
+  if (me.done) return std::move(me.out);  // a leader sealed it with its own
+  // Leader: take everything queued behind it, up to one block's worth.
+  std::vector<Waiting*> batch;
+  std::vector<ledger::Bytes> all;
+  std::vector<uint8_t> all_ok;
+  for (Waiting* w : queue_) {
+    if (!batch.empty() && all.size() + w->entries->size() > kMaxBlockEntries) break;
+    batch.push_back(w);
+    all.insert(all.end(), w->entries->begin(), w->entries->end());
+    all_ok.insert(all_ok.end(), w->signature_ok->begin(), w->signature_ok->end());
+  }
+  ql.unlock();
+  std::vector<EntryOutcome> outcomes;
+  std::exception_ptr failure;
+  try {
+    outcomes = SubmitLocked(all, all_ok, now_ms);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  sealed_cv_.notify_all();  // long-polling replicas learn of the new block at once
+  ql.lock();
+  if (failure) {
+    queue_.pop_front();  // only the leader leaves; the next in line leads a new attempt
+  } else {
+    size_t at = 0;
+    for (Waiting* w : batch) {
+      w->out.assign(outcomes.begin() + at, outcomes.begin() + at + w->entries->size());
+      at += w->entries->size();
+      w->done = true;
+      queue_.pop_front();
+    }
+  }
+  queue_cv_.notify_all();
+  ql.unlock();
+  if (failure) std::rethrow_exception(failure);
+  return std::move(me.out);
+}
+
+std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Bytes>& entries,
+                                                  const std::vector<uint8_t>& signature_ok, uint64_t now_ms) {
+  std::lock_guard lock(mu_);
+  if (lifecycle_lost_) throw std::runtime_error("the authority's lifecycle could not be rebuilt after a failure; restart the node");
+  if (!sealing_refused_.empty()) throw ApiError(503, "sealing_refused", "this authority does not seal: " + sealing_refused_);
+  // A head sealed but not recorded (the record failed after the commit) is recorded first.
+  if (auto head = store_.Head(); head.ok() && (!signed_head_->last() || signed_head_->last()->header.height < head->header.height))
+    if (auto s = signed_head_->Record(*head); !s.ok()) throw std::runtime_error("recording the signed head failed: " + s.ToString());
+  // Accepted events go straight into the lifecycle (copying it per batch costs O(chain));
+  // should anything fail before their block is on disk, the lifecycle is rebuilt from the
+  // chain, which never saw them.
+  bool applied = false;
+  try {
+    return SealBatchLocked(entries, signature_ok, now_ms, &applied);
+  } catch (...) {
+    if (applied) {
+      try {
+        ReplayLocked();
+      } catch (const std::exception& e) {
+        lifecycle_lost_ = true;  // never check entries against a partial lifecycle
+        Poco::Logger::get("authority").fatal("rebuilding the lifecycle failed: %s", std::string(e.what()));
+      }
+    }
+    throw;
+  }
+}
+
+std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<ledger::Bytes>& entries,
+                                                     const std::vector<uint8_t>& signature_ok, uint64_t now_ms,
+                                                     bool* applied) {
+  std::vector<EntryOutcome> out(entries.size());
+  std::vector<ledger::Bytes> accepted;
+  std::vector<size_t> accepted_at;
+  invoice::Lifecycle& scratch = lifecycle_;
+  std::map<std::string, size_t> first_in_batch;  // leaf hash -> first position in this batch
+  std::vector<std::pair<size_t, size_t>> copies;  // (duplicate, original)
+  auto head = store_.Head();
+  if (!head.ok()) throw std::runtime_error(head.status().ToString());
+  // Where an accepted entry will be sealed: the next block, after those accepted before it.
+  invoice::Place place{head->header.height + 1, 0, "", std::max(now_ms, head->header.time_ms)};
+  // The saved lifecycle's lookups (number used? payment invoiced?) in one read transaction.
+  auto reads = lifecycle_store_->Reads();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    ledger::Hash leaf = ledger::LeafHash(entries[i]);
+    out[i].leaf_hash = leaf.Hex();
+    if (auto [it, fresh] = first_in_batch.emplace(out[i].leaf_hash, i); !fresh) {
+      copies.emplace_back(i, it->second);
+      continue;
+    }
+    // Already sealed: the same bytes again (a retry) are acknowledged, not refused.
+    auto existing = store_.FindLeaf(leaf);
+    if (!existing.ok()) throw std::runtime_error(existing.status().ToString());
+    if (*existing) {
+      auto height = store_.HeightOfLeaf(**existing);
+      if (!height.ok()) throw std::runtime_error(height.status().ToString());
+      out[i].sealed = true;
+      out[i].leaf_index = **existing;
+      out[i].height = *height;
+      out[i].verdict.granted = GrantOfEntry(entries[i]);  // a retried apply learns its range again
+      continue;
+    }
+    place.leaf_index = head->header.tree_size + accepted.size();
+    place.leaf_hash = out[i].leaf_hash;
+    *applied = true;  // from here on the lifecycle may hold this batch's events
+    out[i].verdict = CheckEntry(entries[i], signature_ok[i] != 0, scratch, place, &out[i].differences);
+    if (!out[i].verdict.ok()) continue;
+    accepted.push_back(entries[i]);
+    accepted_at.push_back(i);
+  }
+  auto finish = [&] {
+    for (auto [dup, orig] : copies) out[dup] = out[orig];
+    if (audit_)
+      for (size_t i = 0; i < out.size(); ++i)
+        if (!out[i].sealed && !out[i].verdict.ok()) RecordRefusal(entries[i], out[i], now_ms);
+    return out;
+  };
+  reads.reset();  // before the save that follows the seal
+  if (accepted.empty()) return finish();
+  auto sealed = store_.Seal(accepted, now_ms, key_);
+  if (!sealed.ok()) throw std::runtime_error("sealing failed: " + sealed.status().ToString());
+  for (size_t k = 0; k < accepted.size(); ++k) {
+    EntryOutcome& o = out[accepted_at[k]];
+    o.sealed = true;
+    o.leaf_index = sealed->placements[k].first;
+    o.height = sealed->head.header.height;
+    // The lifecycle recorded each event at the place predicted before sealing.
+    if (o.leaf_index != head->header.tree_size + k || o.height != head->header.height + 1)
+      throw std::runtime_error("sealing placed an entry elsewhere than the lifecycle recorded");
+  }
+  SaveLocked(sealed->head);
+  // Before anyone is answered: the signed head is recorded apart from the chain.
+  if (auto s = signed_head_->Record(sealed->head); !s.ok())
+    throw std::runtime_error("recording the signed head failed: " + s.ToString());
+  return finish();
+}
+
+void Authority::RecordRefusal(const ledger::Bytes& bytes, const EntryOutcome& o, uint64_t now_ms) {
+  auto entry = ledger::Entry::Decode(bytes);
+  if (!entry.ok()) return;  // not even an envelope: nothing to attribute
+  AuditRecord r;
+  r.time_ms = now_ms;
+  r.taxpayer = entry->submitter;
+  r.code = std::string(invoice::RefusalCode(o.verdict.refusal));
+  static const std::map<std::string, std::string> kKinds = {{"reimburse", "refused_claim"}, {"issue", "refused_issue"},
+                                                           {"file", "refused_filing"}, {"confirm", "refused_confirm"},
+                                                           {"apply", "refused_apply"}};
+  auto kind = kKinds.find(entry->kind);
+  r.kind = kind == kKinds.end() ? "refused_" + entry->kind : kind->second;
+  auto event = invoice::DecodeEvent(entry->kind, std::string(entry->payload.begin(), entry->payload.end()));
+  Poco::JSON::Object detail(Poco::JSON_PRESERVE_KEY_ORDER);
+  detail.set("leaf_hash", o.leaf_hash);
+  if (auto* ev = std::get_if<invoice::Event>(&event)) {
+    if (auto* i = std::get_if<invoice::IssueEvent>(ev)) r.invoice_no = i->invoice.invoice_no;
+    if (auto* c = std::get_if<invoice::ReimburseEvent>(ev)) {
+      r.invoice_no = c->invoice_no;
+      detail.set("event_id", c->meta.event_id);
+      if (r.kind == "refused_claim" && c->action != invoice::ReimburseAction::kClaim) r.kind = "refused_reimburse";
+    }
+    if (auto* c = std::get_if<invoice::ConfirmEvent>(ev)) r.invoice_no = c->invoice_no;
+    if (auto* f = std::get_if<invoice::FileEvent>(ev)) {
+      detail.set("filing_id", f->filing_id);
+      detail.set("period", f->period);
+    }
+  }
+  if (o.verdict.conflict_height) detail.set("winning_claim_height", o.verdict.conflict_height);
+  if (!o.differences.empty()) detail.set("differences", DifferencesJson(o.differences));
+  std::ostringstream text;
+  detail.stringify(text);
+  r.detail = text.str();
+  try {
+    audit_->Record(r);
+  } catch (const std::exception&) {
+    // The audit trail is best effort; the refusal itself is already the submitter's answer.
+  }
+}
+
+bool Authority::MayRead(const std::string& tax_id, const ledger::Bytes& bytes) {
+  auto entry = ledger::Entry::Decode(bytes);
+  if (!entry.ok()) return false;
+  if (entry->submitter == tax_id) return true;
+  auto decoded = invoice::DecodeEvent(entry->kind, std::string(entry->payload.begin(), entry->payload.end()));
+  std::lock_guard lock(mu_);
+  return invoice::MayRead(lifecycle_, tax_id, entry->submitter, std::get_if<invoice::Event>(&decoded));
+}
+
+bool Authority::WaitForHeight(uint64_t height, int timeout_ms) {
+  std::unique_lock lock(mu_);
+  return sealed_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+    auto head = store_.Head();
+    return head.ok() && head->header.height >= height;
+  });
+}
+
+std::optional<uint64_t> Authority::LeafOfInvoice(const std::string& no) {
+  std::lock_guard lock(mu_);
+  const invoice::InvoiceState* st = lifecycle_.FindInvoice(no);
+  if (!st || st->invoice.invoice_no.empty()) return std::nullopt;
+  return st->issued.leaf_index;
+}
+
+EntryOutcome Authority::Register(const invoice::RegisterEvent& event, uint64_t now_ms) {
+  std::string payload = invoice::EncodeEvent(event);
+  auto entry = ledger::Entry::Make("register", std::string(invoice::kAuthoritySubmitter),
+                                   ledger::Bytes(payload.begin(), payload.end()), key_);
+  if (!entry.ok()) throw std::runtime_error(entry.status().ToString());
+  return Submit({entry->Encode()}, now_ms).at(0);
+}
+
+}  // namespace app

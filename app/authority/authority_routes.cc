@@ -1,0 +1,229 @@
+// The authority's API: POST /v1/taxpayers and GET /v1/taxpayers/{tax_id} (bearer tokens),
+// and POST /v1/events, where taxpayer nodes submit signed entries (node signature, see
+// README "Node to node").
+#include <Poco/JSON/Array.h>
+
+#include "app/http/api_error.h"
+#include "app/chain/chain_json.h"
+#include "app/http/json_body.h"
+#include "app/node/node.h"
+#include "app/merchant/payment_crypto.h"
+#include "app/http/request_bodies.h"
+#include "invoice/credit_code.h"
+#include "invoice/amount_words.h"
+#include "invoice/qr.h"
+#include "invoice/time_format.h"
+#include "invoice/ubl.h"
+#include "ledger/merkle.h"
+#include "ledger/entry.h"
+
+namespace app {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+namespace {
+
+Object::Ptr OutcomeJson(const EntryOutcome& o) {
+  Object::Ptr r = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  r->set("leaf_hash", o.leaf_hash);
+  r->set("status", o.sealed ? "sealed" : "refused");
+  if (o.sealed) {
+    r->set("height", o.height);
+    r->set("leaf_index", o.leaf_index);
+  } else {
+    r->set("code", std::string(invoice::RefusalCode(o.verdict.refusal)));
+    r->set("http_status", invoice::RefusalStatus(o.verdict.refusal));
+    r->set("message", o.verdict.message);
+    if (!o.verdict.field.empty()) r->set("field", o.verdict.field);
+    if (o.verdict.conflict_height) r->set("conflict_height", o.verdict.conflict_height);
+    if (!o.differences.empty()) r->set("differences", DifferencesJson(o.differences));
+  }
+  if (o.verdict.granted) {
+    Object::Ptr g = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    g->set("prefix", o.verdict.granted->prefix.ToString());
+    g->set("first", o.verdict.granted->first);
+    g->set("count", o.verdict.granted->count);
+    r->set("granted", g);
+  }
+  return r;
+}
+
+}  // namespace
+
+Node::PublicCheck Node::CheckPublic(const std::string& no, const std::string& h, const std::optional<std::string>& a,
+                                    bool amount_required) {
+  PublicCheck c;
+  auto refuse = [&](const char* reason, std::string message) {
+    c.reason = reason;
+    c.message = std::move(message);
+    return c;
+  };
+  auto leaf = authority_->LeafOfInvoice(no);
+  if (!leaf) return refuse("unknown_invoice", "No invoice " + no + " was ever sealed on the chain.");
+  auto leaves = store_->Leaves(*leaf, *leaf + 1);
+  auto head = store_->Head();
+  if (!leaves.ok() || leaves->empty() || !head.ok()) throw std::runtime_error("the chain lost invoice " + no);
+  const ledger::Hash leaf_hash = leaves->front().leaf_hash;
+  if (h.size() != 16 || !payment::ConstantTimeEquals(h, leaf_hash.Hex().substr(0, 16)))
+    return refuse("hash_mismatch", "The code does not match the invoice sealed under this number.");
+  c.state = authority_->WithLifecycle([&](const invoice::Lifecycle& lc) { return *lc.FindInvoice(no); });
+  if ((a || amount_required) && a.value_or("") != invoice::FormatYuan(c.state.invoice.TotalFen()))
+    return refuse("amount_mismatch", "The amount does not match the invoice sealed under this number.");
+  // Prove it, rather than trust the database: the leaf is in the tree the head signs.
+  auto proof = store_->InclusionProof(*leaf, head->header.tree_size);
+  if (!proof.ok() || !head->SignatureValid(store_->authority_key()) ||
+      !ledger::VerifyInclusion(*leaf, head->header.tree_size, leaf_hash, *proof, head->header.tree_root))
+    throw std::runtime_error("the inclusion proof of invoice " + no + " does not verify");
+  c.genuine = true;
+  c.tree_size = head->header.tree_size;
+  c.proof_len = proof->size();
+  return c;
+}
+
+void Node::AddAuthorityRoutes(Router& r) {
+  r.Add("POST", "/v1/taxpayers", [this](Exchange& ex) {
+    Authorize(ex, {TokenRole::kAdmin});
+    RegisterBody body = RegisterFromJson(ParseJsonObject(ex.Body()));
+    invoice::RegisterEvent ev;
+    ev.tax_id = body.tax_id;
+    ev.name = body.name;
+    ev.node_key = body.node_key;
+    ev.meta = {"register-" + ev.tax_id, Now()};
+    EntryOutcome o = authority_->Register(ev, Now());
+    if (!o.sealed)
+      throw ApiError(invoice::RefusalStatus(o.verdict.refusal), std::string(invoice::RefusalCode(o.verdict.refusal)),
+                     o.verdict.message, o.verdict.field == "node_key" ? "node_public_key" : o.verdict.field);
+    Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    out->set("tax_id", ev.tax_id);
+    out->set("name", ev.name);
+    out->set("node_key", ev.node_key);
+    out->set("ledger", SealedPlaceJson(o.height, o.leaf_index, o.leaf_hash));
+    ex.Json(201, out);
+  });
+
+  r.Add("GET", "/v1/taxpayers/([0-9A-Z]{18})", [this](Exchange& ex) {
+    Authorize(ex, {TokenRole::kAdmin, TokenRole::kAuditor});
+    Object::Ptr out = authority_->WithLifecycle([&](const invoice::Lifecycle& lc) -> Object::Ptr {
+      const invoice::RegisterEvent* reg = lc.FindTaxpayer(ex.Param(0));
+      if (!reg) return nullptr;
+      Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      o->set("tax_id", reg->tax_id);
+      o->set("name", reg->name);
+      o->set("node_key", reg->node_key);
+      Array::Ptr ranges = new Array;
+      for (const auto& range : lc.RangesOf(reg->tax_id)) {
+        Object::Ptr g = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        g->set("prefix", range.prefix.ToString());
+        g->set("first", range.first);
+        g->set("count", range.count);
+        ranges->add(g);
+      }
+      o->set("ranges", ranges);
+      return o;
+    });
+    if (!out) throw ApiError::NotFound("no taxpayer " + ex.Param(0) + " is registered");
+    ex.Json(200, out);
+  });
+
+  // The authority holds every invoice: auditors read any of them, with its live state.
+  r.Add("GET", "/v1/invoices/([0-9]{20})", [this](Exchange& ex) {
+    Authorize(ex, {TokenRole::kAuditor});
+    auto leaf = authority_->LeafOfInvoice(ex.Param(0));
+    if (!leaf) throw ApiError::NotFound("no invoice " + ex.Param(0) + " is on the chain");
+    auto leaves = store_->Leaves(*leaf, *leaf + 1);
+    auto height = store_->HeightOfLeaf(*leaf);
+    if (!leaves.ok() || leaves->empty() || !height.ok()) throw std::runtime_error("the chain lost invoice " + ex.Param(0));
+    InvoiceRecord rec;
+    rec.status = "sealed";
+    rec.leaf_hash = leaves->front().leaf_hash.Hex();
+    rec.height = static_cast<int64_t>(*height);
+    rec.leaf_index = static_cast<int64_t>(*leaf);
+    ex.Json(200, authority_->WithLifecycle([&](const invoice::Lifecycle& lc) {
+      const invoice::InvoiceState* st = lc.FindInvoice(ex.Param(0));
+      rec.invoice = st->invoice;
+      rec.reversals = st->reversals;
+      return InvoiceJson(rec, invoice::QrPayloadUrl(config_.public_url, rec.invoice.invoice_no, rec.leaf_hash,
+                                                    rec.invoice.TotalFen()),
+                         st, /*with_employee=*/true);
+    }));
+  });
+
+  // The public check behind every invoice's QR code: authentic or not, for anyone, with
+  // nothing private (no buyer tax id, no lines, no claimant).
+  r.Add("GET", "/r/([0-9]{20})", [this](Exchange& ex) {
+    PublicCheck c = CheckPublic(ex.Param(0), ex.Query("h").value_or(""), ex.Query("a"));
+    PageData d = BasePage("发票查验 Invoice check");
+    if (!c.genuine) {
+      d.set("reason", c.message);
+      return ex.Send(404, "text/html; charset=utf-8", templates_->Render("check", d));
+    }
+    const invoice::Invoice& inv = c.state.invoice;
+    d.set("genuine", true);
+    d.set("invoice_no", inv.invoice_no);
+    d.set("type", inv.color == invoice::Color::kBlue ? "蓝字 blue (issued)" : "红字 red (reversal of " + inv.original_no + ")");
+    d.set("seller_name", inv.seller.name);
+    d.set("seller_tax_id", inv.seller.tax_id);
+    d.set("issue_date", invoice::ChinaDate(inv.issued_at_ms));
+    d.set("total", invoice::FormatYuan(inv.TotalFen()));
+    d.set("total_in_words", invoice::AmountInWords(inv.TotalFen()).value_or(""));
+    if (inv.color == invoice::Color::kBlue && c.state.remaining_fen != inv.TotalFen()) {
+      d.set("reversed", invoice::FormatYuan(inv.TotalFen() - c.state.remaining_fen));
+      d.set("remaining", invoice::FormatYuan(c.state.remaining_fen));
+    }
+    d.set("reimbursement", std::string(invoice::ReimbursementName(c.state.reimbursement)));
+    d.set("height", std::to_string(c.state.issued.height));
+    d.set("leaf_index", std::to_string(c.state.issued.leaf_index));
+    d.set("proof_len", std::to_string(c.proof_len));
+    d.set("tree_size", std::to_string(c.tree_size));
+    d.set("leaf_hash", c.state.issued.leaf_hash);
+    ex.Send(200, "text/html; charset=utf-8", templates_->Render("check", d));
+  });
+
+  // The same check as JSON, for company nodes and apps: `a` is optional here.
+  r.Add("GET", "/v1/check/([0-9]{20})", [this](Exchange& ex) {
+    PublicCheck c = CheckPublic(ex.Param(0), ex.Query("h").value_or(""), ex.Query("a"), /*amount_required=*/false);
+    Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    out->set("invoice_no", ex.Param(0));
+    out->set("genuine", c.genuine);
+    if (!c.genuine) {
+      out->set("reason", c.reason);
+      out->set("message", c.message);
+      return ex.Json(200, out);
+    }
+    const invoice::Invoice& inv = c.state.invoice;
+    out->set("color", std::string(invoice::ColorName(inv.color)));
+    if (!inv.original_no.empty()) out->set("original_no", inv.original_no);
+    Object::Ptr seller = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    seller->set("name", inv.seller.name);
+    seller->set("tax_id", inv.seller.tax_id);
+    out->set("seller", seller);
+    out->set("issued_at", invoice::FormatUtcMs(inv.issued_at_ms));
+    out->set("total_fen", inv.TotalFen());
+    out->set("remaining_fen", c.state.remaining_fen);
+    out->set("buyer_is_company", !inv.buyer.tax_id.empty());
+    out->set("reimbursement", std::string(invoice::ReimbursementName(c.state.reimbursement)));
+    if (c.state.reimbursement != invoice::Reimbursement::kNone) out->set("claim_height", c.state.claimed.height);
+    Object::Ptr l = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    l->set("height", c.state.issued.height);
+    l->set("leaf_index", c.state.issued.leaf_index);
+    l->set("leaf_hash", c.state.issued.leaf_hash);
+    l->set("tree_size", c.tree_size);
+    out->set("ledger", l);
+    ex.Json(200, out);
+  });
+
+  r.Add("POST", "/v1/events", [this](Exchange& ex) {
+    std::string body = ex.Body();
+    std::string node_id = RequireSignedNode(ex, body);
+    std::vector<ledger::Bytes> entries = EventEntriesFromJson(ParseJsonObject(body), node_id);
+    std::vector<EntryOutcome> outcomes = authority_->Submit(entries, Now());
+    Object::Ptr out = new Object;
+    Array::Ptr results = new Array;
+    for (const auto& o : outcomes) results->add(OutcomeJson(o));
+    out->set("results", results);
+    ex.Json(200, out);
+  });
+}
+
+}  // namespace app

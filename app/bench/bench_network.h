@@ -1,0 +1,52 @@
+// The network `einvoice bench e2e` runs: an authority and two merchant nodes, each a real
+// einvoiced process with its own folder, database and port on loopback, the merchants
+// registered at the authority and set up for WeChat Pay notifications signed with a
+// platform key made for the run. Not thread-safe.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "app/merchant/payment_sim.h"
+
+namespace app::cli {
+
+struct BenchNode {
+  std::string name, tax_id, region, dir, config, db;
+  uint16_t port = 0;
+  pid_t pid = -1;
+  std::string token;
+};
+
+class Network {
+ public:
+  Network(std::string root, int http_threads);  // writes the platform key pair under `root`
+  ~Network() { Stop(); }
+
+  static constexpr const char* kApiKey = "bench-api-v3-key-0123456789abcde";
+  static constexpr const char* kSerial = "BENCHSERIAL";
+
+  // Starts the authority, registers both merchants there and starts them; throws if a node
+  // does not come up.
+  void Start();
+  void Stop();
+
+  payment::WechatSimKeys PlatformKeys() const { return {"1900000109", kSerial, platform_private_pem_, kApiKey}; }
+  BenchNode& authority() { return authority_; }
+  std::vector<BenchNode>& merchants() { return merchants_; }
+
+ private:
+  BenchNode Prepare(const std::string& name, const std::string& tax_id, const std::string& region);
+  std::string Common(const BenchNode& n) const;
+  void Launch(BenchNode& n);
+
+  std::string root_;
+  int http_threads_;
+  std::string platform_private_pem_;
+  BenchNode authority_;
+  std::vector<BenchNode> merchants_;
+};
+
+}  // namespace app::cli

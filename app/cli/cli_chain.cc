@@ -1,0 +1,186 @@
+// einvoice chain verify | export: check a node's chain, or write it as JSON Lines.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "app/chain/chain_json.h"
+#include "app/cli/cli.h"
+#include "app/base/progress.h"
+#include "invoice/event_codec.h"
+#include "invoice/order.h"
+#include "ledger/entry.h"
+#include "ledger/verifier.h"
+
+namespace app::cli {
+namespace {
+
+int Verify(const Args& a) {
+  ledger::VerifyOptions opt;
+  if (a.count("authority-key")) {
+    auto key = ledger::LoadPublicKeyFile(a.at("authority-key"));
+    if (!key.ok()) throw std::runtime_error(key.status().message());
+    opt.authority_key = *key;
+  }
+  opt.entry_signatures = a.count("entry-signatures") > 0;
+  opt.leaf_key_sums = a.count("leaf-key-sums") > 0;
+  Progress progress("verifying");
+  opt.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
+  const std::string& path = a.at("node-db");
+  if (!std::filesystem::exists(path)) {
+    std::cerr << "chain verify: " << path << " does not exist\n";
+    return 3;
+  }
+  auto report = ledger::VerifyChain(path, opt);
+  progress.Finish();
+  if (!report.ok()) {
+    std::cout << "chain verify FAILED: the store cannot be read as a chain: " << report.status().ToString() << "\n";
+    return 1;
+  }
+  const ledger::VerifyReport& r = *report;
+  if (!r.ok) {
+    std::cout << "chain verify FAILED at " << r.bad_item << ": " << r.problem << "\n"
+              << "  (blocks 0.." << r.height << " and " << r.entries << " entries before it are good)\n";
+    return 1;
+  }
+  double rate = r.seconds > 0 ? r.entries / r.seconds : 0;
+  std::cout << "chain OK: " << r.blocks << " blocks (height " << r.height << "), " << r.entries << " entries ("
+            << r.entries_held << " held in full" << (opt.entry_signatures ? ", signatures checked" : "")
+            << ") in " << r.seconds << " s, " << static_cast<uint64_t>(rate) << " entries/s\n"
+            << "  authority key " << ledger::ToHex(r.authority_key) << "\n";
+  return 0;
+}
+
+int Export(const Args& a) {
+  auto store = ledger::BlockStore::OpenExisting(a.at("node-db"));
+  if (!store.ok()) throw std::runtime_error(store.status().ToString());
+  auto head = (*store)->Head();
+  if (!head.ok()) throw std::runtime_error(head.status().ToString());
+  const std::string& out_path = a.at("out");
+  std::ofstream file;
+  if (out_path != "-") {
+    file.open(out_path, std::ios::trunc);
+    if (!file) throw std::runtime_error("cannot write " + out_path);
+  }
+  std::ostream& out = out_path == "-" ? std::cout : file;
+  ChainLineJson((*store)->authority_key(), *head)->stringify(out);
+  out << '\n';
+  Progress progress("exporting");
+  auto n = WriteBlocks(**store, 0, 0, out, [&](uint64_t d, uint64_t t) { progress.Update(d, t); });
+  progress.Finish();
+  if (!n.ok()) throw std::runtime_error(n.status().ToString());
+  out.flush();
+  if (!out) throw std::runtime_error("writing " + out_path + " failed");
+  if (out_path != "-")
+    std::cerr << "exported " << *n << " blocks, " << head->header.tree_size << " entries to " << out_path << "\n";
+  return 0;
+}
+
+std::string SynthInvoiceNo(uint64_t i) {
+  std::string seq = std::to_string(i);
+  return "26440" + std::string(15 - seq.size(), '0') + seq;  // year 26, region 44, channel 0
+}
+
+// Test data: a new store with `entries` synthetic signed entries, sealed `per-block` at a
+// time by a fresh authority key written beside it. Never mixes with a real chain.
+int Synth(const Args& a) {
+  const std::string& path = a.at("node-db");
+  if (std::filesystem::exists(path)) {
+    std::cerr << "chain synth: " << path << " exists; synth only writes new stores\n";
+    return 3;
+  }
+  uint64_t total = std::stoull(a.at("entries"));
+  uint64_t per_block = a.count("per-block") ? std::stoull(a.at("per-block")) : 1000;
+  if (per_block == 0) throw std::invalid_argument("--per-block must be at least 1");
+  auto authority = ledger::PrivateKey::Generate();
+  auto submitter = ledger::PrivateKey::Generate();
+  if (!authority.ok() || !submitter.ok()) throw std::runtime_error("key generation failed");
+  std::ofstream(path + ".authority.pem") << authority->ToPem();
+  auto store = ledger::BlockStore::Open(path, authority->public_key());
+  if (!store.ok()) throw std::runtime_error(store.status().ToString());
+  uint64_t t = 1780000000000;
+  if (auto g = (*store)->InitGenesis(*authority, t); !g.ok()) throw std::runtime_error(g.status().ToString());
+  Progress progress("synthesising");
+  std::vector<ledger::Bytes> batch;
+  // --invoices: the chain of one merchant's real lifecycle, as the authority would seal it:
+  // its registration, one apply for every number, then blue invoices of one to three lines.
+  const bool invoices = a.count("invoices") > 0;
+  const std::string merchant = "91440300MA5DQ3QP4X";
+  auto event_entry = [&](const invoice::Event& e, const std::string& who, const ledger::PrivateKey& key) {
+    std::string p = invoice::EncodeEvent(e);
+    return ledger::Entry::Make(std::string(invoice::EventKind(e)), who, ledger::Bytes(p.begin(), p.end()), key)->Encode();
+  };
+  if (invoices) {
+    if (total < 3) throw std::invalid_argument("--invoices needs at least 3 entries");
+    std::ofstream(path + ".merchant.pem") << submitter->ToPem();
+    invoice::RegisterEvent reg{{"synth-register", t}, merchant, "Synthetic Coffee", ledger::ToHex(submitter->public_key())};
+    invoice::ApplyEvent apply{{"synth-apply", t}, merchant, {26, 44, 0}, total - 2};
+    batch = {event_entry(reg, std::string(invoice::kAuthoritySubmitter), *authority), event_entry(apply, merchant, *submitter)};
+    auto sealed = (*store)->Seal(batch, ++t, *authority);
+    if (!sealed.ok()) throw std::runtime_error(sealed.status().ToString());
+  }
+  for (uint64_t i = invoices ? 2 : 0; i < total;) {
+    batch.clear();
+    for (uint64_t k = 0; k < per_block && i < total; ++k, ++i) {
+      if (invoices) {
+        invoice::Order o;
+        o.order_id = "synth-" + std::to_string(i);
+        for (uint64_t n = 0; n <= i % 3; ++n) {
+          invoice::Line l;
+          l.name = n == 0 ? "拿铁 Latte" : n == 1 ? "可颂 Croissant" : "配送 Delivery";
+          l.quantity = *invoice::Decimal::Parse(std::to_string(1 + i % 2));
+          l.gross_fen = static_cast<invoice::Fen>((1 + i % 2) * (800 + (i * 37 + n * 101) % 4000));
+          l.unit_price_fen = {l.gross_fen / static_cast<invoice::Fen>(1 + i % 2), 0};
+          l.rate = *invoice::TaxRate::FromPercent(n == 2 ? 9 : 13);
+          o.items.push_back(l);
+        }
+        invoice::Invoice inv = invoice::MakeBlue(o, {"Synthetic Coffee", merchant, ""}, {"顾客 Customer", "", ""},
+                                                 SynthInvoiceNo(i - 1), t + i, "synth-pay-" + std::to_string(i));
+        batch.push_back(event_entry(invoice::IssueEvent{inv}, merchant, *submitter));
+        continue;
+      }
+      // A payload about the size of an issue event.
+      std::string payload = "{\"event\":\"issue\",\"invoice_no\":\"" + SynthInvoiceNo(i) +
+                            "\",\"total_fen\":" + std::to_string(100 + i % 100000) + ",\"pad\":\"" +
+                            std::string(160, 'x') + "\"}";
+      batch.push_back(ledger::Entry::Make("issue", "91440300MA5F000001", ledger::Bytes(payload.begin(), payload.end()),
+                                          *submitter)->Encode());
+    }
+    auto sealed = (*store)->Seal(batch, ++t, *authority);
+    if (!sealed.ok()) throw std::runtime_error(sealed.status().ToString());
+    progress.Update(i, total);
+  }
+  progress.Finish();
+  std::cout << "wrote " << total << " entries to " << path << " (authority key " << path << ".authority.pem)\n";
+  return 0;
+}
+
+}  // namespace
+
+void AddChainVerbs(std::vector<Verb>& verbs) {
+  Verb verify{"chain verify", "verify every block, entry, tree node and signature of a node's chain",
+              "--node-db PATH [--authority-key FILE] [--entry-signatures] [--leaf-key-sums]", {}, Verify};
+  verify.options.addOption(Required("node-db", "PATH", "the node's database file"));
+  verify.options.addOption(Optional("authority-key", "FILE",
+                                    "PEM public key that must have signed every block (default: the key recorded in the store)"));
+  verify.options.addOption(Flag("entry-signatures", "also verify every held entry's submitter signature (slower)"));
+  verify.options.addOption(Flag("leaf-key-sums",
+                                "also add up every key of the index that finds leaves by hash, not just count them"));
+  verbs.push_back(std::move(verify));
+
+  Verb exp{"chain export", "write the chain as JSON Lines (README, Export format)", "--node-db PATH --out FILE", {}, Export};
+  exp.options.addOption(Required("node-db", "PATH", "the node's database file"));
+  exp.options.addOption(Required("out", "FILE", "output file, or - for standard output"));
+  verbs.push_back(std::move(exp));
+
+  Verb synth{"chain synth", "write a new store of synthetic signed entries (test and benchmark data)",
+             "--node-db PATH --entries N [--per-block K] [--invoices]", {}, Synth};
+  synth.options.addOption(Required("node-db", "PATH", "the new store (must not exist)"));
+  synth.options.addOption(Required("entries", "N", "how many entries"));
+  synth.options.addOption(Optional("per-block", "K", "entries per block (default 1000)"));
+  synth.options.addOption(Flag("invoices",
+                               "real lifecycle events an authority accepts: a merchant's registration, its apply and "
+                               "blue invoices (merchant key in PATH.merchant.pem)"));
+  verbs.push_back(std::move(synth));
+}
+
+}  // namespace app::cli

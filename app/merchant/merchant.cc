@@ -1,0 +1,353 @@
+// The merchant's records: orders, payments and refunds from the provider, and reading
+// invoices back. Issuing and submitting them is in merchant_issue.cc.
+#include "app/merchant/merchant.h"
+#include "invoice/national_xml.h"
+
+#include "app/merchant/merchant_sql.h"
+#include "app/merchant/order_json.h"
+#include "app/merchant/payment_crypto.h"
+#include "invoice/event_codec.h"
+#include "invoice/qr.h"
+#include "invoice/ubl.h"
+#include "ledger/entry.h"
+
+namespace app {
+namespace {
+
+constexpr const char* kSchema = R"(
+CREATE TABLE IF NOT EXISTS app_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS app_order(order_id TEXT PRIMARY KEY, order_json TEXT NOT NULL, buyer_json TEXT,
+  status TEXT NOT NULL, apply_token TEXT UNIQUE, payment_id TEXT, total_fen INTEGER NOT NULL, created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS app_payment(payment_id TEXT PRIMARY KEY, order_id TEXT NOT NULL UNIQUE,
+  amount_fen INTEGER NOT NULL, received_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS app_refund(refund_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, amount_fen INTEGER NOT NULL,
+  received_ms INTEGER NOT NULL, red_invoice_no TEXT);
+CREATE TABLE IF NOT EXISTS app_invoice(invoice_no TEXT PRIMARY KEY, order_id TEXT NOT NULL, color TEXT NOT NULL,
+  original_no TEXT, total_fen INTEGER NOT NULL, issued_ms INTEGER NOT NULL, status TEXT NOT NULL, entry BLOB NOT NULL,
+  leaf_hash TEXT NOT NULL, height INTEGER, leaf_index INTEGER, refusal_code TEXT, refusal_message TEXT,
+  refusal_field TEXT);
+CREATE INDEX IF NOT EXISTS app_invoice_order ON app_invoice(order_id);
+CREATE INDEX IF NOT EXISTS app_invoice_status ON app_invoice(status);
+CREATE INDEX IF NOT EXISTS app_invoice_original ON app_invoice(original_no);
+CREATE INDEX IF NOT EXISTS app_order_open ON app_order(status, created_ms) WHERE status IN ('paid', 'refunded');
+CREATE TABLE IF NOT EXISTS app_confirmation(request_id TEXT PRIMARY KEY, refund_id TEXT NOT NULL UNIQUE,
+  invoice_no TEXT NOT NULL, amount_fen INTEGER NOT NULL, entry BLOB NOT NULL, status TEXT NOT NULL,
+  height INTEGER, refusal_code TEXT);
+)";
+
+}  // namespace
+
+using merchant_sql::Check;
+using merchant_sql::Get;
+using merchant_sql::Json;
+using merchant_sql::ParseStored;
+
+void CreateMerchantSchema(ledger::sql::Db& db) {
+  Check(db.Exec(kSchema));
+  // Databases made before refusal_field existed.
+  auto has = Get(db.Prepare("SELECT count(*) FROM pragma_table_info('app_invoice') WHERE name = 'refusal_field'"));
+  Get(has.Step());
+  if (has.Int(0) == 0) Check(db.Exec("ALTER TABLE app_invoice ADD COLUMN refusal_field TEXT"));
+}
+
+Merchant::Merchant(MerchantConfig config, const ledger::PrivateKey& key, std::unique_ptr<AuthorityClient> authority,
+                   Clock clock, PartyView* view)
+    : config_(std::move(config)), key_(key), authority_(std::move(authority)), clock_(std::move(clock)), view_(view) {
+  db_ = Get(ledger::sql::Db::Open(config_.db_path, ledger::sql::Db::Mode::kReadWrite));
+  CreateMerchantSchema(*db_);
+  std::string state = Meta("allocator");
+  if (!state.empty()) {
+    auto a = invoice::NumberAllocator::FromState(state);
+    if (!a) throw std::runtime_error("the stored number allocator state is corrupt");
+    allocator_ = std::move(*a);
+  }
+}
+
+Merchant::~Merchant() { StopPump(); }
+
+ledger::sql::Stmt Merchant::Q(const std::string& sql) { return Get(db_->Prepare(sql)); }
+
+std::string Merchant::Meta(const std::string& key) {
+  auto s = Q("SELECT value FROM app_meta WHERE key = ?1");
+  return Get(s.Bind(1, key).Step()) ? s.Text(0) : "";
+}
+
+void Merchant::SetMeta(const std::string& key, const std::string& value) {
+  Check(Q("INSERT INTO app_meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .Bind(1, key).Bind(2, value).Run());
+}
+
+bool Merchant::CreateOrder(const invoice::Order& order) {
+  Poco::JSON::Object::Ptr o = OrderItemsJson(order);
+  o->set("order_id", order.order_id);
+  std::lock_guard lock(mu_);
+  auto s = Q("INSERT INTO app_order(order_id, order_json, buyer_json, status, total_fen, created_ms) "
+             "VALUES (?1, ?2, ?3, 'created', ?4, ?5) ON CONFLICT(order_id) DO NOTHING");
+  s.Bind(1, order.order_id).Bind(2, Json(o)).Bind(4, order.TotalFen()).Bind(5, static_cast<int64_t>(clock_()));
+  if (order.buyer) s.Bind(3, Json(PartyJson(*order.buyer)));
+  else s.BindNull(3);
+  Check(s.Run());
+  return db_->Changes() > 0;
+}
+
+std::optional<OrderRecord> Merchant::GetOrder(const std::string& order_id) {
+  std::lock_guard lock(mu_);
+  auto s = Q("SELECT order_json, buyer_json, status, apply_token, payment_id FROM app_order WHERE order_id = ?1");
+  if (!Get(s.Bind(1, order_id).Step())) return std::nullopt;
+  OrderRecord r;
+  r.order = OrderFromJson(ParseStored(s.Text(0)), /*validate=*/false);
+  if (!s.IsNull(1)) r.order.buyer = BuyerFromJson(ParseStored(s.Text(1)), "buyer.", /*validate=*/false);
+  r.status = s.Text(2);
+  r.apply_token = s.Text(3);
+  r.payment_id = s.Text(4);
+  auto refunds = Q("SELECT coalesce(sum(amount_fen), 0) FROM app_refund WHERE order_id = ?1");
+  Get(refunds.Bind(1, order_id).Step());
+  r.refunded_fen = refunds.Int(0);
+  auto inv = Q("SELECT invoice_no FROM app_invoice WHERE order_id = ?1 ORDER BY issued_ms, invoice_no");
+  inv.Bind(1, order_id);
+  while (Get(inv.Step())) r.invoices.push_back(inv.Text(0));
+  return r;
+}
+
+std::optional<OrderRecord> Merchant::GetOrderByApplyToken(const std::string& token) {
+  std::string order_id;
+  {
+    std::lock_guard lock(mu_);
+    auto s = Q("SELECT order_id FROM app_order WHERE apply_token = ?1");
+    if (!Get(s.Bind(1, token).Step())) return std::nullopt;
+    order_id = s.Text(0);
+  }
+  return GetOrder(order_id);
+}
+
+NoticeOutcome Merchant::Record(const PaymentNotice& n) {
+  // Group commit: every notice that arrives while a batch is being written waits for the
+  // next one, so that a burst of callbacks costs one fsync per batch, not one each. The
+  // caller is answered only after the batch holding its notice is committed.
+  auto mine = std::make_shared<QueuedNotice>();
+  mine->notice = n;
+  {
+    std::unique_lock lock(record_mu_);
+    record_queue_.push_back(mine);
+    while (!mine->done) {
+      if (record_leader_) {
+        // Woken only when its batch is written, or to lead the next one: a condition per
+        // notice, so that a finished batch does not wake the whole queue behind it.
+        mine->cv.wait(lock);
+        continue;
+      }
+      record_leader_ = true;
+      std::vector<std::shared_ptr<QueuedNotice>> batch;
+      batch.swap(record_queue_);
+      lock.unlock();
+      RecordBatch(batch);
+      lock.lock();
+      record_leader_ = false;
+      for (auto& q : batch) {
+        q->done = true;
+        q->cv.notify_one();
+      }
+      if (!record_queue_.empty()) record_queue_.front()->cv.notify_one();  // the next leader
+    }
+  }
+  if (!mine->error.empty()) throw std::runtime_error(mine->error);
+  if (mine->outcome == NoticeOutcome::kRecorded) {
+    bool was_awake;
+    {
+      std::lock_guard lock(pump_mu_);
+      was_awake = pump_wake_;
+      pump_wake_ = true;
+    }
+    if (!was_awake) pump_cv_.notify_one();  // one wake-up per round, not per callback
+  }
+  return mine->outcome;
+}
+
+void Merchant::RecordBatch(const std::vector<std::shared_ptr<QueuedNotice>>& batch) {
+  try {
+    std::lock_guard lock(mu_);
+    ledger::sql::Transaction tx(db_.get());
+    Check(tx.begin_status());
+    for (auto& q : batch) {
+      // Each notice in its own savepoint: one that fails leaves no trace and fails alone.
+      Check(Q("SAVEPOINT notice").Run());
+      try {
+        q->outcome = RecordLocked(q->notice);
+        Check(Q("RELEASE notice").Run());
+      } catch (const std::exception& e) {
+        Check(Q("ROLLBACK TO notice").Run());
+        Check(Q("RELEASE notice").Run());
+        q->error = e.what();
+      }
+    }
+    IssueDueLocked();
+    Check(tx.Commit());  // the notices are durable from here on: their callers may answer 2xx
+  } catch (const std::exception& e) {
+    for (auto& q : batch)
+      if (q->error.empty()) q->error = e.what();
+  }
+}
+
+NoticeOutcome Merchant::RecordLocked(const PaymentNotice& n) {
+  auto order = Q("SELECT status, total_fen, buyer_json FROM app_order WHERE order_id = ?1");
+  if (!Get(order.Bind(1, n.order_id).Step())) return NoticeOutcome::kUnknownOrder;
+  std::string status = order.Text(0);
+  invoice::Fen total = order.Int(1);
+  bool has_buyer = !order.IsNull(2);
+  if (n.kind == PaymentNotice::Kind::kPayment) {
+    auto dup = Q("SELECT order_id FROM app_payment WHERE payment_id = ?1");
+    if (Get(dup.Bind(1, n.payment_id).Step())) return NoticeOutcome::kDuplicate;
+    if (status != "created") return NoticeOutcome::kAlreadyPaid;
+    if (n.amount_fen != total) return NoticeOutcome::kAmountMismatch;
+    Check(Q("INSERT INTO app_payment(payment_id, order_id, amount_fen, received_ms) VALUES (?1, ?2, ?3, ?4)")
+              .Bind(1, n.payment_id).Bind(2, n.order_id).Bind(3, n.amount_fen).Bind(4, static_cast<int64_t>(clock_()))
+              .Run());
+    auto upd = Q("UPDATE app_order SET status = 'paid', payment_id = ?2, apply_token = ?3 WHERE order_id = ?1");
+    upd.Bind(1, n.order_id).Bind(2, n.payment_id);
+    if (has_buyer) upd.BindNull(3);
+    else upd.Bind(3, payment::RandomHex(16));
+    Check(upd.Run());
+  } else {
+    auto dup = Q("SELECT order_id FROM app_refund WHERE refund_id = ?1");
+    if (Get(dup.Bind(1, n.refund_id).Step())) return NoticeOutcome::kDuplicate;
+    if (status == "created") return NoticeOutcome::kNotPaid;
+    auto sum = Q("SELECT coalesce(sum(amount_fen), 0) FROM app_refund WHERE order_id = ?1");
+    Get(sum.Bind(1, n.order_id).Step());
+    invoice::Fen refunded = sum.Int(0);
+    if (n.amount_fen <= 0 || refunded + n.amount_fen > total) return NoticeOutcome::kRefundTooLarge;
+    Check(Q("INSERT INTO app_refund(refund_id, order_id, amount_fen, received_ms) VALUES (?1, ?2, ?3, ?4)")
+              .Bind(1, n.refund_id).Bind(2, n.order_id).Bind(3, n.amount_fen).Bind(4, static_cast<int64_t>(clock_()))
+              .Run());
+    if (refunded + n.amount_fen == total)
+      Check(Q("UPDATE app_order SET status = 'refunded' WHERE order_id = ?1").Bind(1, n.order_id).Run());
+  }
+  return NoticeOutcome::kRecorded;
+}
+
+void Merchant::MarkDemoOrder(const std::string& order_id) {
+  std::lock_guard lock(mu_);
+  SetMeta("demo_order:" + order_id, "1");
+}
+
+bool Merchant::IsDemoOrder(const std::string& order_id) {
+  std::lock_guard lock(mu_);
+  return Meta("demo_order:" + order_id) == "1";
+}
+
+invoice::Invoice StoredInvoice(const ledger::Bytes& entry_bytes) {
+  // Read, not checked: an invoice the authority refused (or one stored under older rules)
+  // is still shown with its refusal, never an error that hides the whole listing.
+  auto entry = Get(ledger::Entry::Decode(entry_bytes));
+  auto inv = invoice::DecodeInvoiceXml(std::string_view(reinterpret_cast<const char*>(entry.payload.data()),
+                                                        entry.payload.size()),
+                                       /*checked=*/false);
+  if (auto* p = std::get_if<invoice::Problem>(&inv)) throw std::runtime_error("a stored invoice is unreadable: " + p->message);
+  return std::get<invoice::Invoice>(inv);
+}
+
+void Merchant::ReopenForBuyerLocked(const std::string& order_id) {
+  Check(Q("UPDATE app_order SET buyer_json = NULL, apply_token = coalesce(apply_token, ?2), "
+          "status = CASE WHEN status = 'invoiced' THEN 'paid' ELSE status END WHERE order_id = ?1")
+            .Bind(1, order_id).Bind(2, payment::RandomHex(16)).Run());
+}
+
+NoticeOutcome Merchant::SetBuyer(const std::string& order_id, const invoice::Party& buyer) {
+  {
+    std::lock_guard lock(mu_);
+    ledger::sql::Transaction tx(db_.get());
+    Check(tx.begin_status());
+    auto o = Q("SELECT buyer_json FROM app_order WHERE order_id = ?1");
+    if (!Get(o.Bind(1, order_id).Step())) return NoticeOutcome::kUnknownOrder;
+    if (!o.IsNull(0)) return NoticeOutcome::kDuplicate;
+    o.Reset();
+    Check(Q("UPDATE app_order SET buyer_json = ?2 WHERE order_id = ?1").Bind(1, order_id).Bind(2, Json(PartyJson(buyer))).Run());
+    IssueDueLocked();
+    Check(tx.Commit());
+  }
+  {
+    std::lock_guard lock(pump_mu_);
+    pump_wake_ = true;
+  }
+  pump_cv_.notify_one();
+  return NoticeOutcome::kRecorded;
+}
+
+bool Merchant::ApplyBuyer(const std::string& token, const invoice::Party& buyer) {
+  {
+    std::lock_guard lock(mu_);
+    ledger::sql::Transaction tx(db_.get());
+    Check(tx.begin_status());
+    auto s = Q("UPDATE app_order SET buyer_json = ?2 WHERE apply_token = ?1 AND buyer_json IS NULL");
+    Check(s.Bind(1, token).Bind(2, Json(PartyJson(buyer))).Run());
+    if (db_->Changes() == 0) return false;
+    IssueDueLocked();
+    Check(tx.Commit());
+  }
+  {
+    std::lock_guard lock(pump_mu_);
+    pump_wake_ = true;
+  }
+  pump_cv_.notify_one();
+  return true;
+}
+
+std::optional<InvoiceRecord> Merchant::GetInvoice(const std::string& invoice_no) {
+  std::lock_guard lock(mu_);
+  auto s = Q("SELECT entry, status, leaf_hash, height, leaf_index, refusal_code, refusal_message FROM app_invoice "
+             "WHERE invoice_no = ?1");
+  if (!Get(s.Bind(1, invoice_no).Step())) return std::nullopt;
+  InvoiceRecord r;
+  r.invoice = StoredInvoice(s.Blob(0));
+  r.status = s.Text(1);
+  r.leaf_hash = s.Text(2);
+  if (!s.IsNull(3)) r.height = s.Int(3);
+  if (!s.IsNull(4)) r.leaf_index = s.Int(4);
+  r.refusal_code = s.Text(5);
+  r.refusal_message = s.Text(6);
+  auto reds = Q("SELECT invoice_no FROM app_invoice WHERE original_no = ?1 ORDER BY issued_ms");
+  reds.Bind(1, invoice_no);
+  while (Get(reds.Step())) r.reversals.push_back(reds.Text(0));
+  return r;
+}
+
+std::vector<InvoiceRecord> Merchant::ListInvoices(const std::string& order_id, uint64_t from_ms, uint64_t to_ms,
+                                                  const std::string& status, size_t limit) {
+  std::vector<std::string> numbers;
+  {
+    std::lock_guard lock(mu_);
+    auto s = Q("SELECT invoice_no FROM app_invoice WHERE (?1 = '' OR order_id = ?1) AND issued_ms >= ?2 "
+               "AND issued_ms < ?3 AND (?4 = '' OR status = ?4) ORDER BY issued_ms, invoice_no LIMIT ?5");
+    s.Bind(1, order_id).Bind(2, static_cast<int64_t>(from_ms)).Bind(3, static_cast<int64_t>(std::min<uint64_t>(to_ms, INT64_MAX)))
+        .Bind(4, status).Bind(5, static_cast<int64_t>(limit));
+    while (Get(s.Step())) numbers.push_back(s.Text(0));
+  }
+  std::vector<InvoiceRecord> out;
+  for (const auto& n : numbers)
+    if (auto r = GetInvoice(n)) out.push_back(std::move(*r));
+  return out;
+}
+
+uint64_t Merchant::NumbersLeft() {
+  std::lock_guard lock(mu_);
+  return allocator_.Remaining();
+}
+
+std::string Merchant::QrUrl(const InvoiceRecord& r) const {
+  return invoice::QrPayloadUrl(config_.authority_public_url, r.invoice.invoice_no, r.leaf_hash, r.invoice.TotalFen());
+}
+
+Merchant::Counters Merchant::counters() {
+  std::lock_guard lock(mu_);
+  Counters c;
+  auto s = Q("SELECT status, count(*) FROM app_invoice GROUP BY status");
+  while (Get(s.Step())) {
+    uint64_t n = static_cast<uint64_t>(s.Int(1));
+    c.issued += n;
+    if (s.Text(0) == "sealed") c.sealed = n;
+    if (s.Text(0) == "rejected") c.rejected = n;
+    if (s.Text(0) == "pending") c.pending = n;
+  }
+  return c;
+}
+
+}  // namespace app

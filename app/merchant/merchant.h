@@ -1,0 +1,157 @@
+// The merchant's side of the platform on a taxpayer node: orders, payments and refunds
+// from the payment provider, invoice numbers granted by the authority, and the invoices.
+//
+// A payment or refund is recorded durably before the callback is answered. Invoices are
+// created locally (number, signed entry) and handed to the authority by a background pump
+// that retries until each is sealed or refused, so a down authority loses nothing.
+// Thread-safe: one lock serialises all writes.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/replica/authority_client.h"
+#include "app/replica/party_view.h"
+#include "invoice/invoice_number.h"
+#include "invoice/order.h"
+#include "ledger/sqlite_db.h"
+
+namespace app {
+
+struct MerchantConfig {
+  std::string db_path;
+  invoice::Party seller;       // name and tax id of this merchant
+  int region = 44;             // invoice number region code
+  int channel = 1;             // invoice number channel digit
+  uint64_t range_size = 100000;  // numbers asked for per apply
+  std::string authority_public_url;  // for QR codes
+};
+
+struct InvoiceRecord {
+  invoice::Invoice invoice;
+  std::string status;        // pending, sealed, rejected
+  std::string leaf_hash;     // hex
+  int64_t height = -1;       // sealed only
+  int64_t leaf_index = -1;
+  std::string refusal_code;  // rejected only
+  std::string refusal_message;
+  std::vector<std::string> reversals;  // blue: the red invoices against it
+};
+
+struct OrderRecord {
+  invoice::Order order;
+  std::string status;  // created, paid, invoiced, refunded
+  std::string apply_token;
+  std::string payment_id;
+  invoice::Fen refunded_fen = 0;
+  std::vector<std::string> invoices;
+};
+
+// What a payment provider told us, already authenticated.
+struct PaymentNotice {
+  enum class Kind { kPayment, kRefund } kind = Kind::kPayment;
+  std::string order_id;
+  std::string payment_id;  // the provider's transaction id
+  std::string refund_id;   // refunds
+  invoice::Fen amount_fen = 0;  // paid amount, or refunded amount
+};
+
+// An invoice as this node stored it (an issue entry), read without the rules' checks.
+invoice::Invoice StoredInvoice(const ledger::Bytes& entry);
+
+// Creates the merchant's tables in a node database if they are missing.
+void CreateMerchantSchema(ledger::sql::Db& db);
+
+enum class NoticeOutcome { kRecorded, kDuplicate, kUnknownOrder, kAmountMismatch, kAlreadyPaid, kNotPaid, kRefundTooLarge };
+
+class Merchant {
+ public:
+  using Clock = std::function<uint64_t()>;
+  // `view`: what this node's replica says of its invoices (claims, confirmations); it
+  // decides whether a refund needs the buyer company's confirmation first.
+  Merchant(MerchantConfig config, const ledger::PrivateKey& key, std::unique_ptr<AuthorityClient> authority, Clock clock,
+           PartyView* view = nullptr);
+  ~Merchant();
+
+  void StartPump();  // background: apply for numbers, issue due invoices, submit to the authority
+  void StopPump();
+  void PumpOnce();   // one round of the pump, for tests and shutdown
+
+  // false if the order id exists already.
+  bool CreateOrder(const invoice::Order& order);
+  std::optional<OrderRecord> GetOrder(const std::string& order_id);
+  std::optional<OrderRecord> GetOrderByApplyToken(const std::string& token);
+  // Records a verified notice durably; duplicates change nothing.
+  NoticeOutcome Record(const PaymentNotice& notice);
+  // The buyer's application: sets the buyer of a paid order; false if the token is unknown
+  // or the buyer was already set.
+  bool ApplyBuyer(const std::string& token, const invoice::Party& buyer);
+  // The merchant sets (or corrects) the buyer of an order that has none: kRecorded,
+  // kUnknownOrder, or kDuplicate when a buyer is set already. An order whose invoice the
+  // authority refused for its buyer has none again, and an application link.
+  NoticeOutcome SetBuyer(const std::string& order_id, const invoice::Party& buyer);
+
+  std::optional<InvoiceRecord> GetInvoice(const std::string& invoice_no);
+  // Orders made by the demo checkout (demo.checkout), whose page it may show.
+  void MarkDemoOrder(const std::string& order_id);
+  bool IsDemoOrder(const std::string& order_id);
+  std::vector<InvoiceRecord> ListInvoices(const std::string& order_id, uint64_t from_ms, uint64_t to_ms,
+                                          const std::string& status, size_t limit);
+  uint64_t NumbersLeft();
+  std::string QrUrl(const InvoiceRecord& r) const;
+
+  struct Counters { uint64_t issued = 0, sealed = 0, rejected = 0, pending = 0; };
+  Counters counters();
+
+ private:
+  struct QueuedNotice {
+    PaymentNotice notice;
+    std::condition_variable cv;  // with record_mu_
+    NoticeOutcome outcome = NoticeOutcome::kRecorded;
+    std::string error;  // set if recording failed
+    bool done = false;
+  };
+  void RecordBatch(const std::vector<std::shared_ptr<QueuedNotice>>& batch);  // one transaction
+  NoticeOutcome RecordLocked(const PaymentNotice& notice);
+  void Prepare();
+  void IssueDueLocked();       // invoices for paid orders with buyers, reds for refunds
+  // Forgets the buyer of an order (one the invoice rules refuse) so that the buyer, through
+  // the application link, or the merchant sets a valid one.
+  void ReopenForBuyerLocked(const std::string& order_id);
+  void ApplyIfNeeded();        // asks the authority for a range when numbers run low
+  void SubmitPending();        // hands pending entries to the authority
+  std::optional<std::string> TakeNumberLocked();  // persists the allocator state
+  void InsertInvoiceLocked(const invoice::Invoice& inv);
+  // A red-letter confirmation request to the buyer company for refund `refund_id`.
+  void RequestConfirmationLocked(const std::string& refund_id, const std::string& blue_no, invoice::Fen amount);
+  std::string Meta(const std::string& key);
+  void SetMeta(const std::string& key, const std::string& value);
+  ledger::sql::Stmt Q(const std::string& sql);
+
+  MerchantConfig config_;
+  const ledger::PrivateKey& key_;
+  std::unique_ptr<AuthorityClient> authority_;
+  Clock clock_;
+  PartyView* view_;
+  std::mutex mu_;
+  std::unique_ptr<ledger::sql::Db> db_;
+  invoice::NumberAllocator allocator_;
+
+  std::mutex record_mu_;  // the group commit of Record: queue and leader
+  std::vector<std::shared_ptr<QueuedNotice>> record_queue_;
+  bool record_leader_ = false;
+
+  std::mutex pump_round_mu_;
+  std::mutex pump_mu_;
+  std::condition_variable pump_cv_;
+  bool pump_stop_ = false;
+  bool pump_wake_ = false;
+  std::thread pump_;
+};
+
+}  // namespace app

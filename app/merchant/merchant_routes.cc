@@ -1,0 +1,197 @@
+// The merchant's API on a taxpayer node: POST /v1/orders, GET /v1/orders/{id},
+// GET /v1/invoices, GET /v1/invoices/{no}[.xml|.ubl.xml|.png|.svg] (merchant token).
+#include <Poco/JSON/Array.h>
+
+#include "app/http/api_error.h"
+#include "app/chain/chain_json.h"
+#include "app/http/json_body.h"
+#include "app/node/node.h"
+#include "app/merchant/order_json.h"
+#include "invoice/amount_words.h"
+#include "invoice/national_xml.h"
+#include "invoice/time_format.h"
+#include "invoice/qr.h"
+#include "invoice/ubl.h"
+
+namespace app {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+Array::Ptr LifecycleJson(const invoice::InvoiceState& st, bool with_employee) {
+  Array::Ptr out = new Array;
+  for (const invoice::Step& step : st.history) {
+    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    o->set("event", std::string(invoice::StepName(step.kind)));
+    o->set("height", step.place.height);
+    o->set("time", Rfc3339(step.place.time_ms));
+    if (!step.company.empty()) o->set("company", step.company);
+    if (with_employee && !step.employee.empty()) o->set("employee", step.employee);
+    if (step.kind == invoice::Step::Kind::kReversed) o->set("red_invoice_no", step.ref);
+    else if (!step.ref.empty()) o->set("request_id", step.ref);
+    if (step.kind != invoice::Step::Kind::kIssued && step.amount_fen) o->set("amount_fen", step.amount_fen);
+    out->add(o);
+  }
+  return out;
+}
+
+Object::Ptr InvoiceJson(const InvoiceRecord& r, const std::string& qr_url, const invoice::InvoiceState* st,
+                        bool with_employee) {
+  const invoice::Invoice& inv = r.invoice;
+  Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  o->set("invoice_no", inv.invoice_no);
+  o->set("color", std::string(invoice::ColorName(inv.color)));
+  o->set("status", r.status);
+  o->set("issued_at", Rfc3339(inv.issued_at_ms));
+  o->set("seller", PartyJson(inv.seller));
+  o->set("buyer", PartyJson(inv.buyer));
+  o->set("lines", LinesJson(inv.lines));
+  o->set("net_fen", inv.NetFen());
+  o->set("tax_fen", inv.TaxFen());
+  o->set("total_fen", inv.TotalFen());
+  o->set("total_in_words", invoice::AmountInWords(inv.TotalFen()).value_or(""));
+  o->set("order_id", inv.order_id);
+  o->set("payment_id", inv.payment_id);
+  if (inv.color == invoice::Color::kRed) {
+    o->set("original_no", inv.original_no);
+    o->set("red_reason", inv.red_reason);
+  } else {
+    Array::Ptr reds = new Array;
+    for (const auto& n : r.reversals) reds->add(n);
+    o->set("reversals", reds);
+  }
+  o->set("reimbursement", std::string(invoice::ReimbursementName(st ? st->reimbursement : invoice::Reimbursement::kNone)));
+  if (st && !st->claimant.empty()) {
+    Object::Ptr claim = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    claim->set("company", st->claimant);
+    if (with_employee) claim->set("employee", st->employee);
+    claim->set("height", st->claimed.height);
+    o->set("claim", claim);
+  }
+  o->set("lifecycle", st ? LifecycleJson(*st, with_employee) : Array::Ptr(new Array));
+  Object::Ptr ledger = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  if (r.height >= 0) ledger->set("height", r.height);
+  else ledger->set("height", Poco::Dynamic::Var());
+  if (r.leaf_index >= 0) ledger->set("leaf_index", r.leaf_index);
+  else ledger->set("leaf_index", Poco::Dynamic::Var());
+  ledger->set("leaf_hash", r.leaf_hash);
+  o->set("ledger", ledger);
+  if (r.status == "rejected") {
+    Object::Ptr refusal = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    refusal->set("code", r.refusal_code);
+    refusal->set("message", r.refusal_message);
+    o->set("refusal", refusal);
+  }
+  o->set("qr_url", qr_url);
+  return o;
+}
+
+void Node::AddMerchantRoutes(Router& r) {
+
+  r.Add("POST", "/v1/orders", [this](Exchange& ex) {
+    Authorize(ex, {TokenRole::kMerchant});
+    invoice::Order order = OrderFromJson(ParseJsonObject(ex.Body()));
+    if (!merchant_->CreateOrder(order)) throw ApiError(409, "duplicate_order", "order_id exists already", "order_id");
+    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    o->set("order_id", order.order_id);
+    o->set("status", "created");
+    invoice::Invoice probe;
+    probe.lines = order.items;
+    o->set("net_fen", probe.NetFen());
+    o->set("tax_fen", probe.TaxFen());
+    o->set("total_fen", probe.TotalFen());
+    o->set("items", LinesJson(order.items));
+    ex.Json(201, o);
+  });
+
+  // The merchant sets or corrects the buyer of an order that has none (never given, or
+  // refused by the authority's rules): the invoice is then issued for it.
+  r.Add("POST", "/v1/orders/([A-Za-z0-9._-]{1,64})/buyer", [this](Exchange& ex) {
+    Authorize(ex, {TokenRole::kMerchant});
+    invoice::Party buyer = BuyerFromJson(ParseJsonObject(ex.Body()), "");
+    switch (merchant_->SetBuyer(ex.Param(0), buyer)) {
+      case NoticeOutcome::kUnknownOrder: throw ApiError::NotFound("no order " + ex.Param(0));
+      case NoticeOutcome::kDuplicate:
+        throw ApiError(409, "buyer_already_set", "the order has a buyer; its invoice is issued or on its way");
+      default: break;
+    }
+    auto order = merchant_->GetOrder(ex.Param(0));
+    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    o->set("order_id", ex.Param(0));
+    o->set("status", order->status);
+    o->set("buyer", PartyJson(buyer));
+    ex.Json(200, o);
+  });
+
+  r.Add("GET", "/v1/orders/([A-Za-z0-9._-]{1,64})", [this](Exchange& ex) {
+    Authorize(ex, {TokenRole::kMerchant});
+    auto rec = merchant_->GetOrder(ex.Param(0));
+    if (!rec) throw ApiError::NotFound("no order " + ex.Param(0));
+    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    o->set("order_id", rec->order.order_id);
+    o->set("status", rec->status);
+    o->set("total_fen", rec->order.TotalFen());
+    o->set("refunded_fen", rec->refunded_fen);
+    if (rec->order.buyer) o->set("buyer", PartyJson(*rec->order.buyer));
+    if (!rec->payment_id.empty()) o->set("payment_id", rec->payment_id);
+    if (!rec->apply_token.empty() && !rec->order.buyer) o->set("apply_url", config_.public_url + "/apply/" + rec->apply_token);
+    Array::Ptr invoices = new Array;
+    for (const auto& no : rec->invoices) {
+      auto inv = merchant_->GetInvoice(no);
+      Object::Ptr i = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      i->set("invoice_no", no);
+      i->set("color", std::string(invoice::ColorName(inv->invoice.color)));
+      i->set("status", inv->status);
+      i->set("total_fen", inv->invoice.TotalFen());
+      invoices->add(i);
+    }
+    o->set("invoices", invoices);
+    o->set("items", LinesJson(rec->order.items));
+    ex.Json(200, o);
+  });
+
+  r.Add("GET", "/v1/invoices", [this](Exchange& ex) {
+    Authorize(ex, {TokenRole::kMerchant});
+    std::string status = ex.Query("status").value_or("");
+    if (!status.empty() && status != "pending" && status != "sealed" && status != "rejected")
+      throw ApiError::BadRequest("invalid_parameter", "status is pending, sealed or rejected", "status");
+    auto parse_time = [&](const char* name, uint64_t dflt) -> uint64_t {
+      auto v = ex.Query(name);
+      if (!v) return dflt;
+      auto ms = invoice::ParseUtcMs(*v);
+      if (!ms && v->size() == 10) ms = invoice::ParseUtcMs(*v + "T00:00:00.000Z");
+      if (!ms) throw ApiError::BadRequest("invalid_parameter", std::string(name) + " is a date (2026-11-24) or UTC time", name);
+      return *ms;
+    };
+    uint64_t from = parse_time("from", 0), to = parse_time("to", UINT64_MAX);
+    uint64_t limit = ex.QueryUint("limit").value_or(100);
+    if (limit == 0 || limit > 1000) throw ApiError::BadRequest("invalid_parameter", "limit is 1..1000", "limit");
+    Array::Ptr arr = new Array;
+    for (const auto& rec : merchant_->ListInvoices(ex.Query("order_id").value_or(""), from, to, status, limit))
+      arr->add(view_->With([&](const invoice::Lifecycle& lc) {
+        return InvoiceJson(rec, merchant_->QrUrl(rec), lc.FindInvoice(rec.invoice.invoice_no), false);
+      }));
+    Object::Ptr o = new Object;
+    o->set("invoices", arr);
+    ex.Json(200, o);
+  });
+
+  r.Add("GET", "/v1/invoices/([0-9]{20})(|\\.xml|\\.ubl\\.xml|\\.png|\\.svg)", [this](Exchange& ex) {
+    Authorize(ex, {TokenRole::kMerchant});
+    auto rec = merchant_->GetInvoice(ex.Param(0));
+    if (!rec) throw ApiError::NotFound("no invoice " + ex.Param(0) + " on this node");
+    const std::string& format = ex.Param(1);
+    // The merchant's node learns of claims by replication (not built yet): "none" until then.
+    if (format.empty())
+      return ex.Json(200, view_->With([&](const invoice::Lifecycle& lc) {
+        return InvoiceJson(*rec, merchant_->QrUrl(*rec), lc.FindInvoice(rec->invoice.invoice_no), false);
+      }));
+    if (format == ".xml") return ex.Send(200, "application/xml; charset=utf-8", invoice::EncodeInvoiceXml(rec->invoice));
+    if (format == ".ubl.xml") return ex.Send(200, "application/xml; charset=utf-8", invoice::EncodeUbl(rec->invoice));
+    if (format == ".svg") return ex.Send(200, "image/svg+xml", invoice::QrSvg(merchant_->QrUrl(*rec)).value_or(""));
+    auto png = invoice::QrPng(merchant_->QrUrl(*rec));
+    ex.Send(200, "image/png", std::string(png->begin(), png->end()));
+  });
+}
+
+}  // namespace app

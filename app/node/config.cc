@@ -1,0 +1,91 @@
+#include "app/node/config.h"
+
+#include <Poco/Util/AbstractConfiguration.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+namespace app {
+
+NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
+  NodeConfig n;
+  std::string role = c.getString("node.role", "authority");
+  if (role == "authority") n.role = Role::kAuthority;
+  else if (role == "taxpayer") n.role = Role::kTaxpayer;
+  else throw std::invalid_argument("node.role must be authority or taxpayer, not '" + role + "'");
+  n.name = c.getString("node.name", role == "authority" ? "Tax authority" : "Taxpayer node");
+  n.tax_id = c.getString("node.tax_id", "");
+  std::string listen = c.getString("node.listen", "127.0.0.1:8700");
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) throw std::invalid_argument("node.listen must be host:port");
+  n.listen_host = listen.substr(0, colon);
+  try {
+    n.listen_port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    throw std::invalid_argument("node.listen has a bad port: " + listen);
+  }
+  if (n.listen_port < 0 || n.listen_port > 65535) throw std::invalid_argument("node.listen port out of range");
+  n.public_url = c.getString("node.public_url", (c.hasProperty("tls.cert_file") ? "https://" : "http://") + listen);
+  n.data_dir = c.getString("node.data_dir", "var/node");
+  n.db_path = c.getString("node.db", n.data_dir + "/node.db");
+  n.key_file = c.getString("node.key_file", n.data_dir + "/node.pem");
+  n.authority_url = c.getString("authority.url", "");
+  n.authority_key_file = c.getString("authority.public_key_file", "");
+  n.region_code = c.getString("node.region_code", "44");
+  if (n.region_code.size() != 2 || !std::isdigit(static_cast<unsigned char>(n.region_code[0])) ||
+      !std::isdigit(static_cast<unsigned char>(n.region_code[1])))
+    throw std::invalid_argument("node.region_code must be 2 digits");
+  n.authority_public_url = c.getString("authority.public_url", n.authority_url);
+  n.invoice_channel = c.getInt("invoice.channel", 1);
+  if (n.invoice_channel < 0 || n.invoice_channel > 9) throw std::invalid_argument("invoice.channel must be 0..9");
+  n.invoice_range_size = c.getUInt64("invoice.range_size", 100000);
+  if (n.invoice_range_size < 10 || n.invoice_range_size > 100000000)
+    throw std::invalid_argument("invoice.range_size must be 10..100000000");
+  // ui.templates_dir; by default ./ui-templates, else the source tree's (built in).
+  n.templates_dir = c.getString("ui.templates_dir", "");
+  if (n.templates_dir.empty())
+    n.templates_dir = std::filesystem::is_directory("ui-templates") ? "ui-templates" : EINVOICE_DEFAULT_TEMPLATES_DIR;
+  n.wechat_mchid = c.getString("payment.wechatpay.mchid", "");
+  n.wechat_serial = c.getString("payment.wechatpay.platform_serial", "");
+  n.wechat_public_key_file = c.getString("payment.wechatpay.platform_public_key_file", "");
+  n.wechat_private_key_file = c.getString("payment.wechatpay.platform_private_key_file", "");
+  n.wechat_api_v3_key = c.getString("payment.wechatpay.api_v3_key", "");
+  if (!n.wechat_api_v3_key.empty() && n.wechat_api_v3_key.size() != 32)
+    throw std::invalid_argument("payment.wechatpay.api_v3_key must be 32 bytes");
+  n.generic_secret = c.getString("payment.generic.secret", "");
+  n.callback_tolerance_s = c.getInt("payment.timestamp_tolerance_s", 300);
+  n.demo_checkout = c.getBool("demo.checkout", false);
+  n.audit_invoice_deadline_hours = c.getInt("audit.invoice_deadline_hours", 48);
+  if (n.audit_invoice_deadline_hours < 1) throw std::invalid_argument("audit.invoice_deadline_hours must be at least 1");
+  n.audit_filing_deadline_day = c.getInt("audit.filing_deadline_day", 15);
+  if (n.audit_filing_deadline_day < 1 || n.audit_filing_deadline_day > 28)
+    throw std::invalid_argument("audit.filing_deadline_day must be 1..28");
+  n.tls_cert_file = c.getString("tls.cert_file", "");
+  n.tls_key_file = c.getString("tls.key_file", "");
+  n.tls_ca_file = c.getString("tls.ca_file", "");
+  if (n.tls_cert_file.empty() != n.tls_key_file.empty())
+    throw std::invalid_argument("tls.cert_file and tls.key_file go together");
+  n.max_event_age_hours = c.getInt("authority.max_event_age_hours", 72);
+  if (n.max_event_age_hours < 1 || n.max_event_age_hours > 24 * 366)
+    throw std::invalid_argument("authority.max_event_age_hours must be 1..8784");
+  n.clock_skew_s = c.getInt("authority.clock_skew_s", 300);
+  if (n.clock_skew_s < 1 || n.clock_skew_s > 3600) throw std::invalid_argument("authority.clock_skew_s must be 1..3600");
+  n.header_timeout_s = c.getInt("http.header_timeout_s", 5);
+  n.body_timeout_s = c.getInt("http.body_timeout_s", 15);
+  n.max_connections_per_peer = c.getInt("http.max_connections_per_peer", 16);
+  n.max_long_polls = c.getInt("http.max_long_polls", 8);
+  if (n.header_timeout_s < 1 || n.header_timeout_s > 120) throw std::invalid_argument("http.header_timeout_s must be 1..120");
+  if (n.body_timeout_s < 1 || n.body_timeout_s > 600) throw std::invalid_argument("http.body_timeout_s must be 1..600");
+  if (n.max_connections_per_peer < 0) throw std::invalid_argument("http.max_connections_per_peer must be 0 or more");
+  if (n.max_long_polls < 0) throw std::invalid_argument("http.max_long_polls must be 0 or more");
+  n.http_threads = c.getInt("http.threads", 32);
+  n.keep_alive_s = c.getInt("http.keep_alive_timeout_s", 5);
+  n.max_keep_alive_requests = c.getInt("http.max_keep_alive_requests", 1000);
+  if (n.http_threads < 2 || n.http_threads > 1024) throw std::invalid_argument("http.threads must be 2..1024");
+  if (n.role == Role::kTaxpayer && (n.authority_url.empty() || n.authority_key_file.empty()))
+    throw std::invalid_argument("a taxpayer node needs authority.url and authority.public_key_file");
+  if (n.role == Role::kTaxpayer && n.tax_id.empty()) throw std::invalid_argument("a taxpayer node needs node.tax_id");
+  return n;
+}
+
+}  // namespace app

@@ -1,0 +1,198 @@
+#include "app/node/node.h"
+#include "app/base/text_file.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "app/http/api_error.h"
+#include "app/merchant/payment_crypto.h"
+
+#include <sstream>
+
+namespace app {
+namespace {
+
+// The node key: loaded from node.key_file, or generated there (mode 0600) on first start.
+ledger::PrivateKey LoadOrCreateKey(const std::string& path) {
+  if (std::filesystem::exists(path)) {
+    auto key = ledger::PrivateKey::LoadPemFile(path);
+    if (!key.ok()) throw std::runtime_error(key.status().message());
+    return *key;
+  }
+  auto key = ledger::PrivateKey::Generate();
+  if (!key.ok()) throw std::runtime_error(key.status().message());
+  std::filesystem::path p(path);
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+  {
+    std::ofstream out(path, std::ios::trunc);
+    out << key->ToPem();
+    if (!out) throw std::runtime_error("cannot write the node key to " + path);
+  }
+  chmod(path.c_str(), 0600);
+  return *key;
+}
+
+ledger::PublicKeyBytes AuthorityKey(const NodeConfig& c, const ledger::PrivateKey& own) {
+  if (c.role == Role::kAuthority) return own.public_key();
+  auto k = ledger::LoadPublicKeyFile(c.authority_key_file);
+  if (!k.ok()) throw std::runtime_error("authority.public_key_file: " + k.status().message());
+  return *k;
+}
+
+}  // namespace
+
+// node.nonces.db beside node.db: the nonces of node requests inside their window.
+static std::string NoncePath(const std::string& node_db) {
+  std::filesystem::path p(node_db);
+  return (p.parent_path() / (p.stem().string() + ".nonces.db")).string();
+}
+
+uint64_t SystemClockMs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+Node::Node(NodeConfig config, Clock clock)
+    : config_(std::move(config)), clock_(std::move(clock)), key_(LoadOrCreateKey(config_.key_file)) {
+  std::filesystem::path db(config_.db_path);
+  if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path());
+  auto store = ledger::BlockStore::Open(config_.db_path, AuthorityKey(config_, key_));
+  if (!store.ok()) throw std::runtime_error(config_.db_path + ": " + store.status().ToString());
+  store_ = std::move(*store);
+  tokens_ = TokenStore::Open(config_.db_path);
+  templates_ = std::make_unique<Templates>(config_.templates_dir);
+  if (config_.role == Role::kAuthority) {
+    auto genesis = store_->InitGenesis(key_, clock_());
+    if (!genesis.ok()) throw std::runtime_error("genesis: " + genesis.status().ToString());
+    authority_ = std::make_unique<Authority>(*store_, key_, LifecyclePath(config_.db_path), SignedHeadPath(config_.db_path));
+    authority_->SetTimeLimits({static_cast<uint64_t>(config_.clock_skew_s) * 1000,
+                               static_cast<uint64_t>(config_.max_event_age_hours) * 3600 * 1000});
+    authority_->Replay();
+    node_requests_ = std::make_unique<NodeRequestVerifier>(
+        [this](const std::string& node) -> std::optional<ledger::PublicKeyBytes> {
+          std::string hex = authority_->WithLifecycle([&](const invoice::Lifecycle& lc) {
+            const invoice::RegisterEvent* reg = lc.FindTaxpayer(node);
+            return reg ? reg->node_key : std::string();
+          });
+          auto bytes = ledger::FromHex(hex);
+          if (!bytes || bytes->size() != 32) return std::nullopt;
+          ledger::PublicKeyBytes k{};
+          std::copy(bytes->begin(), bytes->end(), k.begin());
+          return k;
+        },
+        clock_, OpenNonceJournal(NoncePath(config_.db_path)));
+    audit_ = std::make_unique<AuditStore>(config_.db_path);
+    authority_->SetAuditStore(audit_.get());
+  } else {
+    MerchantConfig mc;
+    mc.db_path = config_.db_path;
+    mc.seller = invoice::Party{config_.name, config_.tax_id, ""};
+    mc.region = std::stoi(config_.region_code);
+    mc.channel = config_.invoice_channel;
+    mc.range_size = config_.invoice_range_size;
+    mc.authority_public_url = config_.authority_public_url;
+    authority_link_ = std::make_unique<PeerLink>(config_.authority_url, config_.tls_ca_file);
+    signer_ = std::make_unique<NodeRequestSigner>(config_.tax_id, key_, clock_, [this]() -> std::optional<ledger::SignedHeader> {
+      auto head = store_->Head();
+      if (!head.ok()) return std::nullopt;
+      return *head;
+    });
+    replicator_ = std::make_unique<Replicator>(*store_, *authority_link_, *signer_);
+    qr_decoder_ = std::make_unique<QrDecoder>();
+    view_ = std::make_unique<PartyView>(*store_, LifecyclePath(config_.db_path));
+    submitter_ = std::make_unique<SyncSubmitter>(config_.tax_id, key_, *authority_link_, *signer_, *view_);
+    company_ = std::make_unique<Company>(*submitter_, *store_, *view_, config_.db_path, clock_);
+    merchant_ = std::make_unique<Merchant>(
+        mc, key_, std::make_unique<AuthorityClient>(*authority_link_, *signer_), clock_, view_.get());
+  }
+  if (!config_.wechat_public_key_file.empty()) {
+    wechat_public_key_ = payment::RsaPublicKey::FromPem(ReadTextFile(config_.wechat_public_key_file));
+    if (!wechat_public_key_)
+      throw std::runtime_error("payment.wechatpay.platform_public_key_file is not an RSA public key");
+  }
+}
+
+Principal Node::Authorize(Exchange& ex, std::initializer_list<TokenRole> roles) {
+  // A copy: get() returns a reference to its default argument when the header is missing.
+  const std::string header = ex.request().get("Authorization", "");
+  if (header.rfind("Bearer ", 0) != 0) throw ApiError(401, "unauthenticated", "an Authorization: Bearer token is required");
+  auto who = tokens_->Authenticate(header.substr(7));
+  if (!who) throw ApiError(401, "unauthenticated", "the bearer token is not valid on this node");
+  bool role_ok = false;
+  for (TokenRole r : roles) role_ok = role_ok || who->role == r;
+  if (!role_ok) throw ApiError(403, "forbidden", "a " + TokenRoleName(who->role) + " token may not do this");
+  if (!ActsHere(*who)) throw ApiError(403, "forbidden", "the token is bound to another taxpayer than this node's");
+  return *who;
+}
+
+bool Node::ActsHere(const Principal& p) const {
+  switch (p.role) {
+    case TokenRole::kMerchant:
+    case TokenRole::kEmployee:
+    case TokenRole::kFinance:
+      return config_.role == Role::kTaxpayer && p.tax_id == config_.tax_id;
+    case TokenRole::kAdmin:
+    case TokenRole::kAuditor:
+      return true;
+  }
+  return false;
+}
+
+Node::~Node() { Stop(); }
+
+void Node::Start() {
+  auto* router = new Router(&metrics_);  // owned by the server
+  AddHealthRoutes(*router);
+  AddChainRoutes(*router);
+  AddPageRoutes(*router);
+  AddSessionRoutes(*router);
+  if (authority_) {
+    AddAuthorityRoutes(*router);
+    AddAuditRoutes(*router);
+    AddAuditPages(*router);
+  }
+  AddFilingRoutes(*router);
+  if (merchant_) {
+    AddMerchantRoutes(*router);
+    AddCallbackRoutes(*router);
+    AddCompanyRoutes(*router);
+    AddCompanyPages(*router);
+    merchant_->StartPump();
+  }
+  if (replicator_) replicator_->Start();
+  HttpServerOptions o;
+  o.host = config_.listen_host;
+  o.port = static_cast<uint16_t>(config_.listen_port);
+  o.threads = config_.http_threads;
+  o.keep_alive_s = config_.keep_alive_s;
+  o.max_keep_alive_requests = config_.max_keep_alive_requests;
+  o.header_timeout_s = config_.header_timeout_s;
+  o.body_timeout_s = config_.body_timeout_s;
+  o.max_connections_per_peer = config_.max_connections_per_peer;
+  if (!config_.tls_cert_file.empty()) o.tls = TlsServerContext(config_.tls_cert_file, config_.tls_key_file);
+  server_ = std::make_unique<HttpServer>(o, router, [this] { return HealthBody(); });
+  server_->Start();
+  config_.listen_port = server_->port();  // a restart (Stop, Start) comes back on the same port
+}
+
+void Node::Stop() {
+  if (replicator_) replicator_->Stop();
+  if (merchant_) merchant_->StopPump();
+  if (server_) {
+    server_->Stop();
+    server_.reset();
+  }
+}
+
+uint16_t Node::port() const { return server_ ? server_->port() : 0; }
+
+std::string Node::BaseUrl() const {
+  return (config_.tls_cert_file.empty() ? "http://" : "https://") + config_.listen_host + ":" + std::to_string(port());
+}
+
+}  // namespace app

@@ -1,0 +1,50 @@
+#include "app/replica/authority_client.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <stdexcept>
+
+namespace app {
+
+AuthorityClient::AuthorityClient(const PeerLink& link, const NodeRequestSigner& signer, int timeout_ms)
+    : link_(link), signer_(signer), timeout_ms_(timeout_ms) {}
+
+std::vector<Poco::JSON::Object::Ptr> AuthorityClient::Submit(const std::vector<ledger::Bytes>& entries) {
+  std::string body = "{\"entries\":[";
+  for (size_t i = 0; i < entries.size(); ++i) body += (i ? ",\"" : "\"") + ledger::ToBase64(entries[i]) + "\"";
+  body += "]}";
+  auto session = link_.NewSession(timeout_ms_);
+  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/v1/events", Poco::Net::HTTPMessage::HTTP_1_1);
+  req.setContentType("application/json");
+  req.setContentLength64(static_cast<Poco::Int64>(body.size()));
+  signer_.Sign(req, body);
+  session->sendRequest(req) << body;
+  Poco::Net::HTTPResponse resp;
+  std::string answer;
+  Poco::StreamCopier::copyToString(session->receiveResponse(resp), answer);
+  if (resp.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
+    throw std::runtime_error("the authority answered " + std::to_string(resp.getStatus()) + ": " + answer.substr(0, 300));
+  auto results = Poco::JSON::Parser().parse(answer).extract<Poco::JSON::Object::Ptr>()->getArray("results");
+  if (!results || results->size() != entries.size()) throw std::runtime_error("the authority's answer lacks results");
+  std::vector<Poco::JSON::Object::Ptr> out;
+  for (size_t i = 0; i < results->size(); ++i) out.push_back(results->getObject(i));
+  return out;
+}
+
+Poco::JSON::Object::Ptr AuthorityClient::Get(const std::string& uri) {
+  auto session = link_.NewSession(timeout_ms_);
+  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, uri, Poco::Net::HTTPMessage::HTTP_1_1);
+  session->sendRequest(req);
+  Poco::Net::HTTPResponse resp;
+  std::string answer;
+  Poco::StreamCopier::copyToString(session->receiveResponse(resp), answer);
+  if (resp.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
+    throw std::runtime_error("the authority answered " + std::to_string(resp.getStatus()) + ": " + answer.substr(0, 300));
+  return Poco::JSON::Parser().parse(answer).extract<Poco::JSON::Object::Ptr>();
+}
+
+}  // namespace app

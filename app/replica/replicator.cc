@@ -1,0 +1,233 @@
+#include "app/base/logging.h"
+#include "app/replica/replicator.h"
+
+#include <Poco/Logger.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <future>
+#include <limits>
+#include <sstream>
+
+#include <Poco/JSON/Parser.h>
+
+#include "app/chain/chain_json.h"
+
+namespace app {
+namespace {
+
+Poco::Logger& Log() { return Poco::Logger::get("replica"); }
+
+}  // namespace
+
+Replicator::Replicator(ledger::BlockStore& store, const PeerLink& authority, const NodeRequestSigner& signer)
+    : store_(store), link_(authority), signer_(signer) {
+  session_ = link_.NewSession(10000);
+  prefetch_session_ = link_.NewSession(10000);
+  for (auto* s : {session_.get(), prefetch_session_.get()}) s->setKeepAlive(true);
+}
+
+Replicator::~Replicator() { Stop(); }
+
+std::string Replicator::alarm_reason() {
+  std::lock_guard lock(mu_);
+  return alarm_reason_;
+}
+
+void Replicator::Alarm(const std::string& reason) {
+  {
+    std::lock_guard lock(mu_);
+    if (alarm_reason_.empty()) alarm_reason_ = reason;
+  }
+  alarm_ = true;
+  Log().critical("SPLIT-VIEW ALARM: %s; no more blocks are applied from %s", reason, link_.Describe());
+  // Report it to the bureau's audit (POST /v1/alarms, signed with the node key). Best effort:
+  // the alarm stands on this node's /healthz and /metrics either way.
+  try {
+    Poco::JSON::Object o;
+    o.set("reason", reason);
+    auto head = store_.Head();
+    if (head.ok()) {
+      o.set("local_height", head->header.height);
+      o.set("local_block_hash", head->header.BlockHash().Hex());
+    }
+    std::ostringstream body;
+    o.stringify(body);
+    std::string text = body.str();
+    auto session = link_.NewSession(5000);
+    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/v1/alarms", Poco::Net::HTTPMessage::HTTP_1_1);
+    req.setContentType("application/json");
+    req.setContentLength64(static_cast<Poco::Int64>(text.size()));
+    signer_.Sign(req, text);
+    session->sendRequest(req) << text;
+    Poco::Net::HTTPResponse resp;
+    session->receiveResponse(resp).ignore(std::numeric_limits<std::streamsize>::max());
+    Log().information("split-view alarm reported to the authority: %d", static_cast<int>(resp.getStatus()));
+  } catch (const std::exception& e) {
+    Log().warning("the split-view alarm could not be reported: %s", Describe(e));
+  }
+}
+
+std::string Replicator::Get(Poco::Net::HTTPClientSession& session, const std::string& uri, int timeout_s) {
+  session.setTimeout(Poco::Timespan(timeout_s, 0));
+  for (int attempt = 0;; ++attempt) {
+    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, uri, Poco::Net::HTTPMessage::HTTP_1_1);
+    req.setKeepAlive(true);
+    signer_.Sign(req, "");
+    Poco::Net::HTTPResponse resp;
+    std::string body;
+    try {
+      session.sendRequest(req);
+      std::istream& in = session.receiveResponse(resp);
+      // A page of blocks is megabytes: read into one allocation, not a string doubling (a
+      // length beyond 64 MB is not trusted for that; the body is read all the same).
+      if (resp.hasContentLength() && resp.getContentLength64() > 0 && resp.getContentLength64() <= (Poco::Int64{64} << 20))
+        body.reserve(static_cast<size_t>(resp.getContentLength64()));
+      Poco::StreamCopier::copyToString(in, body);
+    } catch (const Poco::Exception&) {
+      // The authority may have closed the kept-alive connection meanwhile: one fresh try.
+      session.reset();
+      if (attempt > 0) throw;
+      continue;
+    }
+    if (resp.getStatus() != 200)
+      throw std::runtime_error("the authority answered " + std::to_string(resp.getStatus()) + " to " + uri + ": " +
+                               body.substr(0, 200));
+    return body;
+  }
+}
+
+bool Replicator::CheckHead(uint64_t* authority_height) {
+  // Every signed head the authority shows must verify and must agree with what this node
+  // holds at that height; anything else is shown to nobody honestly.
+  Poco::JSON::Object::Ptr o = Poco::JSON::Parser().parse(Get(*session_, "/v1/chain/head", 10)).extract<Poco::JSON::Object::Ptr>();
+  auto header = ledger::FromHex(o->optValue<std::string>("header", ""));
+  auto sig = ledger::FromHex(o->optValue<std::string>("signature", ""));
+  auto decoded = header ? ledger::BlockHeader::Decode(*header) : ledger::Result<ledger::BlockHeader>(ledger::Status::Corruption(""));
+  ledger::SignedHeader head;
+  if (decoded.ok() && sig && sig->size() == 64) {
+    head.header = *decoded;
+    std::copy(sig->begin(), sig->end(), head.signature.begin());
+  }
+  if (!decoded.ok() || !sig || sig->size() != 64 || !head.SignatureValid(store_.authority_key())) {
+    Alarm("the authority's head carries no valid signature");
+    return false;
+  }
+  *authority_height = head.header.height;
+  auto mine = store_.BlockAt(head.header.height);
+  if (mine.ok() && !(mine->header == head.header)) {
+    Alarm("split view: the authority's signed head at height " + std::to_string(head.header.height) +
+          " differs from the block this node holds there");
+    return false;
+  }
+  return true;
+}
+
+Replicator::Page Replicator::Fetch(Poco::Net::HTTPClientSession& session, uint64_t from, uint64_t limit, int wait_s) {
+  std::string body = Get(session, "/v1/chain/blocks?format=binary&from=" + std::to_string(from) + "&limit=" +
+                                      std::to_string(limit) + "&wait=" + std::to_string(wait_s),
+                         wait_s + 10);
+  Page page;
+  try {
+    for (BlockLine& b : ParseBlocksBinary(body)) page.push_back({std::move(b.head), std::move(b.leaves)});
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(std::string("unreadable blocks from the authority: ") + e.what());
+  }
+  return page;
+}
+
+uint64_t Replicator::Apply(Page& page) {
+  // The whole page in one transaction, up to the first block that does not apply.
+  size_t applied = 0;
+  ledger::Status s = store_.ApplyBlocks(page, &applied);
+  applied_ += applied;
+  for (size_t k = 0; k < applied; ++k)
+    if (page[k].head.header.height % 1000 == 0)
+      Log().information("replicated to height %s", std::to_string(page[k].head.header.height));
+  if (s.code() == ledger::Status::Code::kConflict || s.code() == ledger::Status::Code::kCorruption) {
+    Alarm(s.message());
+    return applied;
+  }
+  if (!s.ok()) throw std::runtime_error(s.ToString());
+  return applied;
+}
+
+uint64_t Replicator::SyncOnce(int wait_s, uint64_t limit) { return Sync(wait_s, limit, true, true); }
+
+uint64_t Replicator::CatchUp(uint64_t limit) { return Sync(0, limit, false, true); }
+
+uint64_t Replicator::Sync(int wait_s, uint64_t limit, bool one_page, bool check_head) {
+  if (alarm_) return 0;
+  // The signed head (a GET, two signature checks) guards against a split view the blocks
+  // alone would not show: a different block at a height this node already holds. Following
+  // the chain, it is checked when a poll comes back empty and at least once a second, not
+  // before every page: each block applied is checked against the chain anyway.
+  auto now = std::chrono::steady_clock::now();
+  check_head = check_head || now - last_head_check_ >= std::chrono::seconds(1);
+  uint64_t authority_height = std::numeric_limits<uint64_t>::max();
+  if (check_head) {
+    if (!CheckHead(&authority_height)) return 0;
+    last_head_check_ = now;
+  }
+  auto head = store_.Head();
+  uint64_t from = head.ok() ? head->header.height + 1 : 0;
+  int wait = from > authority_height || !check_head ? wait_s : 0;  // long-poll only when level with the authority
+  Page page = Fetch(*session_, from, limit, wait);
+  if (page.empty() && !check_head) {
+    if (!CheckHead(&authority_height)) return 0;
+    last_head_check_ = std::chrono::steady_clock::now();
+  }
+  uint64_t applied = 0;
+  while (!page.empty()) {
+    // A full page means more are waiting. Fetching one (the authority reads and sends it) and
+    // applying one (SQLite writes) take about as long as each other, so the next page is on
+    // its way while this one is applied.
+    size_t leaves = 0;
+    for (const auto& b : page) leaves += b.leaves.size();
+    const bool more = !one_page && (page.size() >= limit || leaves >= kMaxEntriesPerPage);
+    std::future<Page> next;
+    const uint64_t next_from = page.back().head.header.height + 1;
+    if (more) next = std::async(std::launch::async, [&] { return Fetch(*prefetch_session_, next_from, limit, 0); });
+    uint64_t n = 0;
+    try {
+      n = Apply(page);
+    } catch (...) {
+      if (next.valid()) next.wait();  // it uses this object: let it finish before unwinding
+      throw;
+    }
+    applied += n;
+    if (!more) break;
+    Page fetched = next.get();
+    if (n < page.size() || alarm_ || stop_) break;  // a block did not apply: start again from the local head
+    page = std::move(fetched);
+  }
+  return applied;
+}
+
+void Replicator::Start() {
+  thread_ = std::thread([this] {
+    int backoff_ms = 0;
+    while (!stop_ && !alarm_) {
+      try {
+        // Catch up in big pages; once level with the authority, long-poll for the next block.
+        if (Sync(2, 1000, false, false) >= 1000)
+          Log().information("catching up: %s blocks applied so far", std::to_string(applied_.load()));
+        backoff_ms = 0;
+      } catch (const std::exception& e) {
+        backoff_ms = std::min(backoff_ms ? backoff_ms * 2 : 500, 30000);
+        Log().warning("replication: %s (retrying in %d ms)", Describe(e), backoff_ms);
+        for (int waited = 0; waited < backoff_ms && !stop_; waited += 100)
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+  });
+}
+
+void Replicator::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace app
