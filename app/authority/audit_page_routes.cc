@@ -6,22 +6,17 @@
 
 #include "app/http/api_error.h"
 #include "app/authority/audit_pages.h"
+#include "app/documents/invoice_json.h"
 #include "app/chain/chain_json.h"
-#include "app/node/node.h"
+#include "app/authority/audit_routes.h"
 #include "invoice/ubl.h"
 #include "ledger/merkle.h"
 #include "tax/filing.h"
 
 namespace app {
-namespace {
-
-void SendHtml(Exchange& ex, int status, const std::string& html) { ex.Send(status, "text/html; charset=utf-8", html); }
-
-}  // namespace
-
-void Node::AddAuditPages(Router& r) {
+void AuditRoutes::AddPages(Router& r) {
   auto page = [this](const Principal& who, const std::string& title) {
-    PageData d = BasePage(title);
+    PageData d = site_.BasePage(title);
     d.set("user_name", who.name.empty() ? std::string("auditor") : who.name);
     d.set("user_role", TokenRoleName(who.role));
     d.set("is_auditor", true);
@@ -29,7 +24,7 @@ void Node::AddAuditPages(Router& r) {
   };
 
   r.Add("GET", "/audit", [this, page](Exchange& ex) {
-    auto who = PageUserOrLogin(ex, TokenRole::kAuditor);
+    auto who = site_.PageUserOrLogin(ex, TokenRole::kAuditor);
     if (!who) return;
     std::string period = ex.Query("period").value_or("");
     if (!period.empty() && !invoice::ValidPeriod(period)) period.clear();
@@ -59,18 +54,18 @@ void Node::AddAuditPages(Router& r) {
       d.set("verify_seconds", std::string(secs));
       d.set("verify_rate", std::to_string(v->seconds > 0 ? static_cast<uint64_t>(v->entries / v->seconds) : 0));
     }
-    SendHtml(ex, 200, templates_->Render("audit", d));
+    site_.SendPage(ex, 200, "audit", d);
   });
 
   r.Add("POST", "/audit/verify", [this](Exchange& ex) {
     SameOrigin(ex);
-    if (!PageUserOrLogin(ex, TokenRole::kAuditor)) return;
+    if (!site_.PageUserOrLogin(ex, TokenRole::kAuditor)) return;
     RunVerify();
     ex.Redirect("/audit");
   });
 
   r.Add("GET", "/audit/taxpayers/([0-9A-Z]{18})", [this, page](Exchange& ex) {
-    auto who = PageUserOrLogin(ex, TokenRole::kAuditor);
+    auto who = site_.PageUserOrLogin(ex, TokenRole::kAuditor);
     if (!who) return;
     const std::string id = ex.Param(0);
     auto anomalies = Anomalies();
@@ -139,7 +134,7 @@ void Node::AddAuditPages(Router& r) {
       d.set("invoices", invoices);
       return true;
     });
-    if (!found) return SendMessagePage(ex, 404, "Unknown taxpayer", "No taxpayer " + id + " is registered.", "/audit", "Audit");
+    if (!found) return site_.SendMessagePage(ex, 404, "Unknown taxpayer", "No taxpayer " + id + " is registered.", "/audit", "Audit");
     PageData rows = List();
     for (const Anomaly& a : anomalies) {
       if (a.taxpayer != id) continue;
@@ -151,15 +146,15 @@ void Node::AddAuditPages(Router& r) {
       rows.push_back(x);
     }
     d.set("anomalies", rows);
-    SendHtml(ex, 200, templates_->Render("audit_taxpayer", d));
+    site_.SendPage(ex, 200, "audit_taxpayer", d);
   });
 
   r.Add("GET", "/audit/invoices/([0-9]{20})", [this, page](Exchange& ex) {
-    auto who = PageUserOrLogin(ex, TokenRole::kAuditor);
+    auto who = site_.PageUserOrLogin(ex, TokenRole::kAuditor);
     if (!who) return;
     const std::string no = ex.Param(0);
     auto leaf = authority_->LeafOfInvoice(no);
-    if (!leaf) return SendMessagePage(ex, 404, "Unknown invoice", "No invoice " + no + " is on the chain.", "/audit", "Audit");
+    if (!leaf) return site_.SendMessagePage(ex, 404, "Unknown invoice", "No invoice " + no + " is on the chain.", "/audit", "Audit");
     PageData d = page(*who, "发票 " + no);
     authority_->WithLifecycle([&](const invoice::Lifecycle& lc) {
       const invoice::InvoiceState& st = *lc.FindInvoice(no);
@@ -202,7 +197,7 @@ void Node::AddAuditPages(Router& r) {
       for (const auto& h : *proof) hashes.push_back(PageData(h.Hex()));
     d.set("proof", hashes);
     d.set("proof_len", std::to_string(proof.ok() ? proof->size() : 0));
-    SendHtml(ex, 200, templates_->Render("audit_invoice", d));
+    site_.SendPage(ex, 200, "audit_invoice", d);
   });
 }
 

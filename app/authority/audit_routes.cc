@@ -9,8 +9,9 @@
 #include "app/authority/audit.h"
 #include "app/chain/chain_json.h"
 #include "app/http/json_body.h"
-#include "app/node/node.h"
-#include "app/http/request_bodies.h"
+#include "app/authority/audit_routes.h"
+#include "app/authority/authority_bodies.h"
+#include "app/documents/filing_json.h"
 #include "ledger/verifier.h"
 #include "invoice/time_format.h"
 #include "tax/filing.h"
@@ -19,8 +20,6 @@ namespace app {
 
 using Poco::JSON::Array;
 using Poco::JSON::Object;
-
-Object::Ptr FiguresJson(const invoice::FilingFigures& f);  // filing_routes.cc
 
 Object::Ptr AnomalyJson(const Anomaly& a) {
   Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -36,20 +35,20 @@ Object::Ptr AnomalyJson(const Anomaly& a) {
   return o;
 }
 
-std::vector<Anomaly> Node::Anomalies() {
+std::vector<Anomaly> AuditRoutes::Anomalies() {
   AuditRules rules;
   rules.invoice_deadline_ms = static_cast<uint64_t>(config_.audit_invoice_deadline_hours) * 3600 * 1000;
   rules.filing_deadline_day = config_.audit_filing_deadline_day;
   auto records = audit_->Records();
   auto payments = audit_->Payments();
   return authority_->WithLifecycle(
-      [&](const invoice::Lifecycle& lc) { return FindAnomalies(lc, records, payments, rules, Now()); });
+      [&](const invoice::Lifecycle& lc) { return FindAnomalies(lc, records, payments, rules, site_.Now()); });
 }
 
-Node::LastVerify Node::RunVerify() {
+AuditRoutes::LastVerify AuditRoutes::RunVerify() {
   auto report = ledger::VerifyChain(config_.db_path, {});
   LastVerify v;
-  v.time_ms = Now();
+  v.time_ms = site_.Now();
   if (!report.ok()) {
     v.problem = report.status().ToString();
   } else {
@@ -66,9 +65,13 @@ Node::LastVerify Node::RunVerify() {
   return v;
 }
 
-void Node::AddAuditRoutes(Router& r) {
+AuditRoutes::AuditRoutes(Config config, Site& site, Authority& authority, AuditStore& audit, ledger::BlockStore& store,
+                         NodeCallers& callers)
+    : config_(std::move(config)), site_(site), authority_(&authority), audit_(&audit), store_(&store), callers_(callers) {}
+
+void AuditRoutes::AddApi(Router& r) {
   r.Add("GET", "/v1/audit/verify", [this](Exchange& ex) {
-    Authorize(ex, {TokenRole::kAuditor});
+    site_.Authorize(ex, {TokenRole::kAuditor});
     LastVerify v = RunVerify();
     Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     o->set("ok", v.ok);
@@ -86,7 +89,7 @@ void Node::AddAuditRoutes(Router& r) {
   });
 
   r.Add("GET", "/v1/audit/anomalies", [this](Exchange& ex) {
-    Authorize(ex, {TokenRole::kAuditor});
+    site_.Authorize(ex, {TokenRole::kAuditor});
     std::string taxpayer = ex.Query("taxpayer").value_or(""), rule = ex.Query("rule").value_or("");
     Array::Ptr arr = new Array;
     for (const Anomaly& a : Anomalies())
@@ -98,7 +101,7 @@ void Node::AddAuditRoutes(Router& r) {
   });
 
   r.Add("POST", "/v1/audit/payments", [this](Exchange& ex) {
-    Authorize(ex, {TokenRole::kAuditor, TokenRole::kAdmin});
+    site_.Authorize(ex, {TokenRole::kAuditor, TokenRole::kAdmin});
     std::vector<ReportedPayment> payments = PaymentsReportFromJson(ParseJsonObject(ex.Body()));
     Object::Ptr o = new Object;
     o->set("received", payments.size());
@@ -107,7 +110,7 @@ void Node::AddAuditRoutes(Router& r) {
   });
 
   r.Add("GET", "/v1/audit/taxpayers/([0-9A-Z]{18})", [this](Exchange& ex) {
-    Authorize(ex, {TokenRole::kAuditor});
+    site_.Authorize(ex, {TokenRole::kAuditor});
     const std::string id = ex.Param(0);
     Object::Ptr o = authority_->WithLifecycle([&](const invoice::Lifecycle& lc) -> Object::Ptr {
       const invoice::RegisterEvent* reg = lc.FindTaxpayer(id);
@@ -177,10 +180,10 @@ void Node::AddAuditRoutes(Router& r) {
   // A taxpayer node reports a split view: signed by its node key over the body.
   r.Add("POST", "/v1/alarms", [this](Exchange& ex) {
     std::string body = ex.Body();
-    std::string node = RequireSignedNode(ex, body);
+    std::string node = callers_.Require(ex, body);
     AlarmBody alarm = AlarmFromJson(ParseJsonObject(body));
     AuditRecord rec;
-    rec.time_ms = Now();
+    rec.time_ms = site_.Now();
     rec.kind = "split_view";
     rec.taxpayer = node;
     rec.code = alarm.reason;

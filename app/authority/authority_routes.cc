@@ -5,10 +5,11 @@
 
 #include "app/http/api_error.h"
 #include "app/chain/chain_json.h"
+#include "app/documents/invoice_json.h"
 #include "app/http/json_body.h"
-#include "app/node/node.h"
-#include "app/merchant/payment_crypto.h"
-#include "app/http/request_bodies.h"
+#include "app/authority/authority_routes.h"
+#include "app/base/secrets.h"
+#include "app/authority/authority_bodies.h"
 #include "invoice/credit_code.h"
 #include "invoice/amount_words.h"
 #include "invoice/qr.h"
@@ -51,8 +52,8 @@ Object::Ptr OutcomeJson(const EntryOutcome& o) {
 
 }  // namespace
 
-Node::PublicCheck Node::CheckPublic(const std::string& no, const std::string& h, const std::optional<std::string>& a,
-                                    bool amount_required) {
+AuthorityRoutes::PublicCheck AuthorityRoutes::CheckPublic(const std::string& no, const std::string& h, const std::optional<std::string>& a,
+                                                      bool amount_required) {
   PublicCheck c;
   auto refuse = [&](const char* reason, std::string message) {
     c.reason = reason;
@@ -65,7 +66,7 @@ Node::PublicCheck Node::CheckPublic(const std::string& no, const std::string& h,
   auto head = store_->Head();
   if (!leaves.ok() || leaves->empty() || !head.ok()) throw std::runtime_error("the chain lost invoice " + no);
   const ledger::Hash leaf_hash = leaves->front().leaf_hash;
-  if (h.size() != 16 || !payment::ConstantTimeEquals(h, leaf_hash.Hex().substr(0, 16)))
+  if (h.size() != 16 || !ConstantTimeEquals(h, leaf_hash.Hex().substr(0, 16)))
     return refuse("hash_mismatch", "The code does not match the invoice sealed under this number.");
   c.state = authority_->WithLifecycle([&](const invoice::Lifecycle& lc) { return *lc.FindInvoice(no); });
   if ((a || amount_required) && a.value_or("") != invoice::FormatYuan(c.state.invoice.TotalFen()))
@@ -81,16 +82,30 @@ Node::PublicCheck Node::CheckPublic(const std::string& no, const std::string& h,
   return c;
 }
 
-void Node::AddAuthorityRoutes(Router& r) {
+AuthorityRoutes::AuthorityRoutes(Config config, Site& site, Authority& authority, ledger::BlockStore& store,
+                                 NodeCallers& callers)
+    : config_(std::move(config)), site_(site), authority_(&authority), store_(&store), callers_(callers) {}
+
+RevealFn AuthorityRoutes::EntryRevealer(Exchange& ex) {
+  if (ex.request().has("Authorization")) {
+    site_.Authorize(ex, {TokenRole::kAuditor, TokenRole::kAdmin});
+    return {};  // the bureau sees everything
+  }
+  if (auto node = callers_.Caller(ex))
+    return [this, node = *node](const ledger::LeafRecord& l) { return authority_->MayRead(node, *l.entry); };
+  return [](const ledger::LeafRecord&) { return false; };
+}
+
+void AuthorityRoutes::Add(Router& r) {
   r.Add("POST", "/v1/taxpayers", [this](Exchange& ex) {
-    Authorize(ex, {TokenRole::kAdmin});
+    site_.Authorize(ex, {TokenRole::kAdmin});
     RegisterBody body = RegisterFromJson(ParseJsonObject(ex.Body()));
     invoice::RegisterEvent ev;
     ev.tax_id = body.tax_id;
     ev.name = body.name;
     ev.node_key = body.node_key;
-    ev.meta = {"register-" + ev.tax_id, Now()};
-    EntryOutcome o = authority_->Register(ev, Now());
+    ev.meta = {"register-" + ev.tax_id, site_.Now()};
+    EntryOutcome o = authority_->Register(ev, site_.Now());
     if (!o.sealed)
       throw ApiError(invoice::RefusalStatus(o.verdict.refusal), std::string(invoice::RefusalCode(o.verdict.refusal)),
                      o.verdict.message, o.verdict.field == "node_key" ? "node_public_key" : o.verdict.field);
@@ -103,7 +118,7 @@ void Node::AddAuthorityRoutes(Router& r) {
   });
 
   r.Add("GET", "/v1/taxpayers/([0-9A-Z]{18})", [this](Exchange& ex) {
-    Authorize(ex, {TokenRole::kAdmin, TokenRole::kAuditor});
+    site_.Authorize(ex, {TokenRole::kAdmin, TokenRole::kAuditor});
     Object::Ptr out = authority_->WithLifecycle([&](const invoice::Lifecycle& lc) -> Object::Ptr {
       const invoice::RegisterEvent* reg = lc.FindTaxpayer(ex.Param(0));
       if (!reg) return nullptr;
@@ -128,7 +143,7 @@ void Node::AddAuthorityRoutes(Router& r) {
 
   // The authority holds every invoice: auditors read any of them, with its live state.
   r.Add("GET", "/v1/invoices/([0-9]{20})", [this](Exchange& ex) {
-    Authorize(ex, {TokenRole::kAuditor});
+    site_.Authorize(ex, {TokenRole::kAuditor});
     auto leaf = authority_->LeafOfInvoice(ex.Param(0));
     if (!leaf) throw ApiError::NotFound("no invoice " + ex.Param(0) + " is on the chain");
     auto leaves = store_->Leaves(*leaf, *leaf + 1);
@@ -153,10 +168,10 @@ void Node::AddAuthorityRoutes(Router& r) {
   // nothing private (no buyer tax id, no lines, no claimant).
   r.Add("GET", "/r/([0-9]{20})", [this](Exchange& ex) {
     PublicCheck c = CheckPublic(ex.Param(0), ex.Query("h").value_or(""), ex.Query("a"));
-    PageData d = BasePage("发票查验 Invoice check");
+    PageData d = site_.BasePage("发票查验 Invoice check");
     if (!c.genuine) {
       d.set("reason", c.message);
-      return ex.Send(404, "text/html; charset=utf-8", templates_->Render("check", d));
+      return site_.SendPage(ex, 404, "check", d);
     }
     const invoice::Invoice& inv = c.state.invoice;
     d.set("genuine", true);
@@ -177,7 +192,7 @@ void Node::AddAuthorityRoutes(Router& r) {
     d.set("proof_len", std::to_string(c.proof_len));
     d.set("tree_size", std::to_string(c.tree_size));
     d.set("leaf_hash", c.state.issued.leaf_hash);
-    ex.Send(200, "text/html; charset=utf-8", templates_->Render("check", d));
+    site_.SendPage(ex, 200, "check", d);
   });
 
   // The same check as JSON, for company nodes and apps: `a` is optional here.
@@ -215,9 +230,9 @@ void Node::AddAuthorityRoutes(Router& r) {
 
   r.Add("POST", "/v1/events", [this](Exchange& ex) {
     std::string body = ex.Body();
-    std::string node_id = RequireSignedNode(ex, body);
+    std::string node_id = callers_.Require(ex, body);
     std::vector<ledger::Bytes> entries = EventEntriesFromJson(ParseJsonObject(body), node_id);
-    std::vector<EntryOutcome> outcomes = authority_->Submit(entries, Now());
+    std::vector<EntryOutcome> outcomes = authority_->Submit(entries, site_.Now());
     Object::Ptr out = new Object;
     Array::Ptr results = new Array;
     for (const auto& o : outcomes) results->add(OutcomeJson(o));

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "app/cli/cli.h"
+
 namespace app::cli {
 
 using BenchClock = std::chrono::steady_clock;
@@ -18,6 +20,12 @@ inline double SecondsSince(BenchClock::time_point since) {
 
 // One printed result line: what, the value, its unit.
 void BenchRow(const std::string& what, double value, const std::string& unit);
+
+// The `bench ...` verbs: cli_bench.cc (bounds, e2e, verify, proofs), cli_bench_nodes.cc
+// (the network modes), cli_bench_catchup.cc (catch-up and starts).
+void AddBenchVerbs(std::vector<Verb>& verbs);
+void AddBenchNodeVerbs(std::vector<Verb>& verbs);
+void AddBenchCatchupVerbs(std::vector<Verb>& verbs);
 
 // The p-th percentile (0..1) of `sorted`, 0 when empty.
 double Percentile(const std::vector<double>& sorted, double p);

@@ -1,12 +1,13 @@
-// GET /healthz, /metrics, /v1/chain/head, /v1/chain/blocks, /v1/proofs/inclusion and
-// /v1/proofs/consistency: what every node serves about its chain.
+// GET /v1/chain/head, /v1/chain/blocks, /v1/proofs/inclusion and /v1/proofs/consistency:
+// what every node serves about its chain.
 #include <Poco/JSON/Array.h>
 
 #include <sstream>
 
 #include "app/http/api_error.h"
 #include "app/chain/chain_json.h"
-#include "app/node/node.h"
+#include "app/chain/chain_routes.h"
+#include "app/chain/node_request.h"
 
 namespace app {
 
@@ -53,98 +54,10 @@ Array::Ptr HexArray(const std::vector<ledger::Hash>& hashes) {
 
 }  // namespace
 
-std::string Node::HealthBody() {
-  Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-  auto head = store_->Head();
-  std::string alarm = replicator_ && replicator_->alarm() ? replicator_->alarm_reason()
-                      : authority_                        ? authority_->sealing_refused()
-                                                          : std::string();
-  o->set("status", !alarm.empty() ? "degraded" : head.ok() ? "ok" : "starting");
-  if (!alarm.empty()) o->set("alarm", alarm);
-  o->set("role", config_.role == Role::kAuthority ? "authority" : "taxpayer");
-  o->set("name", config_.name);
-  o->set("height", head.ok() ? head->header.height : 0);
-  std::ostringstream out;
-  o->stringify(out);
-  return out.str();
-}
+ChainRoutes::ChainRoutes(Config config, ledger::BlockStore& store, Revealer revealer, HeightWait wait_for_height)
+    : config_(config), store_(&store), revealer_(std::move(revealer)), wait_for_height_(std::move(wait_for_height)) {}
 
-void Node::AddHealthRoutes(Router& r) {
-  r.Add("GET", "/healthz", [this](Exchange& ex) { ex.Send(200, "application/json", HealthBody()); });
-  r.Add("GET", "/metrics", [this](Exchange& ex) {
-    std::ostringstream out;
-    out << metrics_.Prometheus();
-    auto head = store_->Head();
-    out << "# HELP einvoice_chain_height Height of the newest block this node holds.\n"
-        << "# TYPE einvoice_chain_height gauge\n"
-        << "einvoice_chain_height " << (head.ok() ? head->header.height : 0) << "\n"
-        << "# HELP einvoice_chain_tree_size Entries sealed up to the newest block.\n"
-        << "# TYPE einvoice_chain_tree_size gauge\n"
-        << "einvoice_chain_tree_size " << (head.ok() ? head->header.tree_size : 0) << "\n";
-    if (authority_)
-      out << "# HELP einvoice_sealing_refused 1 when the chain is behind a head this authority signed and it seals nothing.\n"
-          << "# TYPE einvoice_sealing_refused gauge\n"
-          << "einvoice_sealing_refused " << (authority_->sealing_refused().empty() ? 0 : 1) << "\n"
-          << "# HELP einvoice_audit_records_repeated_total Refusals and alarms folded into an earlier record of the same.\n"
-          << "# TYPE einvoice_audit_records_repeated_total counter\n"
-          << "einvoice_audit_records_repeated_total " << audit_->repeated() << "\n"
-          << "# HELP einvoice_audit_records_dropped_total Refusals and alarms not recorded: over a taxpayer's hourly limit.\n"
-          << "# TYPE einvoice_audit_records_dropped_total counter\n"
-          << "einvoice_audit_records_dropped_total " << audit_->dropped() << "\n";
-    if (replicator_) {
-      out << "# HELP einvoice_split_view_alarm 1 when the authority showed this node a history that does not extend its own.\n"
-          << "# TYPE einvoice_split_view_alarm gauge\n"
-          << "einvoice_split_view_alarm " << (replicator_->alarm() ? 1 : 0) << "\n"
-          << "# HELP einvoice_replicated_blocks_total Blocks applied to this node's replica.\n"
-          << "# TYPE einvoice_replicated_blocks_total counter\n"
-          << "einvoice_replicated_blocks_total " << replicator_->applied() << "\n";
-    }
-    if (merchant_) {
-      Merchant::Counters c = merchant_->counters();
-      out << "# HELP einvoice_invoices Invoices this node issued, by status.\n"
-          << "# TYPE einvoice_invoices gauge\n"
-          << "einvoice_invoices{status=\"sealed\"} " << c.sealed << "\n"
-          << "einvoice_invoices{status=\"pending\"} " << c.pending << "\n"
-          << "einvoice_invoices{status=\"rejected\"} " << c.rejected << "\n"
-          << "# HELP einvoice_invoices_issued_total Invoices this node issued.\n"
-          << "# TYPE einvoice_invoices_issued_total counter\n"
-          << "einvoice_invoices_issued_total " << c.issued << "\n"
-          << "# HELP einvoice_invoice_numbers_left Granted invoice numbers not used yet.\n"
-          << "# TYPE einvoice_invoice_numbers_left gauge\n"
-          << "einvoice_invoice_numbers_left " << merchant_->NumbersLeft() << "\n";
-    }
-    ex.Send(200, "text/plain; version=0.0.4", out.str());
-  });
-}
-
-RevealFn Node::EntryRevealer(Exchange& ex) {
-  // Only the authority shows entries, and only to whom they concern.
-  if (!authority_) return [](const ledger::LeafRecord&) { return false; };
-  if (ex.request().has("Authorization")) {
-    Authorize(ex, {TokenRole::kAuditor, TokenRole::kAdmin});
-    return {};  // the bureau sees everything
-  }
-  if (auto node = SignedNodeCaller(ex))
-    return [this, node = *node](const ledger::LeafRecord& l) { return authority_->MayRead(node, *l.entry); };
-  return [](const ledger::LeafRecord&) { return false; };
-}
-
-std::optional<std::string> Node::SignedNodeCaller(Exchange& ex, std::string_view body, bool once) {
-  const auto& req = ex.request();
-  if (!NodeRequestVerifier::IsNodeRequest(req)) return std::nullopt;
-  if (!node_requests_) throw ApiError(401, "unauthenticated", "this node takes no node-signed requests");
-  NodeRequestVerifier::Caller caller = node_requests_->Verify(req.getMethod(), req.getURI(), req, body, once);
-  if (caller.head && authority_) authority_->NoteReportedHead(*caller.head, caller.node_id);
-  return caller.node_id;
-}
-
-std::string Node::RequireSignedNode(Exchange& ex, std::string_view body) {
-  auto node = SignedNodeCaller(ex, body, /*once=*/true);
-  if (!node) throw ApiError(401, "unauthenticated", "X-Node-Id must name a registered node and X-Node-Signature sign the request");
-  return *node;
-}
-
-void Node::AddChainRoutes(Router& r) {
+void ChainRoutes::Add(Router& r) {
   r.Add("GET", "/v1/chain/head", [this](Exchange& ex) {
     Object::Ptr o = HeadJson(HeadOrUnavailable(*store_));
     o->set("authority_public_key", ledger::ToHex(store_->authority_key()));
@@ -161,9 +74,9 @@ void Node::AddChainRoutes(Router& r) {
     if (format != "jsonl" && format != "binary")
       throw ApiError::BadRequest("invalid_parameter", "format is jsonl or binary", "format");
     const bool binary = format == "binary";
-    RevealFn reveal = EntryRevealer(ex);
+    RevealFn reveal = revealer_(ex);
     uint64_t height = HeadOrUnavailable(*store_).header.height;
-    if (from > height && wait_s > 0 && authority_) {
+    if (from > height && wait_s > 0 && wait_for_height_) {
       // Long poll: answer as soon as block `from` is sealed, or empty after `wait` seconds.
       // Each holds a serving thread, so only registered nodes may wait, and only so many at once.
       if (!NodeRequestVerifier::IsNodeRequest(ex.request()))
@@ -173,7 +86,7 @@ void Node::AddChainRoutes(Router& r) {
         ex.response().set("Retry-After", "1");
         throw ApiError(503, "busy", "too many requests are waiting for new blocks; poll again shortly");
       }
-      authority_->WaitForHeight(from, static_cast<int>(wait_s * 1000));
+      wait_for_height_(from, static_cast<int>(wait_s * 1000));
       height = HeadOrUnavailable(*store_).header.height;
       if (from > height) return ex.Send(200, binary ? "application/octet-stream" : "application/x-ndjson", "");
     }

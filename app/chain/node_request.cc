@@ -3,7 +3,7 @@
 #include <charconv>
 
 #include "app/http/api_error.h"
-#include "app/merchant/payment_crypto.h"
+#include "app/base/secrets.h"
 #include "ledger/format.h"
 #include "ledger/hash.h"
 #include "ledger/sqlite_db.h"
@@ -50,7 +50,7 @@ NodeRequestSigner::NodeRequestSigner(std::string node_id, const ledger::PrivateK
 std::map<std::string, std::string> NodeRequestSigner::Headers(std::string_view method, std::string_view uri,
                                                               std::string_view body) const {
   std::string time = std::to_string(clock_());
-  std::string nonce = payment::RandomHex(16);
+  std::string nonce = RandomHex(16);
   std::map<std::string, std::string> h;
   h["X-Node-Id"] = node_id_;
   h["X-Node-Time"] = time;

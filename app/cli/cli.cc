@@ -18,7 +18,7 @@ Poco::Util::Option Flag(const std::string& name, const std::string& desc) {
   return Poco::Util::Option(name, "", desc, false).repeatable(false);
 }
 
-std::vector<Verb> AllVerbs() {
+std::vector<Verb> OperatorVerbs() {
   std::vector<Verb> verbs;
   AddKeyVerbs(verbs);
   AddChainVerbs(verbs);
@@ -28,10 +28,6 @@ std::vector<Verb> AllVerbs() {
   AddRebuildVerbs(verbs);
   AddProofVerbs(verbs);
   AddAuditVerbs(verbs);
-  AddBenchVerbs(verbs);
-  AddBenchNodeVerbs(verbs);
-  AddBenchCatchupVerbs(verbs);
-  for (Verb& v : verbs) v.options.addOption(Flag("help", "print this verb's help"));
   return verbs;
 }
 
@@ -56,8 +52,8 @@ void PrintVerbHelp(std::ostream& out, const Verb& v) {
 
 }  // namespace
 
-int Main(int argc, char** argv) {
-  std::vector<Verb> verbs = AllVerbs();
+int Main(int argc, char** argv, std::vector<Verb> verbs) {
+  for (Verb& v : verbs) v.options.addOption(Flag("help", "print this verb's help"));
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     PrintOverview(std::cout, verbs);

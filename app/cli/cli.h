@@ -22,8 +22,10 @@ struct Verb {
   std::function<int(const Args&)> run;
 };
 
-std::vector<Verb> AllVerbs();
-int Main(int argc, char** argv);
+// The operator's verbs (keys, chain, tokens, payments, demo, rebuild, proof, audit).
+std::vector<Verb> OperatorVerbs();
+// Runs the verb argv names among `verbs` (each gets --help).
+int Main(int argc, char** argv, std::vector<Verb> verbs);
 
 // Verb groups, each in its own file.
 void AddKeyVerbs(std::vector<Verb>& verbs);
@@ -34,9 +36,7 @@ void AddDemoVerbs(std::vector<Verb>& verbs);
 void AddRebuildVerbs(std::vector<Verb>& verbs);
 void AddProofVerbs(std::vector<Verb>& verbs);
 void AddAuditVerbs(std::vector<Verb>& verbs);
-void AddBenchVerbs(std::vector<Verb>& verbs);
-void AddBenchNodeVerbs(std::vector<Verb>& verbs);
-void AddBenchCatchupVerbs(std::vector<Verb>& verbs);
+// The benchmarks are app/bench/cli_bench.h's, added by einvoice's main.
 
 // Helpers for verbs.
 Poco::Util::Option Required(const std::string& name, const std::string& arg, const std::string& desc);

@@ -5,7 +5,7 @@
 
 #include "app/cli/cli.h"
 #include "app/node/config.h"
-#include "app/replica/rebuild.h"
+#include "app/cli/rebuild.h"
 
 namespace app::cli {
 namespace {

@@ -3,7 +3,7 @@
 #include <Poco/URI.h>
 
 #include "app/http/api_error.h"
-#include "app/merchant/payment_crypto.h"
+#include "app/base/secrets.h"
 #include "invoice/event_codec.h"
 #include "ledger/entry.h"
 
@@ -41,7 +41,7 @@ Company::Company(SyncSubmitter& submitter, ledger::BlockStore& store, PartyView&
 }
 
 invoice::EventMeta Company::Meta(const std::string& what) {
-  return invoice::EventMeta{what + "-" + payment::RandomHex(8), clock_()};
+  return invoice::EventMeta{what + "-" + RandomHex(8), clock_()};
 }
 
 CheckedInvoice Company::Check(const std::string& no, const std::string& h, const std::optional<std::string>& a) {

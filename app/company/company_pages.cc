@@ -1,32 +1,24 @@
-// The company's pages on a taxpayer node: sign-in (a session cookie holding the user's
-// bearer token), /scan (read an invoice's QR code from a photo, an upload or the camera,
-// check it, claim it) and /claims (an employee's claims; finance settles, releases and
-// answers red-letter confirmation requests).
-//
-// The cookie is HttpOnly and SameSite=Strict, so other sites cannot make a signed-in
-// browser post to these forms; a POST whose Origin names another site is refused as well.
+// The company's pages on a taxpayer node: /scan (read an invoice's QR code from a photo, an
+// upload or the camera, check it, claim it) and /claims (an employee's claims; finance
+// settles, releases and answers red-letter confirmation requests). Users sign in through the
+// Site's session (app/http/site.h): the cookie is HttpOnly and SameSite=Strict, and a POST
+// whose Origin names another site is refused as well.
 #include <Poco/Net/HTMLForm.h>
-#include <Poco/Net/HTTPCookie.h>
 #include <Poco/Net/NameValueCollection.h>
 #include <Poco/Net/PartHandler.h>
 #include <Poco/StreamCopier.h>
-#include <Poco/URI.h>
 
 #include <sstream>
 
 #include "app/http/api_error.h"
-#include "app/node/node.h"
+#include "app/company/company_routes.h"
 #include "app/company/qr_scan.h"
 #include "invoice/money.h"
 
 namespace app {
 namespace {
 
-constexpr const char* kSessionCookie = "einvoice_session";
-constexpr uint64_t kSessionMs = 12 * 3600 * 1000;  // a sign-in lasts a working day
-constexpr int kDecodeWaitMs = 10000;               // a picture's turn and decoding, at most
-
-void SendHtml(Exchange& ex, int status, const std::string& html) { ex.Send(status, "text/html; charset=utf-8", html); }
+constexpr int kDecodeWaitMs = 10000;  // a picture's turn and decoding, at most
 
 // Keeps the uploaded file of a multipart form (the body is already capped at 1 MiB).
 class UploadHandler : public Poco::Net::PartHandler {
@@ -42,120 +34,12 @@ class UploadHandler : public Poco::Net::PartHandler {
   std::string photo;
 };
 
-// A local path to return to after signing in; anything else goes to `home`.
-std::string SafeNext(const std::string& next, const std::string& home) {
-  if (next.size() > 1 && next[0] == '/' && next[1] != '/' && next[1] != '\\' &&
-      next.find_first_of("\r\n") == std::string::npos)
-    return next;
-  return home;
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-  return s.substr(i);
-}
-
 }  // namespace
 
-// Refuses a form post from another site (defence in depth besides SameSite=Strict).
-void SameOrigin(Exchange& ex) {
-  std::string origin = ex.request().get("Origin", "");
-  if (origin.empty() || origin == "null") return;
-  Poco::URI o(origin);
-  std::string want = o.getHost();
-  if (o.getSpecifiedPort()) want += ":" + std::to_string(o.getSpecifiedPort());
-  if (ex.request().getHost() != want) throw ApiError(403, "cross_site", "this form may only be posted from this site");
-}
-
-static std::unique_ptr<Poco::Net::HTMLForm> FormOf(Exchange& ex, Poco::Net::PartHandler* parts = nullptr) {
-  std::istringstream body(ex.Body());
-  auto form = std::make_unique<Poco::Net::HTMLForm>();
-  try {
-    if (parts) form->load(ex.request(), body, *parts);
-    else form->load(ex.request(), body);
-  } catch (const Poco::Exception&) {
-    throw ApiError::BadRequest("malformed_form", "the form could not be read");
-  }
-  return form;
-}
-
-std::optional<Principal> Node::PageUserOrLogin(Exchange& ex, TokenRole role) {
-  auto who = PageUser(ex);
-  if (who && who->role == role) return who;
-  std::string next;
-  Poco::URI::encode(Poco::URI(ex.request().getURI()).getPathAndQuery(), "&?=#+%", next);
-  ex.Redirect("/login?next=" + next);
-  return std::nullopt;
-}
-
-std::optional<Principal> Node::PageUser(Exchange& ex) {
-  Poco::Net::NameValueCollection cookies;
-  ex.request().getCookies(cookies);
-  std::string session = cookies.get(kSessionCookie, "");
-  if (session.empty()) return std::nullopt;
-  auto who = tokens_->SessionUser(session, Now());
-  if (!who || !ActsHere(*who)) return std::nullopt;
-  return who;
-}
-
-Poco::Net::HTTPCookie Node::SessionCookie(const std::string& value, int max_age_s) const {
-  Poco::Net::HTTPCookie cookie(kSessionCookie, value);
-  cookie.setPath("/");
-  cookie.setHttpOnly(true);
-  cookie.setSameSite(Poco::Net::HTTPCookie::SAME_SITE_STRICT);
-  cookie.setSecure(config_.public_url.rfind("https://", 0) == 0);
-  cookie.setMaxAge(max_age_s);
-  return cookie;
-}
-
-void Node::AddSessionRoutes(Router& r) {
-  const std::string home = authority_ ? "/audit" : "/scan";
-  r.Add("GET", "/login", [this, home](Exchange& ex) {
-    PageData d = BasePage("登录 Sign in");
-    d.set("next", SafeNext(ex.Query("next").value_or(home), home));
-    SendHtml(ex, 200, templates_->Render("login", d));
-  });
-
-  r.Add("POST", "/login", [this, home](Exchange& ex) {
-    SameOrigin(ex);
-    auto form = FormOf(ex);
-    std::string token = Trim(form->get("token", ""));
-    std::string next = SafeNext(form->get("next", home), home);
-    auto who = token.empty() ? std::nullopt : tokens_->Authenticate(token);
-    const bool allowed = who && ActsHere(*who) &&
-                         (authority_ ? who->role == TokenRole::kAuditor
-                                     : who->role == TokenRole::kEmployee || who->role == TokenRole::kFinance);
-    if (!allowed) {
-      PageData d = BasePage("登录 Sign in");
-      d.set("next", next);
-      d.set("error", !who ? "That token is not valid on this node."
-                     : !ActsHere(*who) ? "That token belongs to another taxpayer."
-                     : authority_ ? "Only auditor tokens sign in here." : "Only employee and finance tokens sign in here.");
-      return SendHtml(ex, 401, templates_->Render("login", d));
-    }
-    auto session = tokens_->StartSession(token, Now(), kSessionMs);
-    if (!session) throw ApiError(401, "unauthenticated", "the token is not valid on this node");
-    ex.response().addCookie(SessionCookie(*session, static_cast<int>(kSessionMs / 1000)));
-    ex.Redirect(next);
-  });
-
-  r.Add("POST", "/logout", [this](Exchange& ex) {
-    SameOrigin(ex);
-    Poco::Net::NameValueCollection cookies;
-    ex.request().getCookies(cookies);
-    if (std::string session = cookies.get(kSessionCookie, ""); !session.empty()) tokens_->EndSession(session);
-    ex.response().addCookie(SessionCookie("", 0));
-    ex.Redirect("/login");
-  });
-
-}
-
-void Node::AddCompanyPages(Router& r) {
+void CompanyRoutes::AddPages(Router& r) {
   auto user_page = [this](Exchange& ex, const std::string& title) {
-    PageData d = BasePage(title);
-    if (auto who = PageUser(ex)) {
+    PageData d = site_.BasePage(title);
+    if (auto who = site_.PageUser(ex)) {
       d.set("user_name", who->name.empty() ? who->tax_id : who->name);
       d.set("user_role", TokenRoleName(who->role));
     }
@@ -184,7 +68,7 @@ void Node::AddCompanyPages(Router& r) {
         d.set("reimbursement", c.reimbursement);
         d.set("height", std::to_string(c.height));
         d.set("leaf_index", std::to_string(c.leaf_index));
-        auto who = PageUser(ex);
+        auto who = site_.PageUser(ex);
         bool open = c.reimbursement == "none" && c.color == "blue" && c.remaining_fen > 0;
         if (who && who->role == TokenRole::kEmployee && open) d.set("can_claim", true);
         if (!who && open) {
@@ -197,7 +81,7 @@ void Node::AddCompanyPages(Router& r) {
       }
     }
     if (!error.empty()) d.set("error", error);
-    SendHtml(ex, status, templates_->Render("scan", d));
+    site_.SendPage(ex, status, "scan", d);
   };
 
   r.Add("GET", "/scan", [scan_page](Exchange& ex) {
@@ -233,10 +117,10 @@ void Node::AddCompanyPages(Router& r) {
   r.Add("POST", "/scan", [this, scan_page, parse_code, no_code](Exchange& ex) {
     UploadHandler upload;
     auto form = FormOf(ex, &upload);
-    std::string text = Trim(form->get("code", ""));
+    std::string text = TrimmedField(form->get("code", ""));
     if (text.empty() && !upload.photo.empty()) {
       // Reading a picture costs CPU: only for the signed-in people of this node.
-      if (!PageUser(ex)) return scan_page(ex, 401, "", "", {}, "Sign in to read a picture; or paste the code's link.");
+      if (!site_.PageUser(ex)) return scan_page(ex, 401, "", "", {}, "Sign in to read a picture; or paste the code's link.");
       auto r = qr_decoder_->Decode(std::move(upload.photo), kDecodeWaitMs);
       if (r.outcome != QrDecoder::Outcome::kDone)
         return scan_page(ex, 503, "", "", {}, "Pictures are being read for others just now; try again in a moment.");
@@ -252,7 +136,7 @@ void Node::AddCompanyPages(Router& r) {
 
   // The page's camera and large photos: the picture as the body; JSON back.
   r.Add("POST", "/scan/decode", [this, parse_code, no_code](Exchange& ex) {
-    if (!PageUser(ex)) throw ApiError(401, "unauthenticated", "sign in to read pictures");
+    if (!site_.PageUser(ex)) throw ApiError(401, "unauthenticated", "sign in to read pictures");
     auto r = qr_decoder_->Decode(ex.Body(), kDecodeWaitMs);
     if (r.outcome != QrDecoder::Outcome::kDone) {
       ex.response().set("Retry-After", "2");
@@ -273,7 +157,7 @@ void Node::AddCompanyPages(Router& r) {
     SameOrigin(ex);
     auto form = FormOf(ex);
     std::string no = form->get("invoice_no", ""), h = form->get("h", "");
-    auto who = PageUser(ex);
+    auto who = site_.PageUser(ex);
     if (!who || who->role != TokenRole::kEmployee)
       return ex.Redirect("/login?next=" + Poco::URI("/scan?no=" + no + "&h=" + h).toString());
     try {
@@ -287,7 +171,7 @@ void Node::AddCompanyPages(Router& r) {
   });
 
   auto claims_page = [this, user_page](Exchange& ex, int status, const std::string& notice, const std::string& error) {
-    auto who = PageUser(ex);
+    auto who = site_.PageUser(ex);
     if (!who || (who->role != TokenRole::kEmployee && who->role != TokenRole::kFinance))
       return ex.Redirect("/login?next=/claims");
     bool finance = who->role == TokenRole::kFinance;
@@ -328,7 +212,7 @@ void Node::AddCompanyPages(Router& r) {
       }
       d.set("confirmations", reqs);
     }
-    SendHtml(ex, status, templates_->Render("claims", d));
+    site_.SendPage(ex, status, "claims", d);
   };
 
   r.Add("GET", "/claims", [claims_page](Exchange& ex) {
@@ -339,7 +223,7 @@ void Node::AddCompanyPages(Router& r) {
   // Finance's buttons: settle or release a claim, accept or refuse a confirmation request.
   auto finance_action = [this, claims_page](Exchange& ex, const std::function<std::string()>& act) {
     SameOrigin(ex);
-    auto who = PageUser(ex);
+    auto who = site_.PageUser(ex);
     if (!who || who->role != TokenRole::kFinance) return ex.Redirect("/login?next=/claims");
     try {
       claims_page(ex, 200, act(), "");

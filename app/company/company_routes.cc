@@ -7,8 +7,8 @@
 #include "app/http/api_error.h"
 #include "app/chain/chain_json.h"
 #include "app/http/json_body.h"
-#include "app/node/node.h"
-#include "app/http/request_bodies.h"
+#include "app/company/company_routes.h"
+#include "app/company/claim_body.h"
 
 namespace app {
 
@@ -54,7 +54,7 @@ Object::Ptr ConfirmationJson(const std::string& id, const invoice::ConfirmationS
   return o;
 }
 
-std::vector<std::pair<std::string, invoice::ConfirmationState>> Node::ConfirmationsOf(const std::string& tax_id) {
+std::vector<std::pair<std::string, invoice::ConfirmationState>> CompanyRoutes::ConfirmationsOf(const std::string& tax_id) {
   return view_->With([&](const invoice::Lifecycle& lc) {
     std::vector<std::pair<std::string, invoice::ConfirmationState>> v;
     for (const auto& [id, c] : lc.confirmations())
@@ -64,9 +64,12 @@ std::vector<std::pair<std::string, invoice::ConfirmationState>> Node::Confirmati
   });
 }
 
-void Node::AddCompanyRoutes(Router& r) {
+CompanyRoutes::CompanyRoutes(Config config, Site& site, Company& company, PartyView& view, QrDecoder& qr_decoder)
+    : config_(std::move(config)), site_(site), company_(&company), view_(&view), qr_decoder_(&qr_decoder) {}
+
+void CompanyRoutes::AddApi(Router& r) {
   r.Add("POST", "/v1/reimbursements", [this](Exchange& ex) {
-    Principal who = Authorize(ex, {TokenRole::kEmployee});
+    Principal who = site_.Authorize(ex, {TokenRole::kEmployee});
     ClaimBody body = ClaimFromJson(ParseJsonObject(ex.Body()));
     const std::string& no = body.invoice_no;
     SealedAt s = company_->Claim(who.name, no, body.h);
@@ -82,7 +85,7 @@ void Node::AddCompanyRoutes(Router& r) {
   for (const char* action : {"settle", "release"}) {
     const bool settle = std::string(action) == "settle";
     r.Add("POST", std::string("/v1/reimbursements/([0-9]{20})/") + action, [this, settle](Exchange& ex) {
-      Authorize(ex, {TokenRole::kFinance});
+      site_.Authorize(ex, {TokenRole::kFinance});
       SealedAt s = settle ? company_->Settle(ex.Param(0)) : company_->Release(ex.Param(0));
       Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
       out->set("invoice_no", ex.Param(0));
@@ -94,7 +97,7 @@ void Node::AddCompanyRoutes(Router& r) {
   }
 
   r.Add("GET", "/v1/reimbursements", [this](Exchange& ex) {
-    Principal who = Authorize(ex, {TokenRole::kEmployee, TokenRole::kFinance});
+    Principal who = site_.Authorize(ex, {TokenRole::kEmployee, TokenRole::kFinance});
     std::string status = ex.Query("status").value_or("");
     if (!status.empty() && status != "locked" && status != "settled" && status != "released")
       throw ApiError(422, "invalid_parameter", "status is locked, settled or released", "status");
@@ -109,7 +112,7 @@ void Node::AddCompanyRoutes(Router& r) {
   // Red-letter confirmation requests: finance sees those addressed to its company, the
   // merchant those it sent.
   r.Add("GET", "/v1/confirmations", [this](Exchange& ex) {
-    Authorize(ex, {TokenRole::kFinance, TokenRole::kMerchant});
+    site_.Authorize(ex, {TokenRole::kFinance, TokenRole::kMerchant});
     Array::Ptr arr = new Array;
     for (const auto& [id, c] : ConfirmationsOf(config_.tax_id)) arr->add(ConfirmationJson(id, c));
     Object::Ptr out = new Object;
@@ -120,7 +123,7 @@ void Node::AddCompanyRoutes(Router& r) {
   for (const char* action : {"accept", "refuse"}) {
     const bool accept = std::string(action) == "accept";
     r.Add("POST", std::string("/v1/confirmations/([A-Za-z0-9._-]{1,64})/") + action, [this, accept](Exchange& ex) {
-      Authorize(ex, {TokenRole::kFinance});
+      site_.Authorize(ex, {TokenRole::kFinance});
       SealedAt s = company_->Answer(ex.Param(0), accept);
       Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
       out->set("request_id", ex.Param(0));

@@ -9,7 +9,6 @@
 #include <map>
 #include <string>
 
-#include "invoice/lifecycle.h"
 
 namespace app {
 
@@ -25,9 +24,6 @@ class Templates {
  private:
   std::map<std::string, std::string> sources_;
 };
-
-// One row of an invoice's lifecycle trace (invoice page, audit pages).
-PageData StepRow(const invoice::Step& step);
 
 // A list for templates, from anything with a conversion to PageData.
 inline PageData List() { return PageData(PageData::type::list); }

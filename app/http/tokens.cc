@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "app/merchant/payment_crypto.h"
+#include "app/base/secrets.h"
 #include "invoice/credit_code.h"
 #include "ledger/hash.h"
 
@@ -42,7 +42,7 @@ std::string TokenStore::Create(TokenRole role, const std::string& tax_id, const 
   if (!taxpayer_role && !tax_id.empty())
     throw std::invalid_argument("role " + TokenRoleName(role) + " is not bound to a tax id");
   if (role == TokenRole::kEmployee && name.empty()) throw std::invalid_argument("an employee token needs --name");
-  std::string token = "eit_" + payment::RandomHex(32);
+  std::string token = "eit_" + RandomHex(32);
   ledger::Hash h = ledger::Sha256(ledger::AsBytes(token));
   std::lock_guard lock(mu_);
   auto st = db_->Prepare("INSERT INTO app_token(hash, role, tax_id, name, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)");
@@ -62,7 +62,7 @@ std::optional<Principal> TokenStore::Authenticate(const std::string& token) {
 
 std::optional<std::string> TokenStore::StartSession(const std::string& token, uint64_t now_ms, uint64_t ttl_ms) {
   if (!Authenticate(token)) return std::nullopt;
-  std::string id = "eis_" + payment::RandomHex(32);
+  std::string id = "eis_" + RandomHex(32);
   std::lock_guard lock(mu_);
   auto purge = db_->Prepare("DELETE FROM app_session WHERE expires_ms < ?1");
   if (!purge.ok()) throw std::runtime_error(purge.status().ToString());

@@ -6,10 +6,10 @@
 
 #include "app/http/api_error.h"
 #include "app/http/json_body.h"
-#include "app/node/node.h"
-#include "app/merchant/order_json.h"
+#include "app/merchant/merchant_routes.h"
+#include "app/documents/order_json.h"
 #include "app/merchant/payment_crypto.h"
-#include "app/http/request_bodies.h"
+#include "app/merchant/callback_bodies.h"
 
 namespace app {
 namespace {
@@ -49,7 +49,15 @@ void Answer(Exchange& ex, Metrics& m, const std::string& provider, NoticeOutcome
 
 }  // namespace
 
-void Node::AddCallbackRoutes(Router& r) {
+CallbackRoutes::CallbackRoutes(Config config, std::optional<payment::RsaPublicKey> wechat_public_key, Site& site,
+                               Merchant& merchant, Metrics& metrics)
+    : config_(std::move(config)),
+      wechat_public_key_(std::move(wechat_public_key)),
+      site_(site),
+      merchant_(&merchant),
+      metrics_(metrics) {}
+
+void CallbackRoutes::Add(Router& r) {
   r.Add("POST", "/v1/callbacks/wechatpay", [this](Exchange& ex) {
     const std::string p = "wechatpay";
     if (config_.wechat_api_v3_key.empty()) Reject(metrics_, p, 404, "not_configured", "WeChat Pay is not configured");
@@ -62,7 +70,7 @@ void Node::AddCallbackRoutes(Router& r) {
     if (serial != config_.wechat_serial)
       Reject(metrics_, p, 401, "unknown_serial", "Wechatpay-Serial names no platform key configured here");
     auto t = ParseUnixSeconds(ts);
-    int64_t now_s = static_cast<int64_t>(Now() / 1000);
+    int64_t now_s = static_cast<int64_t>(site_.Now() / 1000);
     if (!t || *t < now_s - config_.callback_tolerance_s || *t > now_s + config_.callback_tolerance_s)
       Reject(metrics_, p, 401, "stale_timestamp", "Wechatpay-Timestamp is more than 5 minutes off");
     if (!wechat_public_key_ || !wechat_public_key_->VerifySha256(ts + "\n" + nonce + "\n" + body + "\n", sig))
@@ -95,7 +103,7 @@ void Node::AddCallbackRoutes(Router& r) {
     const std::string &t = sig.t, &v1 = sig.v1;
     auto ts = ParseUnixSeconds(t);
     if (!ts || v1.empty()) Reject(metrics_, p, 401, "missing_signature", "X-Signature: t=<unix>,v1=<hex> is required");
-    int64_t now_s = static_cast<int64_t>(Now() / 1000);
+    int64_t now_s = static_cast<int64_t>(site_.Now() / 1000);
     if (*ts < now_s - config_.callback_tolerance_s || *ts > now_s + config_.callback_tolerance_s)
       Reject(metrics_, p, 401, "stale_timestamp", "the signature's timestamp is more than 300 s off");
     if (!payment::ConstantTimeEquals(payment::HmacSha256Hex(config_.generic_secret, t + "." + body), v1))

@@ -4,7 +4,7 @@
 #include "invoice/national_xml.h"
 
 #include "app/merchant/merchant_sql.h"
-#include "app/merchant/order_json.h"
+#include "app/documents/order_json.h"
 #include "app/merchant/payment_crypto.h"
 #include "invoice/event_codec.h"
 #include "invoice/qr.h"

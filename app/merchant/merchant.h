@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/documents/invoice_json.h"
 #include "app/replica/authority_client.h"
 #include "app/replica/party_view.h"
 #include "invoice/invoice_number.h"
@@ -30,17 +31,6 @@ struct MerchantConfig {
   int channel = 1;             // invoice number channel digit
   uint64_t range_size = 100000;  // numbers asked for per apply
   std::string authority_public_url;  // for QR codes
-};
-
-struct InvoiceRecord {
-  invoice::Invoice invoice;
-  std::string status;        // pending, sealed, rejected
-  std::string leaf_hash;     // hex
-  int64_t height = -1;       // sealed only
-  int64_t leaf_index = -1;
-  std::string refusal_code;  // rejected only
-  std::string refusal_message;
-  std::vector<std::string> reversals;  // blue: the red invoices against it
 };
 
 struct OrderRecord {

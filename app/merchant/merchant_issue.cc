@@ -4,7 +4,7 @@
 #include "app/base/logging.h"
 #include "app/merchant/merchant.h"
 #include "app/merchant/merchant_sql.h"
-#include "app/merchant/order_json.h"
+#include "app/documents/order_json.h"
 #include "app/merchant/payment_crypto.h"
 #include "invoice/event_codec.h"
 #include "invoice/ubl.h"

@@ -5,8 +5,8 @@
 #include "app/http/api_error.h"
 #include "app/chain/chain_json.h"
 #include "app/http/json_body.h"
-#include "app/node/node.h"
-#include "app/merchant/order_json.h"
+#include "app/merchant/merchant_routes.h"
+#include "app/documents/order_json.h"
 #include "invoice/amount_words.h"
 #include "invoice/national_xml.h"
 #include "invoice/time_format.h"
@@ -18,78 +18,13 @@ namespace app {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-Array::Ptr LifecycleJson(const invoice::InvoiceState& st, bool with_employee) {
-  Array::Ptr out = new Array;
-  for (const invoice::Step& step : st.history) {
-    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    o->set("event", std::string(invoice::StepName(step.kind)));
-    o->set("height", step.place.height);
-    o->set("time", Rfc3339(step.place.time_ms));
-    if (!step.company.empty()) o->set("company", step.company);
-    if (with_employee && !step.employee.empty()) o->set("employee", step.employee);
-    if (step.kind == invoice::Step::Kind::kReversed) o->set("red_invoice_no", step.ref);
-    else if (!step.ref.empty()) o->set("request_id", step.ref);
-    if (step.kind != invoice::Step::Kind::kIssued && step.amount_fen) o->set("amount_fen", step.amount_fen);
-    out->add(o);
-  }
-  return out;
-}
+MerchantRoutes::MerchantRoutes(Config config, Site& site, Merchant& merchant, PartyView& view)
+    : config_(std::move(config)), site_(site), merchant_(&merchant), view_(&view) {}
 
-Object::Ptr InvoiceJson(const InvoiceRecord& r, const std::string& qr_url, const invoice::InvoiceState* st,
-                        bool with_employee) {
-  const invoice::Invoice& inv = r.invoice;
-  Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-  o->set("invoice_no", inv.invoice_no);
-  o->set("color", std::string(invoice::ColorName(inv.color)));
-  o->set("status", r.status);
-  o->set("issued_at", Rfc3339(inv.issued_at_ms));
-  o->set("seller", PartyJson(inv.seller));
-  o->set("buyer", PartyJson(inv.buyer));
-  o->set("lines", LinesJson(inv.lines));
-  o->set("net_fen", inv.NetFen());
-  o->set("tax_fen", inv.TaxFen());
-  o->set("total_fen", inv.TotalFen());
-  o->set("total_in_words", invoice::AmountInWords(inv.TotalFen()).value_or(""));
-  o->set("order_id", inv.order_id);
-  o->set("payment_id", inv.payment_id);
-  if (inv.color == invoice::Color::kRed) {
-    o->set("original_no", inv.original_no);
-    o->set("red_reason", inv.red_reason);
-  } else {
-    Array::Ptr reds = new Array;
-    for (const auto& n : r.reversals) reds->add(n);
-    o->set("reversals", reds);
-  }
-  o->set("reimbursement", std::string(invoice::ReimbursementName(st ? st->reimbursement : invoice::Reimbursement::kNone)));
-  if (st && !st->claimant.empty()) {
-    Object::Ptr claim = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    claim->set("company", st->claimant);
-    if (with_employee) claim->set("employee", st->employee);
-    claim->set("height", st->claimed.height);
-    o->set("claim", claim);
-  }
-  o->set("lifecycle", st ? LifecycleJson(*st, with_employee) : Array::Ptr(new Array));
-  Object::Ptr ledger = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-  if (r.height >= 0) ledger->set("height", r.height);
-  else ledger->set("height", Poco::Dynamic::Var());
-  if (r.leaf_index >= 0) ledger->set("leaf_index", r.leaf_index);
-  else ledger->set("leaf_index", Poco::Dynamic::Var());
-  ledger->set("leaf_hash", r.leaf_hash);
-  o->set("ledger", ledger);
-  if (r.status == "rejected") {
-    Object::Ptr refusal = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    refusal->set("code", r.refusal_code);
-    refusal->set("message", r.refusal_message);
-    o->set("refusal", refusal);
-  }
-  o->set("qr_url", qr_url);
-  return o;
-}
-
-void Node::AddMerchantRoutes(Router& r) {
+void MerchantRoutes::Add(Router& r) {
 
   r.Add("POST", "/v1/orders", [this](Exchange& ex) {
-    Authorize(ex, {TokenRole::kMerchant});
+    site_.Authorize(ex, {TokenRole::kMerchant});
     invoice::Order order = OrderFromJson(ParseJsonObject(ex.Body()));
     if (!merchant_->CreateOrder(order)) throw ApiError(409, "duplicate_order", "order_id exists already", "order_id");
     Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -107,7 +42,7 @@ void Node::AddMerchantRoutes(Router& r) {
   // The merchant sets or corrects the buyer of an order that has none (never given, or
   // refused by the authority's rules): the invoice is then issued for it.
   r.Add("POST", "/v1/orders/([A-Za-z0-9._-]{1,64})/buyer", [this](Exchange& ex) {
-    Authorize(ex, {TokenRole::kMerchant});
+    site_.Authorize(ex, {TokenRole::kMerchant});
     invoice::Party buyer = BuyerFromJson(ParseJsonObject(ex.Body()), "");
     switch (merchant_->SetBuyer(ex.Param(0), buyer)) {
       case NoticeOutcome::kUnknownOrder: throw ApiError::NotFound("no order " + ex.Param(0));
@@ -124,7 +59,7 @@ void Node::AddMerchantRoutes(Router& r) {
   });
 
   r.Add("GET", "/v1/orders/([A-Za-z0-9._-]{1,64})", [this](Exchange& ex) {
-    Authorize(ex, {TokenRole::kMerchant});
+    site_.Authorize(ex, {TokenRole::kMerchant});
     auto rec = merchant_->GetOrder(ex.Param(0));
     if (!rec) throw ApiError::NotFound("no order " + ex.Param(0));
     Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -151,7 +86,7 @@ void Node::AddMerchantRoutes(Router& r) {
   });
 
   r.Add("GET", "/v1/invoices", [this](Exchange& ex) {
-    Authorize(ex, {TokenRole::kMerchant});
+    site_.Authorize(ex, {TokenRole::kMerchant});
     std::string status = ex.Query("status").value_or("");
     if (!status.empty() && status != "pending" && status != "sealed" && status != "rejected")
       throw ApiError::BadRequest("invalid_parameter", "status is pending, sealed or rejected", "status");
@@ -177,7 +112,7 @@ void Node::AddMerchantRoutes(Router& r) {
   });
 
   r.Add("GET", "/v1/invoices/([0-9]{20})(|\\.xml|\\.ubl\\.xml|\\.png|\\.svg)", [this](Exchange& ex) {
-    Authorize(ex, {TokenRole::kMerchant});
+    site_.Authorize(ex, {TokenRole::kMerchant});
     auto rec = merchant_->GetInvoice(ex.Param(0));
     if (!rec) throw ApiError::NotFound("no invoice " + ex.Param(0) + " on this node");
     const std::string& format = ex.Param(1);

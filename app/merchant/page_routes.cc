@@ -10,8 +10,8 @@
 #include "app/http/api_error.h"
 #include "app/chain/chain_json.h"
 #include "app/base/text_file.h"
-#include "app/node/node.h"
-#include "app/merchant/order_json.h"
+#include "app/merchant/merchant_routes.h"
+#include "app/documents/order_json.h"
 #include "app/merchant/payment_crypto.h"
 #include "app/merchant/payment_sim.h"
 #include "invoice/amount_words.h"
@@ -21,14 +21,6 @@
 
 namespace app {
 namespace {
-
-// A form value without the spaces and tabs around it.
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
-  return s.substr(i);
-}
 
 struct Product {
   const char* id;
@@ -45,81 +37,33 @@ const Product kProducts[] = {
     {"cups", "纸杯", "个", 50, "0.01"},         {"book", "图书", "本", 4800, "0"},
 };
 
-void SendHtml(Exchange& ex, int status, const std::string& html) { ex.Send(status, "text/html; charset=utf-8", html); }
 
 }  // namespace
 
-PageData StepRow(const invoice::Step& step) {
-  using K = invoice::Step::Kind;
-  static const std::map<K, std::string> kLabels = {
-      {K::kIssued, "开具 issued"}, {K::kReversed, "红冲 reversed"}, {K::kClaimed, "报销锁定 claimed"},
-      {K::kSettled, "已报销 settled"}, {K::kReleased, "退回 released"},
-      {K::kConfirmationRequested, "红字确认单 confirmation requested"},
-      {K::kConfirmationAccepted, "确认 confirmation accepted"}, {K::kConfirmationRefused, "拒绝 confirmation refused"}};
-  PageData row;
-  row.set("event", std::string(invoice::StepName(step.kind)));
-  row.set("label", kLabels.at(step.kind));
-  row.set("height", std::to_string(step.place.height));
-  row.set("time", Rfc3339(step.place.time_ms));
-  std::string detail;
-  if (!step.company.empty()) detail = "company " + step.company;
-  if (step.kind == K::kReversed) detail = "red invoice " + step.ref + ", ¥" + invoice::FormatYuan(step.amount_fen);
-  if (step.kind == K::kConfirmationRequested)
-    detail = "request " + step.ref + " to " + step.company + " for ¥" + invoice::FormatYuan(step.amount_fen);
-  if (step.kind == K::kConfirmationAccepted || step.kind == K::kConfirmationRefused) detail = "request " + step.ref;
-  row.set("detail", detail);
-  return row;
-}
-
-PageData Node::BasePage(const std::string& title) {
-  PageData d;
-  d.set("title", title);
-  d.set("node_name", config_.name);
-  return d;
-}
-
-void Node::SendMessagePage(Exchange& ex, int status, const std::string& heading, const std::string& message,
-                           const std::string& link, const std::string& link_text) {
-  PageData d = BasePage(heading);
-  d.set("heading", heading);
-  d.set("message", message);
-  if (!link.empty()) {
-    d.set("link", link);
-    d.set("link_text", link_text);
+PageData MerchantPages::CheckoutProducts() {
+  PageData products = List();
+  for (const Product& p : kProducts) {
+    PageData item;
+    item.set("id", p.id);
+    item.set("name", p.name);
+    item.set("price", invoice::FormatYuan(p.price_fen));
+    item.set("rate", std::to_string(invoice::TaxRate::Parse(p.rate)->percent()) + "%");
+    products.push_back(item);
   }
-  SendHtml(ex, status, templates_->Render("message", d));
+  return products;
 }
 
-void Node::AddPageRoutes(Router& r) {
-  r.Add("GET", "/", [this](Exchange& ex) {
-    PageData d = BasePage(config_.name);
-    auto head = store_->Head();
-    d.set("height", head.ok() ? std::to_string(head->header.height) : "—");
-    d.set("role_text", config_.role == Role::kAuthority ? "Tax authority node" : "Taxpayer node");
-    if (!config_.tax_id.empty()) d.set("tax_id", config_.tax_id);
-    if (merchant_ && config_.demo_checkout) {
-      PageData products = List();
-      for (const Product& p : kProducts) {
-        PageData item;
-        item.set("id", p.id);
-        item.set("name", p.name);
-        item.set("price", invoice::FormatYuan(p.price_fen));
-        item.set("rate", std::to_string(invoice::TaxRate::Parse(p.rate)->percent()) + "%");
-        products.push_back(item);
-      }
-      d.set("checkout", true);
-      d.set("products", products);
-    }
-    SendHtml(ex, 200, templates_->Render("home", d));
-  });
-  if (!merchant_) return;
+MerchantPages::MerchantPages(Config config, Site& site, Merchant& merchant, PartyView& view)
+    : config_(std::move(config)), site_(site), merchant_(&merchant), view_(&view) {}
+
+void MerchantPages::Add(Router& r) {
 
   r.Add("GET", "/invoices/([0-9]{20})(|\\.xml|\\.ubl\\.xml|\\.png|\\.svg)", [this](Exchange& ex) {
     auto rec = merchant_->GetInvoice(ex.Param(0));
     std::string key = ex.Query("k").value_or("");
     // The key is the QR code's h: without it, invoice numbers (sequential) reveal nothing.
     if (!rec || key.size() != 16 || !payment::ConstantTimeEquals(key, rec->leaf_hash.substr(0, 16)))
-      return SendMessagePage(ex, 404, "Invoice not found", "No invoice with this number and key is held by this node.");
+      return site_.SendMessagePage(ex, 404, "Invoice not found", "No invoice with this number and key is held by this node.");
     const std::string& format = ex.Param(1);
     const invoice::Invoice& inv = rec->invoice;
     std::string qr_url = merchant_->QrUrl(*rec);
@@ -131,7 +75,7 @@ void Node::AddPageRoutes(Router& r) {
       return ex.Send(200, "image/png", std::string(png->begin(), png->end()));
     }
     bool red = inv.color == invoice::Color::kRed;
-    PageData d = BasePage("发票 " + inv.invoice_no);
+    PageData d = site_.BasePage("发票 " + inv.invoice_no);
     d.set("heading", red ? "电子发票（红字）" : "电子发票（普通发票）");
     d.set("color", std::string(invoice::ColorName(inv.color)));
     d.set("invoice_no", inv.invoice_no);
@@ -188,12 +132,12 @@ void Node::AddPageRoutes(Router& r) {
     d.set("qr_svg", invoice::QrSvg(qr_url, 3).value_or(""));  // markup made here: rendered raw
     d.set("key", key);
     if (rec->status == "pending") d.set("refresh", "2");
-    SendHtml(ex, 200, templates_->Render("invoice", d));
+    site_.SendPage(ex, 200, "invoice", d);
   });
 
   auto apply_page = [this](Exchange& ex, const OrderRecord& order, const std::string& token, const std::string& error,
                            const invoice::Party& entered) {
-    PageData d = BasePage("申请开票 Apply for an invoice");
+    PageData d = site_.BasePage("申请开票 Apply for an invoice");
     d.set("order_id", order.order.order_id);
     d.set("seller_name", config_.name);
     d.set("total", invoice::FormatYuan(order.order.TotalFen()));
@@ -203,7 +147,7 @@ void Node::AddPageRoutes(Router& r) {
     d.set("tax_id", entered.tax_id);
     d.set("email", entered.email);
     if (!error.empty()) d.set("error", error);
-    SendHtml(ex, error.empty() ? 200 : 422, templates_->Render("apply", d));
+    site_.SendPage(ex, error.empty() ? 200 : 422, "apply", d);
   };
   auto applied_page = [this](Exchange& ex, const OrderRecord& order) {
     std::string link;
@@ -212,20 +156,20 @@ void Node::AddPageRoutes(Router& r) {
       if (inv && inv->invoice.color == invoice::Color::kBlue && inv->status != "rejected")
         link = "/invoices/" + inv->invoice.invoice_no + "?k=" + inv->leaf_hash.substr(0, 16);
     }
-    SendMessagePage(ex, 200, "Invoice requested", "The invoice for order " + order.order.order_id + " has been issued.",
+    site_.SendMessagePage(ex, 200, "Invoice requested", "The invoice for order " + order.order.order_id + " has been issued.",
                     link, "View your invoice");
   };
 
   r.Add("GET", "/apply/([0-9a-f]{32})", [this, apply_page, applied_page](Exchange& ex) {
     auto order = merchant_->GetOrderByApplyToken(ex.Param(0));
-    if (!order) return SendMessagePage(ex, 404, "Link not valid", "This application link is not valid.");
+    if (!order) return site_.SendMessagePage(ex, 404, "Link not valid", "This application link is not valid.");
     if (order->order.buyer) return applied_page(ex, *order);
     apply_page(ex, *order, ex.Param(0), "", {});
   });
 
   r.Add("POST", "/apply/([0-9a-f]{32})", [this, apply_page, applied_page](Exchange& ex) {
     auto order = merchant_->GetOrderByApplyToken(ex.Param(0));
-    if (!order) return SendMessagePage(ex, 404, "Link not valid", "This application link is not valid.");
+    if (!order) return site_.SendMessagePage(ex, 404, "Link not valid", "This application link is not valid.");
     if (order->order.buyer) return applied_page(ex, *order);
     std::istringstream body(ex.Body());
     Poco::Net::HTMLForm form;
@@ -234,7 +178,7 @@ void Node::AddPageRoutes(Router& r) {
     } catch (const Poco::Exception&) {
       throw ApiError::BadRequest("malformed_form", "the form could not be read");
     }
-    invoice::Party buyer{Trimmed(form.get("title", "")), Trimmed(form.get("tax_id", "")), Trimmed(form.get("email", ""))};
+    invoice::Party buyer{TrimmedField(form.get("title", "")), TrimmedField(form.get("tax_id", "")), TrimmedField(form.get("email", ""))};
     try {
       CheckBuyer(buyer, "");
       if (buyer.name.size() > 100) throw ApiError(422, "too_long", "the title is at most 100 characters", "title");
@@ -262,7 +206,7 @@ void Node::AddPageRoutes(Router& r) {
     int qty = 0;
     auto [end, ec] = std::from_chars(quantity.data(), quantity.data() + quantity.size(), qty);
     if (!product || ec != std::errc() || end != quantity.data() + quantity.size() || qty < 1 || qty > 99)
-      return SendMessagePage(ex, 422, "Checkout", "Choose a product and a quantity from 1 to 99.", "/", "Back");
+      return site_.SendMessagePage(ex, 422, "Checkout", "Choose a product and a quantity from 1 to 99.", "/", "Back");
     invoice::Order order;
     // The order's page shows its invoice's key: its address must not be guessable.
     order.order_id = "DEMO-" + payment::RandomHex(16);
@@ -274,14 +218,14 @@ void Node::AddPageRoutes(Router& r) {
     l.gross_fen = product->price_fen * qty;
     l.rate = *invoice::TaxRate::Parse(product->rate);
     order.items = {l};
-    std::string buyer = Trimmed(form.get("buyer", "")), tax_id = Trimmed(form.get("buyer_tax_id", ""));
+    std::string buyer = TrimmedField(form.get("buyer", "")), tax_id = TrimmedField(form.get("buyer_tax_id", ""));
     if (!buyer.empty()) {
       order.buyer = invoice::Party{buyer, tax_id, ""};
       try {
         CheckBuyer(*order.buyer, "buyer.");
         if (buyer.size() > 100) throw ApiError(422, "too_long", "the title is at most 100 characters", "buyer");
       } catch (const ApiError& e) {
-        return SendMessagePage(ex, 422, "Checkout", e.what(), "/", "Back");
+        return site_.SendMessagePage(ex, 422, "Checkout", e.what(), "/", "Back");
       }
     }
     merchant_->CreateOrder(order);
@@ -289,19 +233,19 @@ void Node::AddPageRoutes(Router& r) {
     // Pay it the way WeChat Pay would: a signed, encrypted notification over HTTP.
     payment::WechatSimKeys keys{config_.wechat_mchid, config_.wechat_serial, ReadTextFile(config_.wechat_private_key_file),
                                 config_.wechat_api_v3_key};
-    auto n = payment::WechatTransaction(keys, order.order_id, "42000" + std::to_string(Now()), order.TotalFen(),
-                                        static_cast<int64_t>(Now() / 1000));
-    auto [status, answer] = payment::Deliver(config_.listen_host, port(), "wechatpay", n);
+    auto n = payment::WechatTransaction(keys, order.order_id, "42000" + std::to_string(site_.Now()), order.TotalFen(),
+                                        static_cast<int64_t>(site_.Now() / 1000));
+    auto [status, answer] = payment::Deliver(config_.listen_host, config_.port(), "wechatpay", n);
     if (status != 204)
-      return SendMessagePage(ex, 502, "Payment failed", "The callback answered " + std::to_string(status) + ": " + answer);
+      return site_.SendMessagePage(ex, 502, "Payment failed", "The callback answered " + std::to_string(status) + ": " + answer);
     ex.Redirect("/demo/orders/" + order.order_id);
   });
 
   r.Add("GET", "/demo/orders/([A-Za-z0-9._-]{1,64})", [this](Exchange& ex) {
     // Only orders of this checkout: one created through the API is the merchant's business.
     auto order = merchant_->IsDemoOrder(ex.Param(0)) ? merchant_->GetOrder(ex.Param(0)) : std::nullopt;
-    if (!order) return SendMessagePage(ex, 404, "Order not found", "No such order.");
-    PageData d = BasePage("Order " + order->order.order_id);
+    if (!order) return site_.SendMessagePage(ex, 404, "Order not found", "No such order.");
+    PageData d = site_.BasePage("Order " + order->order.order_id);
     d.set("order_id", order->order.order_id);
     d.set("status", order->status);
     d.set("total", invoice::FormatYuan(order->order.TotalFen()));
@@ -324,7 +268,7 @@ void Node::AddPageRoutes(Router& r) {
       d.set("waiting", true);
       d.set("refresh", "1");
     }
-    SendHtml(ex, 200, templates_->Render("order", d));
+    site_.SendPage(ex, 200, "order", d);
   });
 }
 

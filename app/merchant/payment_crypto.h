@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "app/base/secrets.h"
+
 struct evp_pkey_st;  // OpenSSL's EVP_PKEY
 
 namespace app::payment {
@@ -36,8 +38,7 @@ std::optional<std::string> AesGcmDecrypt(std::string_view key, std::string_view 
 std::string AesGcmEncrypt(std::string_view key, std::string_view nonce, std::string_view aad, std::string_view plaintext);
 
 std::string HmacSha256Hex(std::string_view secret, std::string_view data);
-// Compares in time independent of where the strings differ.
-bool ConstantTimeEquals(std::string_view a, std::string_view b);
-std::string RandomHex(size_t bytes);
+using app::ConstantTimeEquals;  // app/base/secrets.h
+using app::RandomHex;
 
 }  // namespace app::payment

@@ -66,6 +66,10 @@ Node::Node(NodeConfig config, Clock clock)
   store_ = std::move(*store);
   tokens_ = TokenStore::Open(config_.db_path);
   templates_ = std::make_unique<Templates>(config_.templates_dir);
+  site_ = std::make_unique<Site>(SiteIdentity{config_.name, config_.role == Role::kAuthority ? "" : config_.tax_id,
+                                              config_.role == Role::kAuthority,
+                                              config_.public_url.rfind("https://", 0) == 0},
+                                 *tokens_, *templates_, clock_);
   if (config_.role == Role::kAuthority) {
     auto genesis = store_->InitGenesis(key_, clock_());
     if (!genesis.ok()) throw std::runtime_error("genesis: " + genesis.status().ToString());
@@ -115,32 +119,43 @@ Node::Node(NodeConfig config, Clock clock)
     if (!wechat_public_key_)
       throw std::runtime_error("payment.wechatpay.platform_public_key_file is not an RSA public key");
   }
+  MakeRoutes();
 }
 
-Principal Node::Authorize(Exchange& ex, std::initializer_list<TokenRole> roles) {
-  // A copy: get() returns a reference to its default argument when the header is missing.
-  const std::string header = ex.request().get("Authorization", "");
-  if (header.rfind("Bearer ", 0) != 0) throw ApiError(401, "unauthenticated", "an Authorization: Bearer token is required");
-  auto who = tokens_->Authenticate(header.substr(7));
-  if (!who) throw ApiError(401, "unauthenticated", "the bearer token is not valid on this node");
-  bool role_ok = false;
-  for (TokenRole r : roles) role_ok = role_ok || who->role == r;
-  if (!role_ok) throw ApiError(403, "forbidden", "a " + TokenRoleName(who->role) + " token may not do this");
-  if (!ActsHere(*who)) throw ApiError(403, "forbidden", "the token is bound to another taxpayer than this node's");
-  return *who;
-}
-
-bool Node::ActsHere(const Principal& p) const {
-  switch (p.role) {
-    case TokenRole::kMerchant:
-    case TokenRole::kEmployee:
-    case TokenRole::kFinance:
-      return config_.role == Role::kTaxpayer && p.tax_id == config_.tax_id;
-    case TokenRole::kAdmin:
-    case TokenRole::kAuditor:
-      return true;
+void Node::MakeRoutes() {
+  callers_ = std::make_unique<NodeCallers>(node_requests_.get(), [this](const ledger::SignedHeader& head, const std::string& node) {
+    if (authority_) authority_->NoteReportedHead(head, node);
+  });
+  if (authority_) {
+    authority_routes_ = std::make_unique<AuthorityRoutes>(AuthorityRoutes::Config{config_.public_url}, *site_, *authority_,
+                                                          *store_, *callers_);
+    audit_routes_ = std::make_unique<AuditRoutes>(
+        AuditRoutes::Config{config_.db_path, config_.audit_invoice_deadline_hours, config_.audit_filing_deadline_day},
+        *site_, *authority_, *audit_, *store_, *callers_);
+    filing_routes_ = std::make_unique<FilingRoutes>(FilingRoutes::Config{config_.name, config_.tax_id}, *site_, *authority_);
+    chain_routes_ = std::make_unique<ChainRoutes>(
+        ChainRoutes::Config{config_.max_long_polls}, *store_,
+        [this](Exchange& ex) { return authority_routes_->EntryRevealer(ex); },
+        [this](uint64_t height, int timeout_ms) { authority_->WaitForHeight(height, timeout_ms); });
+    return;
   }
-  return false;
+  chain_routes_ = std::make_unique<ChainRoutes>(ChainRoutes::Config{config_.max_long_polls}, *store_, [](Exchange&) -> RevealFn {
+    return [](const ledger::LeafRecord&) { return false; };  // a taxpayer node shows no entry
+  });
+  filing_routes_ = std::make_unique<FilingRoutes>(FilingRoutes::Config{config_.name, config_.tax_id}, *site_, *view_,
+                                                  *submitter_);
+  merchant_routes_ = std::make_unique<MerchantRoutes>(MerchantRoutes::Config{config_.public_url}, *site_, *merchant_, *view_);
+  callback_routes_ = std::make_unique<CallbackRoutes>(
+      CallbackRoutes::Config{config_.wechat_mchid, config_.wechat_serial, config_.wechat_api_v3_key, config_.generic_secret,
+                             config_.callback_tolerance_s},
+      wechat_public_key_, *site_, *merchant_, metrics_);
+  MerchantPages::Config pages{config_.name, config_.public_url, config_.demo_checkout, config_.wechat_mchid, config_.wechat_serial,
+                              config_.wechat_private_key_file, config_.wechat_api_v3_key, config_.listen_host,
+                              [this] { return port(); }};
+  merchant_pages_ = std::make_unique<MerchantPages>(std::move(pages), *site_, *merchant_, *view_);
+  company_routes_ = std::make_unique<CompanyRoutes>(
+      CompanyRoutes::Config{config_.name, config_.tax_id, config_.authority_public_url}, *site_, *company_, *view_,
+      *qr_decoder_);
 }
 
 Node::~Node() { Stop(); }
@@ -148,20 +163,20 @@ Node::~Node() { Stop(); }
 void Node::Start() {
   auto* router = new Router(&metrics_);  // owned by the server
   AddHealthRoutes(*router);
-  AddChainRoutes(*router);
-  AddPageRoutes(*router);
-  AddSessionRoutes(*router);
+  chain_routes_->Add(*router);
+  if (merchant_) merchant_pages_->Add(*router);
+  site_->AddSessionRoutes(*router);
   if (authority_) {
-    AddAuthorityRoutes(*router);
-    AddAuditRoutes(*router);
-    AddAuditPages(*router);
+    authority_routes_->Add(*router);
+    audit_routes_->AddApi(*router);
+    audit_routes_->AddPages(*router);
   }
-  AddFilingRoutes(*router);
+  filing_routes_->Add(*router);
   if (merchant_) {
-    AddMerchantRoutes(*router);
-    AddCallbackRoutes(*router);
-    AddCompanyRoutes(*router);
-    AddCompanyPages(*router);
+    merchant_routes_->Add(*router);
+    callback_routes_->Add(*router);
+    company_routes_->AddApi(*router);
+    company_routes_->AddPages(*router);
     merchant_->StartPump();
   }
   if (replicator_) replicator_->Start();

@@ -2,7 +2,7 @@
 // only where they are party, verified as they go; a forked authority raises the alarm.
 #include <sqlite3.h>
 
-#include "app/replica/rebuild.h"
+#include "app/cli/rebuild.h"
 #include "ledger/entry.h"
 #include "ledger/verifier.h"
 #include "two_nodes.h"

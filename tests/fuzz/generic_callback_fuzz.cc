@@ -6,7 +6,7 @@
 
 #include "app/http/api_error.h"
 #include "app/merchant/payment_crypto.h"
-#include "app/http/request_bodies.h"
+#include "app/merchant/callback_bodies.h"
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -12,8 +12,11 @@
 
 #include "app/http/api_error.h"
 #include "app/http/json_body.h"
-#include "app/merchant/order_json.h"
-#include "app/http/request_bodies.h"
+#include "app/documents/order_json.h"
+#include "app/authority/authority_bodies.h"
+#include "app/company/claim_body.h"
+#include "app/filing/filing_body.h"
+#include "app/merchant/callback_bodies.h"
 #include "invoice/invoice.h"
 #include "tests/fuzz/fuzz_check.h"
 

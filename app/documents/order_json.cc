@@ -1,4 +1,4 @@
-#include "app/merchant/order_json.h"
+#include "app/documents/order_json.h"
 
 #include <Poco/JSON/Array.h>
 

@@ -1,11 +1,11 @@
-#include "app/replica/rebuild.h"
+#include "app/cli/rebuild.h"
 
 #include <map>
 #include <sstream>
 #include <stdexcept>
 
 #include "app/merchant/merchant.h"
-#include "app/merchant/order_json.h"
+#include "app/documents/order_json.h"
 #include "invoice/event_codec.h"
 #include "ledger/block_store.h"
 #include "ledger/entry.h"

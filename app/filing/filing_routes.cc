@@ -1,15 +1,12 @@
-// VAT filing (contract: POST /v1/filings, GET /v1/filings/{id} and .xml). The merchant
-// computes its return from its own sealed invoices (its replica) and files it as a `file`
-// event; the authority recomputes it from its chain and refuses it, figure by figure, if it
-// differs. Auditors read any filing at the authority.
 #include <Poco/JSON/Array.h>
 
 #include "app/http/api_error.h"
 #include "app/chain/chain_json.h"
 #include "app/http/json_body.h"
-#include "app/node/node.h"
-#include "app/merchant/payment_crypto.h"
-#include "app/http/request_bodies.h"
+#include "app/filing/filing_routes.h"
+#include "app/base/secrets.h"
+#include "app/filing/filing_body.h"
+#include "app/documents/filing_json.h"
 #include "invoice/ubl.h"
 #include "tax/filing.h"
 
@@ -18,44 +15,13 @@ namespace app {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-Object::Ptr FiguresJson(const invoice::FilingFigures& f) {
-  Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-  Array::Ptr rates = new Array;
-  for (const auto& r : f.rates) {
-    Object::Ptr x = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    x->set("tax_rate", r.rate.ToString());
-    x->set("net_fen", r.net_fen);
-    x->set("tax_fen", r.tax_fen);
-    x->set("red_net_fen", r.red_net_fen);
-    x->set("red_tax_fen", r.red_tax_fen);
-    rates->add(x);
-  }
-  o->set("rates", rates);
-  o->set("net_fen", f.NetFen());
-  o->set("tax_fen", f.TaxFen());
-  o->set("invoice_count", f.invoice_count);
-  o->set("red_count", f.red_count);
-  o->set("first_no", f.first_no);
-  o->set("last_no", f.last_no);
-  o->set("set_hash", f.set_hash);
-  return o;
-}
+FilingRoutes::FilingRoutes(Config config, Site& site, Authority& authority)
+    : config_(std::move(config)), site_(site), authority_(&authority) {}
 
-Object::Ptr FilingJson(const invoice::Lifecycle::FilingState& s) {
-  const invoice::FileEvent& f = s.event;
-  Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-  o->set("filing_id", f.filing_id);
-  o->set("seller", f.seller);
-  o->set("period", f.period);
-  if (!f.amends.empty()) o->set("amends", f.amends);
-  if (!s.amended_by.empty()) o->set("amended_by", s.amended_by);
-  o->set("filed_at", Rfc3339(f.meta.time_ms));
-  o->set("figures", FiguresJson(f.figures));
-  o->set("ledger", SealedPlaceJson(s.place.height, s.place.leaf_index, s.place.leaf_hash));
-  return o;
-}
+FilingRoutes::FilingRoutes(Config config, Site& site, PartyView& view, SyncSubmitter& submitter)
+    : config_(std::move(config)), site_(site), view_(&view), submitter_(&submitter) {}
 
-void Node::AddFilingRoutes(Router& r) {
+void FilingRoutes::Add(Router& r) {
   // Reads a filing: on a merchant node its own, at the authority any (auditor).
   auto with_filing = [this](Exchange& ex, const std::function<void(const invoice::Lifecycle::FilingState&)>& f) {
     auto find = [&](const invoice::Lifecycle& lc) {
@@ -72,7 +38,7 @@ void Node::AddFilingRoutes(Router& r) {
   };
   // The .xml route first: a filing id may itself contain dots.
   r.Add("GET", "/v1/filings/([A-Za-z0-9._-]{1,64})\\.xml", [this, with_filing, roles](Exchange& ex) {
-    Authorize(ex, roles());
+    site_.Authorize(ex, roles());
     with_filing(ex, [&](const auto& s) {
       std::string name = s.event.seller == config_.tax_id ? config_.name : "";
       if (authority_)
@@ -84,13 +50,13 @@ void Node::AddFilingRoutes(Router& r) {
     });
   });
   r.Add("GET", "/v1/filings/([A-Za-z0-9._-]{1,64})", [this, with_filing, roles](Exchange& ex) {
-    Authorize(ex, roles());
+    site_.Authorize(ex, roles());
     with_filing(ex, [&](const auto& s) { ex.Json(200, FilingJson(s)); });
   });
   if (authority_) return;
 
   r.Add("GET", "/v1/filings", [this](Exchange& ex) {
-    Authorize(ex, {TokenRole::kMerchant});
+    site_.Authorize(ex, {TokenRole::kMerchant});
     std::string period = ex.Query("period").value_or("");
     Array::Ptr arr = view_->With([&](const invoice::Lifecycle& lc) {
       Array::Ptr a = new Array;
@@ -104,10 +70,10 @@ void Node::AddFilingRoutes(Router& r) {
   });
 
   r.Add("POST", "/v1/filings", [this](Exchange& ex) {
-    Authorize(ex, {TokenRole::kMerchant});
+    site_.Authorize(ex, {TokenRole::kMerchant});
     FilingBody body = FilingFromJson(ParseJsonObject(ex.Body()));
     const std::string& period = body.period;
-    if (!PeriodIsOver(period, Now()))
+    if (!PeriodIsOver(period, site_.Now()))
       throw ApiError(422, "period_not_over", "a return is filed once its period has ended", "period");
     // File from the whole chain as the authority has it: wait until this replica holds its head.
     auto head = submitter_->Check("/v1/chain/head");
@@ -117,8 +83,8 @@ void Node::AddFilingRoutes(Router& r) {
                                                 std::to_string(view_->height()) + " of " + std::to_string(want) +
                                                 "); nothing was filed, try again");
     invoice::FileEvent f;
-    f.meta = {"file-" + payment::RandomHex(8), Now()};
-    f.filing_id = "F-" + config_.tax_id + "-" + period + "-" + payment::RandomHex(4);
+    f.meta = {"file-" + RandomHex(8), site_.Now()};
+    f.filing_id = "F-" + config_.tax_id + "-" + period + "-" + RandomHex(4);
     f.seller = config_.tax_id;
     f.period = period;
     f.amends = body.amends;

@@ -1,0 +1,180 @@
+#include "app/http/site.h"
+
+#include <Poco/Net/NameValueCollection.h>
+#include <Poco/URI.h>
+
+#include <cctype>
+#include <sstream>
+
+#include "app/http/api_error.h"
+
+namespace app {
+namespace {
+
+constexpr const char* kSessionCookie = "einvoice_session";
+constexpr uint64_t kSessionMs = 12 * 3600 * 1000;  // a sign-in lasts a working day
+
+// A local path to return to after signing in; anything else goes to `home`.
+std::string SafeNext(const std::string& next, const std::string& home) {
+  if (next.size() > 1 && next[0] == '/' && next[1] != '/' && next[1] != '\\' &&
+      next.find_first_of("\r\n") == std::string::npos)
+    return next;
+  return home;
+}
+
+}  // namespace
+
+void SendHtml(Exchange& ex, int status, const std::string& html) { ex.Send(status, "text/html; charset=utf-8", html); }
+
+void SameOrigin(Exchange& ex) {
+  std::string origin = ex.request().get("Origin", "");
+  if (origin.empty() || origin == "null") return;
+  Poco::URI o(origin);
+  std::string want = o.getHost();
+  if (o.getSpecifiedPort()) want += ":" + std::to_string(o.getSpecifiedPort());
+  if (ex.request().getHost() != want) throw ApiError(403, "cross_site", "this form may only be posted from this site");
+}
+
+std::unique_ptr<Poco::Net::HTMLForm> FormOf(Exchange& ex, Poco::Net::PartHandler* parts) {
+  std::istringstream body(ex.Body());
+  auto form = std::make_unique<Poco::Net::HTMLForm>();
+  try {
+    if (parts) form->load(ex.request(), body, *parts);
+    else form->load(ex.request(), body);
+  } catch (const Poco::Exception&) {
+    throw ApiError::BadRequest("malformed_form", "the form could not be read");
+  }
+  return form;
+}
+
+std::string TrimmedField(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return s.substr(i);
+}
+
+Site::Site(SiteIdentity identity, TokenStore& tokens, const Templates& templates, Clock clock)
+    : identity_(std::move(identity)), tokens_(tokens), templates_(templates), clock_(std::move(clock)) {}
+
+Principal Site::Authorize(Exchange& ex, std::initializer_list<TokenRole> roles) {
+  // A copy: get() returns a reference to its default argument when the header is missing.
+  const std::string header = ex.request().get("Authorization", "");
+  if (header.rfind("Bearer ", 0) != 0) throw ApiError(401, "unauthenticated", "an Authorization: Bearer token is required");
+  auto who = tokens_.Authenticate(header.substr(7));
+  if (!who) throw ApiError(401, "unauthenticated", "the bearer token is not valid on this node");
+  bool role_ok = false;
+  for (TokenRole r : roles) role_ok = role_ok || who->role == r;
+  if (!role_ok) throw ApiError(403, "forbidden", "a " + TokenRoleName(who->role) + " token may not do this");
+  if (!ActsHere(*who)) throw ApiError(403, "forbidden", "the token is bound to another taxpayer than this node's");
+  return *who;
+}
+
+bool Site::ActsHere(const Principal& p) const {
+  switch (p.role) {
+    case TokenRole::kMerchant:
+    case TokenRole::kEmployee:
+    case TokenRole::kFinance:
+      return !identity_.authority && p.tax_id == identity_.tax_id;
+    case TokenRole::kAdmin:
+    case TokenRole::kAuditor:
+      return true;
+  }
+  return false;
+}
+
+std::optional<Principal> Site::PageUser(Exchange& ex) {
+  Poco::Net::NameValueCollection cookies;
+  ex.request().getCookies(cookies);
+  std::string session = cookies.get(kSessionCookie, "");
+  if (session.empty()) return std::nullopt;
+  auto who = tokens_.SessionUser(session, Now());
+  if (!who || !ActsHere(*who)) return std::nullopt;
+  return who;
+}
+
+std::optional<Principal> Site::PageUserOrLogin(Exchange& ex, TokenRole role) {
+  auto who = PageUser(ex);
+  if (who && who->role == role) return who;
+  std::string next;
+  Poco::URI::encode(Poco::URI(ex.request().getURI()).getPathAndQuery(), "&?=#+%", next);
+  ex.Redirect("/login?next=" + next);
+  return std::nullopt;
+}
+
+Poco::Net::HTTPCookie Site::SessionCookie(const std::string& value, int max_age_s) const {
+  Poco::Net::HTTPCookie cookie(kSessionCookie, value);
+  cookie.setPath("/");
+  cookie.setHttpOnly(true);
+  cookie.setSameSite(Poco::Net::HTTPCookie::SAME_SITE_STRICT);
+  cookie.setSecure(identity_.secure_cookies);
+  cookie.setMaxAge(max_age_s);
+  return cookie;
+}
+
+PageData Site::BasePage(const std::string& title) const {
+  PageData d;
+  d.set("title", title);
+  d.set("node_name", identity_.name);
+  return d;
+}
+
+void Site::SendPage(Exchange& ex, int status, const std::string& name, const PageData& data) const {
+  SendHtml(ex, status, templates_.Render(name, data));
+}
+
+void Site::SendMessagePage(Exchange& ex, int status, const std::string& heading, const std::string& message,
+                           const std::string& link, const std::string& link_text) const {
+  PageData d = BasePage(heading);
+  d.set("heading", heading);
+  d.set("message", message);
+  if (!link.empty()) {
+    d.set("link", link);
+    d.set("link_text", link_text);
+  }
+  SendPage(ex, status, "message", d);
+}
+
+void Site::AddSessionRoutes(Router& r) {
+  const bool authority = identity_.authority;
+  const std::string home = authority ? "/audit" : "/scan";
+  r.Add("GET", "/login", [this, home](Exchange& ex) {
+    PageData d = BasePage("登录 Sign in");
+    d.set("next", SafeNext(ex.Query("next").value_or(home), home));
+    SendPage(ex, 200, "login", d);
+  });
+
+  r.Add("POST", "/login", [this, home, authority](Exchange& ex) {
+    SameOrigin(ex);
+    auto form = FormOf(ex);
+    std::string token = TrimmedField(form->get("token", ""));
+    std::string next = SafeNext(form->get("next", home), home);
+    auto who = token.empty() ? std::nullopt : tokens_.Authenticate(token);
+    const bool allowed = who && ActsHere(*who) &&
+                         (authority ? who->role == TokenRole::kAuditor
+                                    : who->role == TokenRole::kEmployee || who->role == TokenRole::kFinance);
+    if (!allowed) {
+      PageData d = BasePage("登录 Sign in");
+      d.set("next", next);
+      d.set("error", !who ? "That token is not valid on this node."
+                     : !ActsHere(*who) ? "That token belongs to another taxpayer."
+                     : authority ? "Only auditor tokens sign in here." : "Only employee and finance tokens sign in here.");
+      return SendPage(ex, 401, "login", d);
+    }
+    auto session = tokens_.StartSession(token, Now(), kSessionMs);
+    if (!session) throw ApiError(401, "unauthenticated", "the token is not valid on this node");
+    ex.response().addCookie(SessionCookie(*session, static_cast<int>(kSessionMs / 1000)));
+    ex.Redirect(next);
+  });
+
+  r.Add("POST", "/logout", [this](Exchange& ex) {
+    SameOrigin(ex);
+    Poco::Net::NameValueCollection cookies;
+    ex.request().getCookies(cookies);
+    if (std::string session = cookies.get(kSessionCookie, ""); !session.empty()) tokens_.EndSession(session);
+    ex.response().addCookie(SessionCookie("", 0));
+    ex.Redirect("/login");
+  });
+}
+
+}  // namespace app

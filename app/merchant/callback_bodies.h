@@ -1,0 +1,41 @@
+// The bodies and headers of payment callbacks (app/README.md, "Payment callbacks"),
+// as functions of those bytes alone: the handler authenticates, calls one, and acts on what
+// it returns, and tests/fuzz drives the very same functions with hostile input. Each function
+// throws ApiError (a 4xx naming the field) for any input it refuses, and nothing else.
+// Thread-safe (no state).
+#pragma once
+
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/merchant/merchant.h"
+
+namespace app {
+
+// Payment callbacks (README "Payment callbacks"). A decimal Unix time in seconds, or nullopt.
+std::optional<int64_t> ParseUnixSeconds(const std::string& s);
+
+// A WeChat Pay API v3 notification, its signature already verified: the event type and the
+// resource decrypted with the API v3 key (400 undecryptable_resource when it does not).
+struct WechatNotification {
+  std::string event_type, resource;
+};
+WechatNotification ParseWechatNotification(const std::string& body, const std::string& api_v3_key);
+// The decrypted resource of a TRANSACTION.SUCCESS or REFUND.SUCCESS notification for
+// merchant `mchid` (422 wrong_merchant for another), as the payment or refund it reports.
+PaymentNotice WechatResourceNotice(const std::string& resource, const std::string& event_type, const std::string& mchid);
+
+// X-Signature of the generic scheme: "t=<unix>,v1=<hex>" (parts in any order; unknown parts
+// and a missing part leave the field empty: the caller refuses that).
+struct GenericSignature {
+  std::string t, v1;
+};
+GenericSignature ParseGenericSignature(const std::string& header);
+// The body of a generic callback, its signature already verified.
+PaymentNotice GenericNoticeFromJson(const std::string& body);
+
+}  // namespace app

@@ -1,0 +1,82 @@
+// The merchant's parts of a taxpayer node: its API (POST /v1/orders, GET /v1/orders/{id},
+// POST /v1/orders/{id}/buyer, GET /v1/invoices[/{no}]: merchant tokens), the payment
+// callbacks (POST /v1/callbacks/wechatpay, /v1/callbacks/generic), and its pages (the
+// printable invoice, the buyer's application form, the demo checkout and order page).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "app/http/site.h"
+#include "app/merchant/merchant.h"
+#include "app/merchant/payment_crypto.h"
+#include "app/replica/party_view.h"
+
+namespace app {
+
+// merchant_routes.cc
+class MerchantRoutes {
+ public:
+  struct Config {
+    std::string public_url;  // node.public_url: the base of application links
+  };
+  MerchantRoutes(Config config, Site& site, Merchant& merchant, PartyView& view);
+  void Add(Router& r);
+
+ private:
+  const Config config_;
+  Site& site_;
+  Merchant* merchant_;
+  PartyView* view_;
+};
+
+// callback_routes.cc: each callback is authenticated, decoded and recorded durably before it
+// is answered 204; app/README.md, "Payment callbacks", lists every refusal.
+class CallbackRoutes {
+ public:
+  struct Config {
+    std::string wechat_mchid;       // payment.wechatpay.mchid
+    std::string wechat_serial;      // payment.wechatpay.platform_serial
+    std::string wechat_api_v3_key;  // payment.wechatpay.api_v3_key (empty: WeChat Pay not configured)
+    std::string generic_secret;     // payment.generic.secret (empty: not configured)
+    int callback_tolerance_s = 300;  // payment.timestamp_tolerance_s
+  };
+  CallbackRoutes(Config config, std::optional<payment::RsaPublicKey> wechat_public_key, Site& site, Merchant& merchant,
+                 Metrics& metrics);
+  void Add(Router& r);
+
+ private:
+  const Config config_;
+  const std::optional<payment::RsaPublicKey> wechat_public_key_;  // the WeChat Pay platform key
+  Site& site_;
+  Merchant* merchant_;
+  Metrics& metrics_;
+};
+
+// page_routes.cc
+class MerchantPages {
+ public:
+  struct Config {
+    std::string name;         // node.name
+    std::string public_url;   // node.public_url: the base of application links
+    bool demo_checkout = false;  // demo.checkout: the checkout simulator and its order pages
+    // The simulator pays as WeChat Pay would, to this node's own callback:
+    std::string wechat_mchid, wechat_serial, wechat_private_key_file, wechat_api_v3_key;
+    std::string listen_host;
+    std::function<uint16_t()> port;  // the node's bound port
+  };
+  MerchantPages(Config config, Site& site, Merchant& merchant, PartyView& view);
+  void Add(Router& r);
+  // The demo checkout's products, for the home page.
+  static PageData CheckoutProducts();
+
+ private:
+  const Config config_;
+  Site& site_;
+  Merchant* merchant_;
+  PartyView* view_;
+};
+
+}  // namespace app

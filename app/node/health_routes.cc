@@ -1,0 +1,90 @@
+// What the node serves itself: GET /healthz (answered by the server's front even when every
+// worker is busy), GET /metrics (Prometheus text: requests, callbacks, and each part's
+// gauges and counters) and the home page.
+#include <Poco/JSON/Object.h>
+
+#include <sstream>
+
+#include "app/node/node.h"
+
+namespace app {
+
+using Poco::JSON::Object;
+
+std::string Node::HealthBody() {
+  Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  auto head = store_->Head();
+  std::string alarm = replicator_ && replicator_->alarm() ? replicator_->alarm_reason()
+                      : authority_                        ? authority_->sealing_refused()
+                                                          : std::string();
+  o->set("status", !alarm.empty() ? "degraded" : head.ok() ? "ok" : "starting");
+  if (!alarm.empty()) o->set("alarm", alarm);
+  o->set("role", config_.role == Role::kAuthority ? "authority" : "taxpayer");
+  o->set("name", config_.name);
+  o->set("height", head.ok() ? head->header.height : 0);
+  std::ostringstream out;
+  o->stringify(out);
+  return out.str();
+}
+
+void Node::AddHealthRoutes(Router& r) {
+  r.Add("GET", "/", [this](Exchange& ex) {
+    PageData d = site_->BasePage(config_.name);
+    auto head = store_->Head();
+    d.set("height", head.ok() ? std::to_string(head->header.height) : "—");
+    d.set("role_text", config_.role == Role::kAuthority ? "Tax authority node" : "Taxpayer node");
+    if (!config_.tax_id.empty()) d.set("tax_id", config_.tax_id);
+    if (merchant_ && config_.demo_checkout) {
+      d.set("checkout", true);
+      d.set("products", MerchantPages::CheckoutProducts());
+    }
+    site_->SendPage(ex, 200, "home", d);
+  });
+  r.Add("GET", "/healthz", [this](Exchange& ex) { ex.Send(200, "application/json", HealthBody()); });
+  r.Add("GET", "/metrics", [this](Exchange& ex) {
+    std::ostringstream out;
+    out << metrics_.Prometheus();
+    auto head = store_->Head();
+    out << "# HELP einvoice_chain_height Height of the newest block this node holds.\n"
+        << "# TYPE einvoice_chain_height gauge\n"
+        << "einvoice_chain_height " << (head.ok() ? head->header.height : 0) << "\n"
+        << "# HELP einvoice_chain_tree_size Entries sealed up to the newest block.\n"
+        << "# TYPE einvoice_chain_tree_size gauge\n"
+        << "einvoice_chain_tree_size " << (head.ok() ? head->header.tree_size : 0) << "\n";
+    if (authority_)
+      out << "# HELP einvoice_sealing_refused 1 when the chain is behind a head this authority signed and it seals nothing.\n"
+          << "# TYPE einvoice_sealing_refused gauge\n"
+          << "einvoice_sealing_refused " << (authority_->sealing_refused().empty() ? 0 : 1) << "\n"
+          << "# HELP einvoice_audit_records_repeated_total Refusals and alarms folded into an earlier record of the same.\n"
+          << "# TYPE einvoice_audit_records_repeated_total counter\n"
+          << "einvoice_audit_records_repeated_total " << audit_->repeated() << "\n"
+          << "# HELP einvoice_audit_records_dropped_total Refusals and alarms not recorded: over a taxpayer's hourly limit.\n"
+          << "# TYPE einvoice_audit_records_dropped_total counter\n"
+          << "einvoice_audit_records_dropped_total " << audit_->dropped() << "\n";
+    if (replicator_) {
+      out << "# HELP einvoice_split_view_alarm 1 when the authority showed this node a history that does not extend its own.\n"
+          << "# TYPE einvoice_split_view_alarm gauge\n"
+          << "einvoice_split_view_alarm " << (replicator_->alarm() ? 1 : 0) << "\n"
+          << "# HELP einvoice_replicated_blocks_total Blocks applied to this node's replica.\n"
+          << "# TYPE einvoice_replicated_blocks_total counter\n"
+          << "einvoice_replicated_blocks_total " << replicator_->applied() << "\n";
+    }
+    if (merchant_) {
+      Merchant::Counters c = merchant_->counters();
+      out << "# HELP einvoice_invoices Invoices this node issued, by status.\n"
+          << "# TYPE einvoice_invoices gauge\n"
+          << "einvoice_invoices{status=\"sealed\"} " << c.sealed << "\n"
+          << "einvoice_invoices{status=\"pending\"} " << c.pending << "\n"
+          << "einvoice_invoices{status=\"rejected\"} " << c.rejected << "\n"
+          << "# HELP einvoice_invoices_issued_total Invoices this node issued.\n"
+          << "# TYPE einvoice_invoices_issued_total counter\n"
+          << "einvoice_invoices_issued_total " << c.issued << "\n"
+          << "# HELP einvoice_invoice_numbers_left Granted invoice numbers not used yet.\n"
+          << "# TYPE einvoice_invoice_numbers_left gauge\n"
+          << "einvoice_invoice_numbers_left " << merchant_->NumbersLeft() << "\n";
+    }
+    ex.Send(200, "text/plain; version=0.0.4", out.str());
+  });
+}
+
+}  // namespace app
