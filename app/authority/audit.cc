@@ -1,4 +1,5 @@
 #include "app/authority/audit.h"
+#include "app/base/or_throw.h"
 
 #include <algorithm>
 #include <set>
@@ -18,9 +19,6 @@ CREATE TABLE IF NOT EXISTS audit_payment(seller TEXT NOT NULL, payment_id TEXT N
   paid_ms INTEGER NOT NULL, PRIMARY KEY(seller, payment_id));
 )";
 
-void Check(const ledger::Status& s) {
-  if (!s.ok()) throw std::runtime_error(s.ToString());
-}
 
 // Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
@@ -51,18 +49,18 @@ std::string QuarterOf(const std::string& month) {
 
 AuditStore::AuditStore(const std::string& db_path, bool read_only) {
   auto db = ledger::sql::Db::Open(db_path, read_only ? ledger::sql::Db::Mode::kReadOnly : ledger::sql::Db::Mode::kReadWrite);
-  if (!db.ok()) throw std::runtime_error(db.status().ToString());
+  OrThrow(db);
   db_ = std::move(db).value();
   if (!read_only) {
-    Check(db_->Exec(kSchema));
+    OrThrow(db_->Exec(kSchema));
     // Audits made before records were folded together lack the count.
     auto has = db_->Prepare("SELECT count(*) FROM pragma_table_info('audit_record') WHERE name = 'count'");
     if (!has.ok() || !has->Step().ok()) throw std::runtime_error("cannot read the audit table");
     if (has->Int(0) == 0)
-      Check(db_->Exec("ALTER TABLE audit_record ADD COLUMN count INTEGER NOT NULL DEFAULT 1; "
+      OrThrow(db_->Exec("ALTER TABLE audit_record ADD COLUMN count INTEGER NOT NULL DEFAULT 1; "
                       "ALTER TABLE audit_record ADD COLUMN last_ms INTEGER NOT NULL DEFAULT 0;"));
     has->Reset();
-    Check(db_->Exec("CREATE INDEX IF NOT EXISTS audit_record_key ON audit_record(taxpayer, kind, invoice_no, code)"));
+    OrThrow(db_->Exec("CREATE INDEX IF NOT EXISTS audit_record_key ON audit_record(taxpayer, kind, invoice_no, code)"));
     return;
   }
   auto s = db_->Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('audit_record', 'audit_payment')");
@@ -73,8 +71,8 @@ void AuditStore::Record(const AuditRecord& r) {
   std::lock_guard lock(mu_);
   auto same = db_->Prepare("UPDATE audit_record SET count = count + 1, last_ms = ?5 WHERE id = (SELECT id FROM audit_record "
                            "WHERE taxpayer = ?1 AND kind = ?2 AND invoice_no = ?3 AND code = ?4 LIMIT 1)");
-  if (!same.ok()) throw std::runtime_error(same.status().ToString());
-  Check(same->Bind(1, r.taxpayer).Bind(2, r.kind).Bind(3, r.invoice_no).Bind(4, r.code)
+  OrThrow(same);
+  OrThrow(same->Bind(1, r.taxpayer).Bind(2, r.kind).Bind(3, r.invoice_no).Bind(4, r.code)
             .Bind(5, static_cast<int64_t>(r.time_ms)).Run());
   if (db_->Changes() > 0) {
     ++repeated_;
@@ -92,24 +90,24 @@ void AuditStore::Record(const AuditRecord& r) {
   ++made;
   auto s = db_->Prepare("INSERT INTO audit_record(time_ms, kind, taxpayer, invoice_no, code, detail, count, last_ms) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?1)");
-  if (!s.ok()) throw std::runtime_error(s.status().ToString());
-  Check(s->Bind(1, static_cast<int64_t>(r.time_ms)).Bind(2, r.kind).Bind(3, r.taxpayer).Bind(4, r.invoice_no).Bind(5, r.code)
+  OrThrow(s);
+  OrThrow(s->Bind(1, static_cast<int64_t>(r.time_ms)).Bind(2, r.kind).Bind(3, r.taxpayer).Bind(4, r.invoice_no).Bind(5, r.code)
             .Bind(6, r.detail).Run());
 }
 
 size_t AuditStore::ReportPayments(const std::vector<ReportedPayment>& payments) {
   std::lock_guard lock(mu_);
   ledger::sql::Transaction tx(db_.get());
-  Check(tx.begin_status());
+  OrThrow(tx.begin_status());
   size_t added = 0;
   for (const auto& p : payments) {
     auto s = db_->Prepare("INSERT INTO audit_payment(seller, payment_id, amount_fen, paid_ms) VALUES (?1, ?2, ?3, ?4) "
                           "ON CONFLICT(seller, payment_id) DO UPDATE SET amount_fen = excluded.amount_fen, paid_ms = excluded.paid_ms");
-    if (!s.ok()) throw std::runtime_error(s.status().ToString());
-    Check(s->Bind(1, p.seller).Bind(2, p.payment_id).Bind(3, p.amount_fen).Bind(4, static_cast<int64_t>(p.paid_ms)).Run());
+    OrThrow(s);
+    OrThrow(s->Bind(1, p.seller).Bind(2, p.payment_id).Bind(3, p.amount_fen).Bind(4, static_cast<int64_t>(p.paid_ms)).Run());
     added += db_->Changes() > 0;
   }
-  Check(tx.Commit());
+  OrThrow(tx.Commit());
   return added;
 }
 
@@ -118,11 +116,11 @@ std::vector<AuditRecord> AuditStore::Records() {
   if (!tables_) return {};
   auto s = db_->Prepare(
       "SELECT id, time_ms, kind, taxpayer, invoice_no, code, detail, count, last_ms FROM audit_record ORDER BY id");
-  if (!s.ok()) throw std::runtime_error(s.status().ToString());
+  OrThrow(s);
   std::vector<AuditRecord> out;
   while (true) {
     auto row = s->Step();
-    if (!row.ok()) throw std::runtime_error(row.status().ToString());
+    OrThrow(row);
     if (!*row) break;
     out.push_back({s->Int(0), static_cast<uint64_t>(s->Int(1)), s->Text(2), s->Text(3), s->Text(4), s->Text(5), s->Text(6),
                    static_cast<uint64_t>(s->Int(7)), static_cast<uint64_t>(s->Int(8))});
@@ -134,11 +132,11 @@ std::vector<ReportedPayment> AuditStore::Payments() {
   std::lock_guard lock(mu_);
   if (!tables_) return {};
   auto s = db_->Prepare("SELECT seller, payment_id, amount_fen, paid_ms FROM audit_payment ORDER BY paid_ms");
-  if (!s.ok()) throw std::runtime_error(s.status().ToString());
+  OrThrow(s);
   std::vector<ReportedPayment> out;
   while (true) {
     auto row = s->Step();
-    if (!row.ok()) throw std::runtime_error(row.status().ToString());
+    OrThrow(row);
     if (!*row) break;
     out.push_back({s->Text(0), s->Text(1), s->Int(2), static_cast<uint64_t>(s->Int(3))});
   }

@@ -1,4 +1,5 @@
 #include "app/base/logging.h"
+#include "app/base/or_throw.h"
 #include "app/authority/authority.h"
 
 #include <Poco/JSON/Array.h>
@@ -53,7 +54,7 @@ Authority::Authority(ledger::BlockStore& store, const ledger::PrivateKey& key, c
     : store_(store), key_(key) {
   lifecycle_store_ = std::make_unique<LifecycleStore>(lifecycle_db, store_);
   auto head = ledger::SignedHeadFile::Open(signed_head_file);
-  if (!head.ok()) throw std::runtime_error(head.status().ToString());
+  OrThrow(head);
   signed_head_ = std::move(*head);
 }
 
@@ -61,9 +62,9 @@ void Authority::Replay() {
   std::lock_guard lock(mu_);
   ReplayLocked();
   auto head = store_.Head();
-  if (!head.ok()) throw std::runtime_error(head.status().ToString());
+  OrThrow(head);
   if (signed_head_->last()) CheckSignedHeadLocked(*signed_head_->last(), signed_head_->path());
-  else if (auto s = signed_head_->Record(*head); !s.ok()) throw std::runtime_error(s.ToString());
+  else OrThrow(signed_head_->Record(*head));
 }
 
 std::string Authority::sealing_refused() {
@@ -81,7 +82,7 @@ void Authority::RefuseSealingLocked(const std::string& why) {
 
 void Authority::CheckSignedHeadLocked(const ledger::SignedHeader& signed_head, const std::string& source) {
   auto head = store_.Head();
-  if (!head.ok()) throw std::runtime_error(head.status().ToString());
+  OrThrow(head);
   const uint64_t h = signed_head.header.height;
   if (h > head->header.height) {
     RefuseSealingLocked("the chain (height " + std::to_string(head->header.height) +
@@ -89,14 +90,14 @@ void Authority::CheckSignedHeadLocked(const ledger::SignedHeader& signed_head, c
     return;
   }
   auto mine = store_.BlockAt(h);
-  if (!mine.ok()) throw std::runtime_error(mine.status().ToString());
+  OrThrow(mine);
   if (!(mine->header == signed_head.header)) {
     RefuseSealingLocked("the chain's block at height " + std::to_string(h) +
                         " differs from the one this authority signed there (" + source + ")");
     return;
   }
   // The chain may be ahead of the record (a crash between a commit and its record).
-  if (auto s = signed_head_->Record(*head); !s.ok()) throw std::runtime_error(s.ToString());
+  OrThrow(signed_head_->Record(*head));
 }
 
 void Authority::NoteReportedHead(const ledger::SignedHeader& head, const std::string& reporter) {
@@ -243,7 +244,7 @@ std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Byte
   if (!sealing_refused_.empty()) throw ApiError(503, "sealing_refused", "this authority does not seal: " + sealing_refused_);
   // A head sealed but not recorded (the record failed after the commit) is recorded first.
   if (auto head = store_.Head(); head.ok() && (!signed_head_->last() || signed_head_->last()->header.height < head->header.height))
-    if (auto s = signed_head_->Record(*head); !s.ok()) throw std::runtime_error("recording the signed head failed: " + s.ToString());
+    OrThrow(signed_head_->Record(*head), "recording the signed head failed");
   // Accepted events go straight into the lifecycle (copying it per batch costs O(chain));
   // should anything fail before their block is on disk, the lifecycle is rebuilt from the
   // chain, which never saw them.
@@ -273,7 +274,7 @@ std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<ledger::B
   std::map<std::string, size_t> first_in_batch;  // leaf hash -> first position in this batch
   std::vector<std::pair<size_t, size_t>> copies;  // (duplicate, original)
   auto head = store_.Head();
-  if (!head.ok()) throw std::runtime_error(head.status().ToString());
+  OrThrow(head);
   // Where an accepted entry will be sealed: the next block, after those accepted before it.
   invoice::Place place{head->header.height + 1, 0, "", std::max(now_ms, head->header.time_ms)};
   // The saved lifecycle's lookups (number used? payment invoiced?) in one read transaction.
@@ -287,10 +288,10 @@ std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<ledger::B
     }
     // Already sealed: the same bytes again (a retry) are acknowledged, not refused.
     auto existing = store_.FindLeaf(leaf);
-    if (!existing.ok()) throw std::runtime_error(existing.status().ToString());
+    OrThrow(existing);
     if (*existing) {
       auto height = store_.HeightOfLeaf(**existing);
-      if (!height.ok()) throw std::runtime_error(height.status().ToString());
+      OrThrow(height);
       out[i].sealed = true;
       out[i].leaf_index = **existing;
       out[i].height = *height;
@@ -315,7 +316,7 @@ std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<ledger::B
   reads.reset();  // before the save that follows the seal
   if (accepted.empty()) return finish();
   auto sealed = store_.Seal(accepted, now_ms, key_);
-  if (!sealed.ok()) throw std::runtime_error("sealing failed: " + sealed.status().ToString());
+  OrThrow(sealed, "sealing failed");
   for (size_t k = 0; k < accepted.size(); ++k) {
     EntryOutcome& o = out[accepted_at[k]];
     o.sealed = true;
@@ -400,7 +401,7 @@ EntryOutcome Authority::Register(const invoice::RegisterEvent& event, uint64_t n
   std::string payload = invoice::EncodeEvent(event);
   auto entry = ledger::Entry::Make("register", std::string(invoice::kAuthoritySubmitter),
                                    ledger::Bytes(payload.begin(), payload.end()), key_);
-  if (!entry.ok()) throw std::runtime_error(entry.status().ToString());
+  OrThrow(entry);
   return Submit({entry->Encode()}, now_ms).at(0);
 }
 

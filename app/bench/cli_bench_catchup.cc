@@ -19,6 +19,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "app/base/or_throw.h"
 #include "app/chain/chain_json.h"
 #include "app/cli/cli.h"
 #include "app/bench/cli_bench.h"
@@ -109,7 +110,7 @@ int Catchup(const Args& a) {
 
   auto key = ledger::PrivateKey::Generate().value();
   auto store = ledger::BlockStore::Open(wiped, (*source)->authority_key());
-  if (!store.ok()) throw std::runtime_error(store.status().ToString());
+  OrThrow(store);
   PeerLink link("http://127.0.0.1:" + std::to_string(server.port()));
   NodeRequestSigner signer("bench-replica", key, SystemClockMs);
   Replicator replicator(**store, link, signer);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "invoice/event_codec.h"
+#include "app/base/or_throw.h"
 #include "ledger/block_store.h"
 #include "ledger/entry.h"
 
@@ -27,13 +28,13 @@ uint64_t ForEachChainEvent(ledger::BlockStore& store, uint64_t after_height, F f
   auto head = store.Head();
   if (!head.ok()) return after_height;
   auto prev = store.BlockAt(after_height);
-  if (!prev.ok()) throw std::runtime_error("chain events: " + prev.status().ToString());
+  OrThrow(prev, "chain events");
   uint64_t begin = prev->header.tree_size;
   for (uint64_t h = after_height + 1; h <= head->header.height; ++h) {
     auto block = store.BlockAt(h);
-    if (!block.ok()) throw std::runtime_error("chain events: " + block.status().ToString());
+    OrThrow(block, "chain events");
     auto leaves = store.Leaves(begin, block->header.tree_size);
-    if (!leaves.ok()) throw std::runtime_error("chain events: " + leaves.status().ToString());
+    OrThrow(leaves, "chain events");
     for (const auto& leaf : *leaves) {
       if (!leaf.entry) continue;
       auto entry = ledger::Entry::Decode(*leaf.entry);

@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "app/base/or_throw.h"
 #include "app/http/api_error.h"
 #include "app/chain/chain_json.h"
 #include "app/chain/chain_routes.h"
@@ -94,12 +95,12 @@ void ChainRoutes::Add(Router& r) {
     if (binary) {
       std::string page;
       auto written = WriteBlocksBinary(*store_, from, limit, &page, reveal, kMaxEntriesPerPage);
-      if (!written.ok()) throw std::runtime_error(written.status().ToString());
+      OrThrow(written);
       return ex.Send(200, "application/octet-stream", page);
     }
     std::ostringstream out;
     auto written = WriteBlocks(*store_, from, limit, out, {}, reveal, kMaxEntriesPerPage);
-    if (!written.ok()) throw std::runtime_error(written.status().ToString());
+    OrThrow(written);
     ex.Send(200, "application/x-ndjson", out.str());
   });
   r.Add("GET", "/v1/proofs/inclusion", [this](Exchange& ex) {
@@ -112,10 +113,10 @@ void ChainRoutes::Add(Router& r) {
     if (size > head.header.tree_size)
       throw ApiError::BadRequest("invalid_parameter", "tree_size is beyond the head", "tree_size");
     auto index = store_->FindLeaf(*leaf);
-    if (!index.ok()) throw std::runtime_error(index.status().ToString());
+    OrThrow(index);
     if (!*index || **index >= size) throw ApiError::NotFound("no such leaf in a tree of that size");
     auto proof = store_->InclusionProof(**index, size);
-    if (!proof.ok()) throw std::runtime_error(proof.status().ToString());
+    OrThrow(proof);
     Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     o->set("leaf_index", **index);
     o->set("tree_size", size);
@@ -130,7 +131,7 @@ void ChainRoutes::Add(Router& r) {
       throw ApiError::BadRequest("invalid_parameter", "need 0 < first <= second", "first");
     if (second > size) throw ApiError::BadRequest("invalid_parameter", "second is beyond the head", "second");
     auto proof = store_->ConsistencyProof(first, second);
-    if (!proof.ok()) throw std::runtime_error(proof.status().ToString());
+    OrThrow(proof);
     Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     o->set("first", first);
     o->set("second", second);

@@ -1,4 +1,5 @@
 #include "app/chain/lifecycle_store.h"
+#include "app/base/or_throw.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -33,19 +34,16 @@ CREATE TABLE IF NOT EXISTS lifecycle_confirmation(id TEXT PRIMARY KEY, state TEX
 CREATE TABLE IF NOT EXISTS lifecycle_filing(id TEXT PRIMARY KEY, state TEXT NOT NULL);
 )";
 
-void Check(const ledger::Status& s) {
-  if (!s.ok()) throw std::runtime_error("lifecycle store: " + s.ToString());
-}
 
 ledger::sql::Stmt Prepare(ledger::sql::Db& db, const std::string& sql) {
   auto s = db.Prepare(sql);
-  if (!s.ok()) throw std::runtime_error("lifecycle store: " + s.status().ToString());
+  OrThrow(s, "lifecycle store");
   return std::move(*s);
 }
 
 bool Next(ledger::sql::Stmt& s) {
   auto row = s.Step();
-  if (!row.ok()) throw std::runtime_error("lifecycle store: " + row.status().ToString());
+  OrThrow(row, "lifecycle store");
   return *row;
 }
 
@@ -128,12 +126,12 @@ std::string LifecyclePath(const std::string& node_db) {
 
 LifecycleStore::LifecycleStore(const std::string& path, ledger::BlockStore& chain) : chain_(chain) {
   auto db = ledger::sql::Db::Open(path, ledger::sql::Db::Mode::kReadWrite);
-  if (!db.ok()) throw std::runtime_error(db.status().ToString());
+  OrThrow(db);
   db_ = std::move(db).value();
   // The state is derived from the chain and records the block it reflects: a save lost to a
   // power cut is replayed from the chain at start, so its commits need not wait for fsync.
-  Check(db_->Exec("PRAGMA synchronous=NORMAL;"));
-  Check(db_->Exec(kSchema));
+  OrThrow(db_->Exec("PRAGMA synchronous=NORMAL;"), "lifecycle store");
+  OrThrow(db_->Exec(kSchema), "lifecycle store");
 }
 
 invoice::InvoiceState LifecycleStore::Decode(const std::string& no, int64_t leaf, const std::string& text) {
@@ -158,7 +156,7 @@ invoice::InvoiceState LifecycleStore::Decode(const std::string& no, int64_t leaf
     for (size_t i = 0; i < r->size(); ++i) s.reversals.push_back(Text(r->get(i)));
   if (leaf >= 0) {
     auto leaves = chain_.Leaves(static_cast<uint64_t>(leaf), static_cast<uint64_t>(leaf) + 1);
-    if (!leaves.ok()) throw std::runtime_error("lifecycle store: " + leaves.status().ToString());
+    OrThrow(leaves, "lifecycle store");
     if (leaves->size() != 1 || !leaves->front().entry)
       throw std::runtime_error("lifecycle store: the issue entry of " + no + " is not on the chain");
     auto entry = ledger::Entry::Decode(*leaves->front().entry);
@@ -215,30 +213,30 @@ LifecycleStore::Applied LifecycleStore::ReadApplied() {
 
 void LifecycleStore::Save(const invoice::LifecycleChanges& c, uint64_t height, const std::string& block_hash) {
   ledger::sql::Transaction tx(db_.get());
-  Check(tx.begin_status());
+  OrThrow(tx.begin_status(), "lifecycle store");
   {
     auto s = Prepare(*db_, "INSERT OR REPLACE INTO lifecycle_invoice(no, seller, issued_ms, leaf, state) VALUES (?1, ?2, ?3, ?4, ?5)");
     for (const auto& [no, st] : c.invoices) {
       const invoice::Invoice& inv = st->invoice;
       const bool content = !inv.invoice_no.empty();  // else known by its steps only (leaf -1)
-      Check(s.Bind(1, no).Bind(2, inv.seller.tax_id).Bind(3, AsInt(inv.issued_at_ms))
-                .Bind(4, content ? AsInt(st->issued.leaf_index) : int64_t{-1}).Bind(5, StateJson(*st)).Run());
+      OrThrow(s.Bind(1, no).Bind(2, inv.seller.tax_id).Bind(3, AsInt(inv.issued_at_ms))
+                .Bind(4, content ? AsInt(st->issued.leaf_index) : int64_t{-1}).Bind(5, StateJson(*st)).Run(), "lifecycle store");
     }
   }
   {
     auto s = Prepare(*db_, "INSERT OR IGNORE INTO lifecycle_payment(seller, key) VALUES (?1, ?2)");
-    for (const auto& [seller, key] : c.payments) Check(s.Bind(1, seller).Bind(2, key).Run());
+    for (const auto& [seller, key] : c.payments) OrThrow(s.Bind(1, seller).Bind(2, key).Run(), "lifecycle store");
   }
   {
     auto s = Prepare(*db_, "INSERT OR REPLACE INTO lifecycle_taxpayer(tax_id, payload) VALUES (?1, ?2)");
-    for (const invoice::RegisterEvent* r : c.taxpayers) Check(s.Bind(1, r->tax_id).Bind(2, invoice::EncodeEvent(*r)).Run());
+    for (const invoice::RegisterEvent* r : c.taxpayers) OrThrow(s.Bind(1, r->tax_id).Bind(2, invoice::EncodeEvent(*r)).Run(), "lifecycle store");
   }
   {
     auto s = Prepare(*db_, "INSERT INTO lifecycle_grant(seller, event_id, year, region, channel, first, count) "
                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     for (const invoice::Grant& g : c.grants)
-      Check(s.Bind(1, g.seller).Bind(2, g.event_id).Bind(3, int64_t{g.range.prefix.year}).Bind(4, int64_t{g.range.prefix.region})
-                .Bind(5, int64_t{g.range.prefix.channel}).Bind(6, AsInt(g.range.first)).Bind(7, AsInt(g.range.count)).Run());
+      OrThrow(s.Bind(1, g.seller).Bind(2, g.event_id).Bind(3, int64_t{g.range.prefix.year}).Bind(4, int64_t{g.range.prefix.region})
+                .Bind(5, int64_t{g.range.prefix.channel}).Bind(6, AsInt(g.range.first)).Bind(7, AsInt(g.range.count)).Run(), "lifecycle store");
   }
   {
     auto s = Prepare(*db_, "INSERT OR REPLACE INTO lifecycle_confirmation(id, state) VALUES (?1, ?2)");
@@ -251,7 +249,7 @@ void LifecycleStore::Save(const invoice::LifecycleChanges& c, uint64_t height, c
       o.set("requested", PlaceJson(cs->requested));
       o.set("answered", PlaceJson(cs->answered));
       o.set("red_invoice_no", cs->red_invoice_no);
-      Check(s.Bind(1, cs->request.request_id).Bind(2, Stringify(o)).Run());
+      OrThrow(s.Bind(1, cs->request.request_id).Bind(2, Stringify(o)).Run(), "lifecycle store");
     }
   }
   {
@@ -261,15 +259,15 @@ void LifecycleStore::Save(const invoice::LifecycleChanges& c, uint64_t height, c
       o.set("event", invoice::EncodeEvent(fs->event));
       o.set("place", PlaceJson(fs->place));
       o.set("amended_by", fs->amended_by);
-      Check(s.Bind(1, fs->event.filing_id).Bind(2, Stringify(o)).Run());
+      OrThrow(s.Bind(1, fs->event.filing_id).Bind(2, Stringify(o)).Run(), "lifecycle store");
     }
   }
   {
     auto s = Prepare(*db_, "INSERT OR REPLACE INTO lifecycle_meta(key, value) VALUES (?1, ?2)");
-    Check(s.Bind(1, std::string_view("height")).Bind(2, std::to_string(height)).Run());
-    Check(s.Bind(1, std::string_view("block_hash")).Bind(2, block_hash).Run());
+    OrThrow(s.Bind(1, std::string_view("height")).Bind(2, std::to_string(height)).Run(), "lifecycle store");
+    OrThrow(s.Bind(1, std::string_view("block_hash")).Bind(2, block_hash).Run(), "lifecycle store");
   }
-  Check(tx.Commit());
+  OrThrow(tx.Commit(), "lifecycle store");
 }
 
 uint64_t LifecycleStore::Restore(invoice::Lifecycle& lc, bool* rebuilt) {
@@ -323,7 +321,7 @@ uint64_t LifecycleStore::CatchUp(invoice::Lifecycle& lc, uint64_t from_height,
 
 void LifecycleStore::SaveAt(invoice::Lifecycle& lc, uint64_t height) {
   auto block = chain_.BlockAt(height);
-  if (!block.ok()) throw std::runtime_error("lifecycle store: " + block.status().ToString());
+  OrThrow(block, "lifecycle store");
   Save(lc.PendingChanges(), height, block->header.BlockHash().Hex());
   lc.MarkSaved();
   lc.Trim();
@@ -378,11 +376,11 @@ void LifecycleStore::RestoreInto(invoice::Lifecycle& lc) {
 
 void LifecycleStore::Clear() {
   ledger::sql::Transaction tx(db_.get());
-  Check(tx.begin_status());
+  OrThrow(tx.begin_status(), "lifecycle store");
   for (const char* table : {"lifecycle_meta", "lifecycle_invoice", "lifecycle_payment", "lifecycle_taxpayer",
                             "lifecycle_grant", "lifecycle_confirmation", "lifecycle_filing"})
-    Check(db_->Exec(std::string("DELETE FROM ") + table));
-  Check(tx.Commit());
+    OrThrow(db_->Exec(std::string("DELETE FROM ") + table), "lifecycle store");
+  OrThrow(tx.Commit(), "lifecycle store");
 }
 
 uint64_t LifecycleStore::InvoiceCount() {

@@ -1,4 +1,5 @@
 #include "app/chain/node_request.h"
+#include "app/base/or_throw.h"
 
 #include <charconv>
 
@@ -132,13 +133,13 @@ namespace {
 class SqliteNonceJournal : public NonceJournal {
  public:
   explicit SqliteNonceJournal(std::unique_ptr<ledger::sql::Db> db) : db_(std::move(db)) {
-    Check(db_->Exec("PRAGMA synchronous=NORMAL;"));
-    Check(db_->Exec("CREATE TABLE IF NOT EXISTS node_nonce(key TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL) WITHOUT ROWID"));
+    OrThrow(db_->Exec("PRAGMA synchronous=NORMAL;"));
+    OrThrow(db_->Exec("CREATE TABLE IF NOT EXISTS node_nonce(key TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL) WITHOUT ROWID"));
   }
   std::vector<std::pair<std::string, uint64_t>> Load(uint64_t now_ms) override {
     std::vector<std::pair<std::string, uint64_t>> out;
     auto st = db_->Prepare("SELECT key, expires_ms FROM node_nonce WHERE expires_ms >= ?1");
-    if (!st.ok()) throw std::runtime_error(st.status().ToString());
+    OrThrow(st);
     st->Bind(1, static_cast<int64_t>(now_ms));
     for (auto row = st->Step(); row.ok() && *row; row = st->Step())
       out.emplace_back(st->Text(0), static_cast<uint64_t>(st->Int(1)));
@@ -146,19 +147,16 @@ class SqliteNonceJournal : public NonceJournal {
   }
   void Add(const std::string& key, uint64_t expires_ms) override {
     auto st = db_->Prepare("INSERT OR REPLACE INTO node_nonce(key, expires_ms) VALUES (?1, ?2)");
-    if (!st.ok()) throw std::runtime_error(st.status().ToString());
-    Check(st->Bind(1, key).Bind(2, static_cast<int64_t>(expires_ms)).Run());
+    OrThrow(st);
+    OrThrow(st->Bind(1, key).Bind(2, static_cast<int64_t>(expires_ms)).Run());
   }
   void Expire(uint64_t now_ms) override {
     auto st = db_->Prepare("DELETE FROM node_nonce WHERE expires_ms < ?1");
-    if (!st.ok()) throw std::runtime_error(st.status().ToString());
-    Check(st->Bind(1, static_cast<int64_t>(now_ms)).Run());
+    OrThrow(st);
+    OrThrow(st->Bind(1, static_cast<int64_t>(now_ms)).Run());
   }
 
  private:
-  static void Check(const ledger::Status& s) {
-    if (!s.ok()) throw std::runtime_error(s.ToString());
-  }
   std::unique_ptr<ledger::sql::Db> db_;
 };
 
@@ -166,7 +164,7 @@ class SqliteNonceJournal : public NonceJournal {
 
 std::unique_ptr<NonceJournal> OpenNonceJournal(const std::string& path) {
   auto db = ledger::sql::Db::Open(path, ledger::sql::Db::Mode::kReadWrite);
-  if (!db.ok()) throw std::runtime_error(path + ": " + db.status().ToString());
+  OrThrow(db, path);
   return std::make_unique<SqliteNonceJournal>(std::move(*db));
 }
 

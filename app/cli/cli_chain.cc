@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/base/or_throw.h"
 #include "app/chain/chain_json.h"
 #include "app/cli/cli.h"
 #include "app/base/progress.h"
@@ -52,9 +53,9 @@ int Verify(const Args& a) {
 
 int Export(const Args& a) {
   auto store = ledger::BlockStore::OpenExisting(a.at("node-db"));
-  if (!store.ok()) throw std::runtime_error(store.status().ToString());
+  OrThrow(store);
   auto head = (*store)->Head();
-  if (!head.ok()) throw std::runtime_error(head.status().ToString());
+  OrThrow(head);
   const std::string& out_path = a.at("out");
   std::ofstream file;
   if (out_path != "-") {
@@ -67,7 +68,7 @@ int Export(const Args& a) {
   Progress progress("exporting");
   auto n = WriteBlocks(**store, 0, 0, out, [&](uint64_t d, uint64_t t) { progress.Update(d, t); });
   progress.Finish();
-  if (!n.ok()) throw std::runtime_error(n.status().ToString());
+  OrThrow(n);
   out.flush();
   if (!out) throw std::runtime_error("writing " + out_path + " failed");
   if (out_path != "-")
@@ -96,9 +97,9 @@ int Synth(const Args& a) {
   if (!authority.ok() || !submitter.ok()) throw std::runtime_error("key generation failed");
   std::ofstream(path + ".authority.pem") << authority->ToPem();
   auto store = ledger::BlockStore::Open(path, authority->public_key());
-  if (!store.ok()) throw std::runtime_error(store.status().ToString());
+  OrThrow(store);
   uint64_t t = 1780000000000;
-  if (auto g = (*store)->InitGenesis(*authority, t); !g.ok()) throw std::runtime_error(g.status().ToString());
+  OrThrow((*store)->InitGenesis(*authority, t));
   Progress progress("synthesising");
   std::vector<ledger::Bytes> batch;
   // --invoices: the chain of one merchant's real lifecycle, as the authority would seal it:
@@ -116,7 +117,7 @@ int Synth(const Args& a) {
     invoice::ApplyEvent apply{{"synth-apply", t}, merchant, {26, 44, 0}, total - 2};
     batch = {event_entry(reg, std::string(invoice::kAuthoritySubmitter), *authority), event_entry(apply, merchant, *submitter)};
     auto sealed = (*store)->Seal(batch, ++t, *authority);
-    if (!sealed.ok()) throw std::runtime_error(sealed.status().ToString());
+    OrThrow(sealed);
   }
   for (uint64_t i = invoices ? 2 : 0; i < total;) {
     batch.clear();
@@ -146,7 +147,7 @@ int Synth(const Args& a) {
                                           *submitter)->Encode());
     }
     auto sealed = (*store)->Seal(batch, ++t, *authority);
-    if (!sealed.ok()) throw std::runtime_error(sealed.status().ToString());
+    OrThrow(sealed);
     progress.Update(i, total);
   }
   progress.Finish();

@@ -1,4 +1,5 @@
 #include "app/company/company.h"
+#include "app/base/or_throw.h"
 
 #include <Poco/URI.h>
 
@@ -34,10 +35,10 @@ Company::Company(SyncSubmitter& submitter, ledger::BlockStore& store, PartyView&
                  Clock clock)
     : tax_id_(submitter.tax_id()), submitter_(submitter), store_(store), view_(view), clock_(std::move(clock)) {
   auto db = ledger::sql::Db::Open(db_path, ledger::sql::Db::Mode::kReadWrite);
-  if (!db.ok()) throw std::runtime_error(db.status().ToString());
+  OrThrow(db);
   db_ = std::move(db).value();
   auto s = db_->Exec(kSchema);
-  if (!s.ok()) throw std::runtime_error(s.ToString());
+  OrThrow(s);
 }
 
 invoice::EventMeta Company::Meta(const std::string& what) {
@@ -93,9 +94,9 @@ SealedAt Company::Claim(const std::string& employee, const std::string& no, cons
     std::lock_guard lock(db_mu_);
     auto s = db_->Prepare("INSERT INTO app_claim_info(invoice_no, seller_name, seller_tax_id, total_fen) "
                           "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(invoice_no) DO NOTHING");
-    if (!s.ok()) throw std::runtime_error(s.status().ToString());
+    OrThrow(s);
     auto st = s->Bind(1, no).Bind(2, c.seller_name).Bind(3, c.seller_tax_id).Bind(4, c.total_fen).Run();
-    if (!st.ok()) throw std::runtime_error(st.ToString());
+    OrThrow(st);
   }
   return submitter_.Submit(invoice::ReimburseEvent{Meta("claim"), invoice::ReimburseAction::kClaim, no, tax_id_, employee, c.leaf_hash});
 }
@@ -141,7 +142,7 @@ std::vector<ClaimRecord> Company::Claims(const std::string& employee) {
   });
   std::lock_guard lock(db_mu_);
   auto s = db_->Prepare("SELECT seller_name, seller_tax_id, total_fen FROM app_claim_info WHERE invoice_no = ?1");
-  if (!s.ok()) throw std::runtime_error(s.status().ToString());
+  OrThrow(s);
   for (ClaimRecord& c : out) {
     s->Reset();
     auto row = s->Bind(1, c.invoice_no).Step();

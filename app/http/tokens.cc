@@ -1,4 +1,5 @@
 #include "app/http/tokens.h"
+#include "app/base/or_throw.h"
 
 #include <stdexcept>
 
@@ -23,15 +24,15 @@ std::string TokenRoleName(TokenRole r) { return kRoleNames[static_cast<int>(r)];
 
 std::unique_ptr<TokenStore> TokenStore::Open(const std::string& db_path) {
   auto db = ledger::sql::Db::Open(db_path, ledger::sql::Db::Mode::kReadWrite);
-  if (!db.ok()) throw std::runtime_error(db.status().ToString());
+  OrThrow(db);
   ledger::Status s = (*db)->Exec(
       "CREATE TABLE IF NOT EXISTS app_token(hash BLOB PRIMARY KEY, role TEXT NOT NULL, tax_id TEXT NOT NULL, "
       "name TEXT NOT NULL, created_ms INTEGER NOT NULL) WITHOUT ROWID");
-  if (!s.ok()) throw std::runtime_error(s.ToString());
+  OrThrow(s);
   s = (*db)->Exec(
       "CREATE TABLE IF NOT EXISTS app_session(hash BLOB PRIMARY KEY, token_hash BLOB NOT NULL, "
       "expires_ms INTEGER NOT NULL) WITHOUT ROWID");
-  if (!s.ok()) throw std::runtime_error(s.ToString());
+  OrThrow(s);
   return std::unique_ptr<TokenStore>(new TokenStore(std::move(*db)));
 }
 
@@ -46,10 +47,10 @@ std::string TokenStore::Create(TokenRole role, const std::string& tax_id, const 
   ledger::Hash h = ledger::Sha256(ledger::AsBytes(token));
   std::lock_guard lock(mu_);
   auto st = db_->Prepare("INSERT INTO app_token(hash, role, tax_id, name, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)");
-  if (!st.ok()) throw std::runtime_error(st.status().ToString());
+  OrThrow(st);
   ledger::Status s = st->Bind(1, h.View()).Bind(2, TokenRoleName(role)).Bind(3, tax_id).Bind(4, name)
                          .Bind(5, static_cast<int64_t>(now_ms)).Run();
-  if (!s.ok()) throw std::runtime_error(s.ToString());
+  OrThrow(s);
   return token;
 }
 
@@ -65,10 +66,10 @@ std::optional<std::string> TokenStore::StartSession(const std::string& token, ui
   std::string id = "eis_" + RandomHex(32);
   std::lock_guard lock(mu_);
   auto purge = db_->Prepare("DELETE FROM app_session WHERE expires_ms < ?1");
-  if (!purge.ok()) throw std::runtime_error(purge.status().ToString());
-  if (auto s = purge->Bind(1, static_cast<int64_t>(now_ms)).Run(); !s.ok()) throw std::runtime_error(s.ToString());
+  OrThrow(purge);
+  OrThrow(purge->Bind(1, static_cast<int64_t>(now_ms)).Run());
   auto st = db_->Prepare("INSERT INTO app_session(hash, token_hash, expires_ms) VALUES (?1, ?2, ?3)");
-  if (!st.ok()) throw std::runtime_error(st.status().ToString());
+  OrThrow(st);
   ledger::Hash sh = ledger::Sha256(ledger::AsBytes(id)), th = ledger::Sha256(ledger::AsBytes(token));
   if (auto s = st->Bind(1, sh.View()).Bind(2, th.View()).Bind(3, static_cast<int64_t>(now_ms + ttl_ms)).Run(); !s.ok())
     throw std::runtime_error(s.ToString());
@@ -80,9 +81,9 @@ std::optional<Principal> TokenStore::SessionUser(const std::string& session_id, 
   ledger::Hash sh = ledger::Sha256(ledger::AsBytes(session_id));
   std::lock_guard lock(mu_);
   auto st = db_->Prepare("SELECT token_hash FROM app_session WHERE hash = ?1 AND expires_ms >= ?2");
-  if (!st.ok()) throw std::runtime_error(st.status().ToString());
+  OrThrow(st);
   auto row = st->Bind(1, sh.View()).Bind(2, static_cast<int64_t>(now_ms)).Step();
-  if (!row.ok()) throw std::runtime_error(row.status().ToString());
+  OrThrow(row);
   if (!*row || st->BlobSize(0) != 32) return std::nullopt;
   ledger::Hash th;
   std::copy(st->BlobData(0), st->BlobData(0) + 32, th.bytes.begin());
@@ -94,15 +95,15 @@ void TokenStore::EndSession(const std::string& session_id) {
   ledger::Hash sh = ledger::Sha256(ledger::AsBytes(session_id));
   std::lock_guard lock(mu_);
   auto st = db_->Prepare("DELETE FROM app_session WHERE hash = ?1");
-  if (!st.ok()) throw std::runtime_error(st.status().ToString());
-  if (auto s = st->Bind(1, sh.View()).Run(); !s.ok()) throw std::runtime_error(s.ToString());
+  OrThrow(st);
+  OrThrow(st->Bind(1, sh.View()).Run());
 }
 
 std::optional<Principal> TokenStore::PrincipalOfHash(const ledger::Hash& h) {
   auto st = db_->Prepare("SELECT role, tax_id, name FROM app_token WHERE hash = ?1");
-  if (!st.ok()) throw std::runtime_error(st.status().ToString());
+  OrThrow(st);
   auto row = st->Bind(1, h.View()).Step();
-  if (!row.ok()) throw std::runtime_error(row.status().ToString());
+  OrThrow(row);
   if (!*row) return std::nullopt;
   auto role = ParseTokenRole(st->Text(0));
   if (!role) return std::nullopt;

@@ -1,5 +1,6 @@
 // The merchant's records: orders, payments and refunds from the provider, and reading
 // invoices back. Issuing and submitting them is in merchant_issue.cc.
+#include "app/base/or_throw.h"
 #include "app/merchant/merchant.h"
 #include "invoice/national_xml.h"
 
@@ -37,23 +38,21 @@ CREATE TABLE IF NOT EXISTS app_confirmation(request_id TEXT PRIMARY KEY, refund_
 
 }  // namespace
 
-using merchant_sql::Check;
-using merchant_sql::Get;
 using merchant_sql::Json;
 using merchant_sql::ParseStored;
 
 void CreateMerchantSchema(ledger::sql::Db& db) {
-  Check(db.Exec(kSchema));
+  OrThrow(db.Exec(kSchema));
   // Databases made before refusal_field existed.
-  auto has = Get(db.Prepare("SELECT count(*) FROM pragma_table_info('app_invoice') WHERE name = 'refusal_field'"));
-  Get(has.Step());
-  if (has.Int(0) == 0) Check(db.Exec("ALTER TABLE app_invoice ADD COLUMN refusal_field TEXT"));
+  auto has = ValueOrThrow(db.Prepare("SELECT count(*) FROM pragma_table_info('app_invoice') WHERE name = 'refusal_field'"));
+  ValueOrThrow(has.Step());
+  if (has.Int(0) == 0) OrThrow(db.Exec("ALTER TABLE app_invoice ADD COLUMN refusal_field TEXT"));
 }
 
 Merchant::Merchant(MerchantConfig config, const ledger::PrivateKey& key, std::unique_ptr<AuthorityClient> authority,
                    Clock clock, PartyView* view)
     : config_(std::move(config)), key_(key), authority_(std::move(authority)), clock_(std::move(clock)), view_(view) {
-  db_ = Get(ledger::sql::Db::Open(config_.db_path, ledger::sql::Db::Mode::kReadWrite));
+  db_ = ValueOrThrow(ledger::sql::Db::Open(config_.db_path, ledger::sql::Db::Mode::kReadWrite));
   CreateMerchantSchema(*db_);
   std::string state = Meta("allocator");
   if (!state.empty()) {
@@ -65,15 +64,15 @@ Merchant::Merchant(MerchantConfig config, const ledger::PrivateKey& key, std::un
 
 Merchant::~Merchant() { StopPump(); }
 
-ledger::sql::Stmt Merchant::Q(const std::string& sql) { return Get(db_->Prepare(sql)); }
+ledger::sql::Stmt Merchant::Q(const std::string& sql) { return ValueOrThrow(db_->Prepare(sql)); }
 
 std::string Merchant::Meta(const std::string& key) {
   auto s = Q("SELECT value FROM app_meta WHERE key = ?1");
-  return Get(s.Bind(1, key).Step()) ? s.Text(0) : "";
+  return ValueOrThrow(s.Bind(1, key).Step()) ? s.Text(0) : "";
 }
 
 void Merchant::SetMeta(const std::string& key, const std::string& value) {
-  Check(Q("INSERT INTO app_meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+  OrThrow(Q("INSERT INTO app_meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
             .Bind(1, key).Bind(2, value).Run());
 }
 
@@ -86,14 +85,14 @@ bool Merchant::CreateOrder(const invoice::Order& order) {
   s.Bind(1, order.order_id).Bind(2, Json(o)).Bind(4, order.TotalFen()).Bind(5, static_cast<int64_t>(clock_()));
   if (order.buyer) s.Bind(3, Json(PartyJson(*order.buyer)));
   else s.BindNull(3);
-  Check(s.Run());
+  OrThrow(s.Run());
   return db_->Changes() > 0;
 }
 
 std::optional<OrderRecord> Merchant::GetOrder(const std::string& order_id) {
   std::lock_guard lock(mu_);
   auto s = Q("SELECT order_json, buyer_json, status, apply_token, payment_id FROM app_order WHERE order_id = ?1");
-  if (!Get(s.Bind(1, order_id).Step())) return std::nullopt;
+  if (!ValueOrThrow(s.Bind(1, order_id).Step())) return std::nullopt;
   OrderRecord r;
   r.order = OrderFromJson(ParseStored(s.Text(0)), /*validate=*/false);
   if (!s.IsNull(1)) r.order.buyer = BuyerFromJson(ParseStored(s.Text(1)), "buyer.", /*validate=*/false);
@@ -101,11 +100,11 @@ std::optional<OrderRecord> Merchant::GetOrder(const std::string& order_id) {
   r.apply_token = s.Text(3);
   r.payment_id = s.Text(4);
   auto refunds = Q("SELECT coalesce(sum(amount_fen), 0) FROM app_refund WHERE order_id = ?1");
-  Get(refunds.Bind(1, order_id).Step());
+  ValueOrThrow(refunds.Bind(1, order_id).Step());
   r.refunded_fen = refunds.Int(0);
   auto inv = Q("SELECT invoice_no FROM app_invoice WHERE order_id = ?1 ORDER BY issued_ms, invoice_no");
   inv.Bind(1, order_id);
-  while (Get(inv.Step())) r.invoices.push_back(inv.Text(0));
+  while (ValueOrThrow(inv.Step())) r.invoices.push_back(inv.Text(0));
   return r;
 }
 
@@ -114,7 +113,7 @@ std::optional<OrderRecord> Merchant::GetOrderByApplyToken(const std::string& tok
   {
     std::lock_guard lock(mu_);
     auto s = Q("SELECT order_id FROM app_order WHERE apply_token = ?1");
-    if (!Get(s.Bind(1, token).Step())) return std::nullopt;
+    if (!ValueOrThrow(s.Bind(1, token).Step())) return std::nullopt;
     order_id = s.Text(0);
   }
   return GetOrder(order_id);
@@ -167,21 +166,21 @@ void Merchant::RecordBatch(const std::vector<std::shared_ptr<QueuedNotice>>& bat
   try {
     std::lock_guard lock(mu_);
     ledger::sql::Transaction tx(db_.get());
-    Check(tx.begin_status());
+    OrThrow(tx.begin_status());
     for (auto& q : batch) {
       // Each notice in its own savepoint: one that fails leaves no trace and fails alone.
-      Check(Q("SAVEPOINT notice").Run());
+      OrThrow(Q("SAVEPOINT notice").Run());
       try {
         q->outcome = RecordLocked(q->notice);
-        Check(Q("RELEASE notice").Run());
+        OrThrow(Q("RELEASE notice").Run());
       } catch (const std::exception& e) {
-        Check(Q("ROLLBACK TO notice").Run());
-        Check(Q("RELEASE notice").Run());
+        OrThrow(Q("ROLLBACK TO notice").Run());
+        OrThrow(Q("RELEASE notice").Run());
         q->error = e.what();
       }
     }
     IssueDueLocked();
-    Check(tx.Commit());  // the notices are durable from here on: their callers may answer 2xx
+    OrThrow(tx.Commit());  // the notices are durable from here on: their callers may answer 2xx
   } catch (const std::exception& e) {
     for (auto& q : batch)
       if (q->error.empty()) q->error = e.what();
@@ -190,36 +189,36 @@ void Merchant::RecordBatch(const std::vector<std::shared_ptr<QueuedNotice>>& bat
 
 NoticeOutcome Merchant::RecordLocked(const PaymentNotice& n) {
   auto order = Q("SELECT status, total_fen, buyer_json FROM app_order WHERE order_id = ?1");
-  if (!Get(order.Bind(1, n.order_id).Step())) return NoticeOutcome::kUnknownOrder;
+  if (!ValueOrThrow(order.Bind(1, n.order_id).Step())) return NoticeOutcome::kUnknownOrder;
   std::string status = order.Text(0);
   invoice::Fen total = order.Int(1);
   bool has_buyer = !order.IsNull(2);
   if (n.kind == PaymentNotice::Kind::kPayment) {
     auto dup = Q("SELECT order_id FROM app_payment WHERE payment_id = ?1");
-    if (Get(dup.Bind(1, n.payment_id).Step())) return NoticeOutcome::kDuplicate;
+    if (ValueOrThrow(dup.Bind(1, n.payment_id).Step())) return NoticeOutcome::kDuplicate;
     if (status != "created") return NoticeOutcome::kAlreadyPaid;
     if (n.amount_fen != total) return NoticeOutcome::kAmountMismatch;
-    Check(Q("INSERT INTO app_payment(payment_id, order_id, amount_fen, received_ms) VALUES (?1, ?2, ?3, ?4)")
+    OrThrow(Q("INSERT INTO app_payment(payment_id, order_id, amount_fen, received_ms) VALUES (?1, ?2, ?3, ?4)")
               .Bind(1, n.payment_id).Bind(2, n.order_id).Bind(3, n.amount_fen).Bind(4, static_cast<int64_t>(clock_()))
               .Run());
     auto upd = Q("UPDATE app_order SET status = 'paid', payment_id = ?2, apply_token = ?3 WHERE order_id = ?1");
     upd.Bind(1, n.order_id).Bind(2, n.payment_id);
     if (has_buyer) upd.BindNull(3);
     else upd.Bind(3, payment::RandomHex(16));
-    Check(upd.Run());
+    OrThrow(upd.Run());
   } else {
     auto dup = Q("SELECT order_id FROM app_refund WHERE refund_id = ?1");
-    if (Get(dup.Bind(1, n.refund_id).Step())) return NoticeOutcome::kDuplicate;
+    if (ValueOrThrow(dup.Bind(1, n.refund_id).Step())) return NoticeOutcome::kDuplicate;
     if (status == "created") return NoticeOutcome::kNotPaid;
     auto sum = Q("SELECT coalesce(sum(amount_fen), 0) FROM app_refund WHERE order_id = ?1");
-    Get(sum.Bind(1, n.order_id).Step());
+    ValueOrThrow(sum.Bind(1, n.order_id).Step());
     invoice::Fen refunded = sum.Int(0);
     if (n.amount_fen <= 0 || refunded + n.amount_fen > total) return NoticeOutcome::kRefundTooLarge;
-    Check(Q("INSERT INTO app_refund(refund_id, order_id, amount_fen, received_ms) VALUES (?1, ?2, ?3, ?4)")
+    OrThrow(Q("INSERT INTO app_refund(refund_id, order_id, amount_fen, received_ms) VALUES (?1, ?2, ?3, ?4)")
               .Bind(1, n.refund_id).Bind(2, n.order_id).Bind(3, n.amount_fen).Bind(4, static_cast<int64_t>(clock_()))
               .Run());
     if (refunded + n.amount_fen == total)
-      Check(Q("UPDATE app_order SET status = 'refunded' WHERE order_id = ?1").Bind(1, n.order_id).Run());
+      OrThrow(Q("UPDATE app_order SET status = 'refunded' WHERE order_id = ?1").Bind(1, n.order_id).Run());
   }
   return NoticeOutcome::kRecorded;
 }
@@ -237,7 +236,7 @@ bool Merchant::IsDemoOrder(const std::string& order_id) {
 invoice::Invoice StoredInvoice(const ledger::Bytes& entry_bytes) {
   // Read, not checked: an invoice the authority refused (or one stored under older rules)
   // is still shown with its refusal, never an error that hides the whole listing.
-  auto entry = Get(ledger::Entry::Decode(entry_bytes));
+  auto entry = ValueOrThrow(ledger::Entry::Decode(entry_bytes));
   auto inv = invoice::DecodeInvoiceXml(std::string_view(reinterpret_cast<const char*>(entry.payload.data()),
                                                         entry.payload.size()),
                                        /*checked=*/false);
@@ -246,7 +245,7 @@ invoice::Invoice StoredInvoice(const ledger::Bytes& entry_bytes) {
 }
 
 void Merchant::ReopenForBuyerLocked(const std::string& order_id) {
-  Check(Q("UPDATE app_order SET buyer_json = NULL, apply_token = coalesce(apply_token, ?2), "
+  OrThrow(Q("UPDATE app_order SET buyer_json = NULL, apply_token = coalesce(apply_token, ?2), "
           "status = CASE WHEN status = 'invoiced' THEN 'paid' ELSE status END WHERE order_id = ?1")
             .Bind(1, order_id).Bind(2, payment::RandomHex(16)).Run());
 }
@@ -255,14 +254,14 @@ NoticeOutcome Merchant::SetBuyer(const std::string& order_id, const invoice::Par
   {
     std::lock_guard lock(mu_);
     ledger::sql::Transaction tx(db_.get());
-    Check(tx.begin_status());
+    OrThrow(tx.begin_status());
     auto o = Q("SELECT buyer_json FROM app_order WHERE order_id = ?1");
-    if (!Get(o.Bind(1, order_id).Step())) return NoticeOutcome::kUnknownOrder;
+    if (!ValueOrThrow(o.Bind(1, order_id).Step())) return NoticeOutcome::kUnknownOrder;
     if (!o.IsNull(0)) return NoticeOutcome::kDuplicate;
     o.Reset();
-    Check(Q("UPDATE app_order SET buyer_json = ?2 WHERE order_id = ?1").Bind(1, order_id).Bind(2, Json(PartyJson(buyer))).Run());
+    OrThrow(Q("UPDATE app_order SET buyer_json = ?2 WHERE order_id = ?1").Bind(1, order_id).Bind(2, Json(PartyJson(buyer))).Run());
     IssueDueLocked();
-    Check(tx.Commit());
+    OrThrow(tx.Commit());
   }
   {
     std::lock_guard lock(pump_mu_);
@@ -276,12 +275,12 @@ bool Merchant::ApplyBuyer(const std::string& token, const invoice::Party& buyer)
   {
     std::lock_guard lock(mu_);
     ledger::sql::Transaction tx(db_.get());
-    Check(tx.begin_status());
+    OrThrow(tx.begin_status());
     auto s = Q("UPDATE app_order SET buyer_json = ?2 WHERE apply_token = ?1 AND buyer_json IS NULL");
-    Check(s.Bind(1, token).Bind(2, Json(PartyJson(buyer))).Run());
+    OrThrow(s.Bind(1, token).Bind(2, Json(PartyJson(buyer))).Run());
     if (db_->Changes() == 0) return false;
     IssueDueLocked();
-    Check(tx.Commit());
+    OrThrow(tx.Commit());
   }
   {
     std::lock_guard lock(pump_mu_);
@@ -295,7 +294,7 @@ std::optional<InvoiceRecord> Merchant::GetInvoice(const std::string& invoice_no)
   std::lock_guard lock(mu_);
   auto s = Q("SELECT entry, status, leaf_hash, height, leaf_index, refusal_code, refusal_message FROM app_invoice "
              "WHERE invoice_no = ?1");
-  if (!Get(s.Bind(1, invoice_no).Step())) return std::nullopt;
+  if (!ValueOrThrow(s.Bind(1, invoice_no).Step())) return std::nullopt;
   InvoiceRecord r;
   r.invoice = StoredInvoice(s.Blob(0));
   r.status = s.Text(1);
@@ -306,7 +305,7 @@ std::optional<InvoiceRecord> Merchant::GetInvoice(const std::string& invoice_no)
   r.refusal_message = s.Text(6);
   auto reds = Q("SELECT invoice_no FROM app_invoice WHERE original_no = ?1 ORDER BY issued_ms");
   reds.Bind(1, invoice_no);
-  while (Get(reds.Step())) r.reversals.push_back(reds.Text(0));
+  while (ValueOrThrow(reds.Step())) r.reversals.push_back(reds.Text(0));
   return r;
 }
 
@@ -319,7 +318,7 @@ std::vector<InvoiceRecord> Merchant::ListInvoices(const std::string& order_id, u
                "AND issued_ms < ?3 AND (?4 = '' OR status = ?4) ORDER BY issued_ms, invoice_no LIMIT ?5");
     s.Bind(1, order_id).Bind(2, static_cast<int64_t>(from_ms)).Bind(3, static_cast<int64_t>(std::min<uint64_t>(to_ms, INT64_MAX)))
         .Bind(4, status).Bind(5, static_cast<int64_t>(limit));
-    while (Get(s.Step())) numbers.push_back(s.Text(0));
+    while (ValueOrThrow(s.Step())) numbers.push_back(s.Text(0));
   }
   std::vector<InvoiceRecord> out;
   for (const auto& n : numbers)
@@ -340,7 +339,7 @@ Merchant::Counters Merchant::counters() {
   std::lock_guard lock(mu_);
   Counters c;
   auto s = Q("SELECT status, count(*) FROM app_invoice GROUP BY status");
-  while (Get(s.Step())) {
+  while (ValueOrThrow(s.Step())) {
     uint64_t n = static_cast<uint64_t>(s.Int(1));
     c.issued += n;
     if (s.Text(0) == "sealed") c.sealed = n;

@@ -1,6 +1,7 @@
 // The merchant's issuing: numbers from the granted ranges, blue and red invoices (or a
 // red-letter confirmation request first, for a claimed invoice), and the pump that applies
 // for ranges and hands pending entries to the authority until each is sealed or refused.
+#include "app/base/or_throw.h"
 #include "app/base/logging.h"
 #include "app/merchant/merchant.h"
 #include "app/merchant/merchant_sql.h"
@@ -15,8 +16,6 @@ namespace {
 
 constexpr size_t kSubmitBatch = 500;
 
-using merchant_sql::Check;
-using merchant_sql::Get;
 using merchant_sql::Log;
 using merchant_sql::ParseStored;
 
@@ -33,7 +32,7 @@ std::optional<std::string> Merchant::TakeNumberLocked() {
 void Merchant::InsertInvoiceLocked(const invoice::Invoice& inv) {
   std::string payload = invoice::EncodeEvent(invoice::IssueEvent{inv});
   auto entry = ledger::Entry::Make("issue", config_.seller.tax_id, ledger::Bytes(payload.begin(), payload.end()), key_);
-  if (!entry.ok()) throw std::runtime_error(entry.status().ToString());
+  OrThrow(entry);
   ledger::Bytes bytes = entry->Encode();
   auto s = Q("INSERT INTO app_invoice(invoice_no, order_id, color, original_no, total_fen, issued_ms, status, entry, "
              "leaf_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8)");
@@ -42,7 +41,7 @@ void Merchant::InsertInvoiceLocked(const invoice::Invoice& inv) {
   else s.Bind(4, inv.original_no);
   s.Bind(5, inv.TotalFen()).Bind(6, static_cast<int64_t>(inv.issued_at_ms)).Bind(7, ledger::ByteView(bytes))
       .Bind(8, ledger::LeafHash(bytes).Hex());
-  Check(s.Run());
+  OrThrow(s.Run());
 }
 
 void Merchant::IssueDueLocked() {
@@ -54,10 +53,10 @@ void Merchant::IssueDueLocked() {
                "AND i.color = 'blue' AND (i.status != 'rejected' OR coalesce(i.refusal_field, '') NOT LIKE 'buyer.%')) "
                "ORDER BY o.created_ms LIMIT 1000");
   std::vector<std::string> orders;
-  while (Get(due.Step())) orders.push_back(due.Text(0));
+  while (ValueOrThrow(due.Step())) orders.push_back(due.Text(0));
   for (const std::string& id : orders) {
     auto o = Q("SELECT order_json, buyer_json, payment_id FROM app_order WHERE order_id = ?1");
-    Get(o.Bind(1, id).Step());
+    ValueOrThrow(o.Bind(1, id).Step());
     invoice::Order order = OrderFromJson(ParseStored(o.Text(0)), /*validate=*/false);
     invoice::Party buyer = BuyerFromJson(ParseStored(o.Text(1)), "buyer.", /*validate=*/false);
     std::string payment_id = o.Text(2);
@@ -71,7 +70,7 @@ void Merchant::IssueDueLocked() {
     auto no = TakeNumberLocked();
     if (!no) return;  // no numbers yet: the pump applies and comes back
     InsertInvoiceLocked(invoice::MakeBlue(order, config_.seller, buyer, *no, clock_(), payment_id));
-    Check(Q("UPDATE app_order SET status = 'invoiced' WHERE order_id = ?1 AND status = 'paid'").Bind(1, id).Run());
+    OrThrow(Q("UPDATE app_order SET status = 'invoiced' WHERE order_id = ?1 AND status = 'paid'").Bind(1, id).Run());
   }
   // Red invoices for refunds whose blue invoice exists and was not refused.
   auto refunds = Q("SELECT r.refund_id, r.amount_fen, i.invoice_no FROM app_refund r JOIN app_invoice i "
@@ -81,13 +80,13 @@ void Merchant::IssueDueLocked() {
                    "ORDER BY r.received_ms LIMIT 1000");
   struct Due { std::string refund_id; invoice::Fen amount; std::string blue_no; };
   std::vector<Due> reds;
-  while (Get(refunds.Step())) reds.push_back({refunds.Text(0), refunds.Int(1), refunds.Text(2)});
+  while (ValueOrThrow(refunds.Step())) reds.push_back({refunds.Text(0), refunds.Int(1), refunds.Text(2)});
   for (const Due& d : reds) {
     // A claimed (locked or settled) invoice is reversed only with the buyer company's
     // confirmation: ask first, issue the red invoice once the answer is on the chain.
     auto conf = Q("SELECT request_id, status FROM app_confirmation WHERE refund_id = ?1");
     std::string confirmation_id;
-    if (Get(conf.Bind(1, d.refund_id).Step())) {
+    if (ValueOrThrow(conf.Bind(1, d.refund_id).Step())) {
       std::string request_id = conf.Text(0);
       if (conf.Text(1) != "sealed") continue;  // not yet on the chain, or refused outright
       auto answer = view_ ? view_->With([&](const invoice::Lifecycle& lc) {
@@ -96,7 +95,7 @@ void Merchant::IssueDueLocked() {
       }) : invoice::ConfirmationState::Status::kPending;
       if (answer == invoice::ConfirmationState::Status::kRefused) {
         // The buyer company refused: the invoice stands; the refund stays without a red invoice.
-        Check(Q("UPDATE app_confirmation SET status = 'refused' WHERE request_id = ?1").Bind(1, request_id).Run());
+        OrThrow(Q("UPDATE app_confirmation SET status = 'refused' WHERE request_id = ?1").Bind(1, request_id).Run());
         continue;
       }
       if (answer != invoice::ConfirmationState::Status::kAccepted) continue;  // not answered yet
@@ -109,16 +108,16 @@ void Merchant::IssueDueLocked() {
       continue;
     }
     auto blue = Q("SELECT entry FROM app_invoice WHERE invoice_no = ?1");
-    Get(blue.Bind(1, d.blue_no).Step());
+    ValueOrThrow(blue.Bind(1, d.blue_no).Step());
     const invoice::Invoice original = StoredInvoice(blue.Blob(0));
     auto before = Q("SELECT coalesce(-sum(total_fen), 0) FROM app_invoice WHERE original_no = ?1 AND status != 'rejected'");
-    Get(before.Bind(1, d.blue_no).Step());
+    ValueOrThrow(before.Bind(1, d.blue_no).Step());
     auto no = TakeNumberLocked();
     if (!no) return;
     invoice::Invoice red = invoice::MakeRed(original, before.Int(0), d.amount, *no, clock_(), d.refund_id, "02");
     red.confirmation_id = confirmation_id;
     InsertInvoiceLocked(red);
-    Check(Q("UPDATE app_refund SET red_invoice_no = ?2 WHERE refund_id = ?1").Bind(1, d.refund_id).Bind(2, *no).Run());
+    OrThrow(Q("UPDATE app_refund SET red_invoice_no = ?2 WHERE refund_id = ?1").Bind(1, d.refund_id).Bind(2, *no).Run());
   }
 }
 
@@ -128,9 +127,9 @@ void Merchant::RequestConfirmationLocked(const std::string& refund_id, const std
   ev.request_id = ev.meta.event_id;
   std::string payload = invoice::EncodeEvent(ev);
   auto entry = ledger::Entry::Make("confirm", config_.seller.tax_id, ledger::Bytes(payload.begin(), payload.end()), key_);
-  if (!entry.ok()) throw std::runtime_error(entry.status().ToString());
+  OrThrow(entry);
   ledger::Bytes bytes = entry->Encode();
-  Check(Q("INSERT INTO app_confirmation(request_id, refund_id, invoice_no, amount_fen, entry, status) "
+  OrThrow(Q("INSERT INTO app_confirmation(request_id, refund_id, invoice_no, amount_fen, entry, status) "
           "VALUES (?1, ?2, ?3, ?4, ?5, 'pending') ON CONFLICT(refund_id) DO NOTHING")
             .Bind(1, ev.request_id).Bind(2, refund_id).Bind(3, blue_no).Bind(4, amount).Bind(5, ledger::ByteView(bytes))
             .Run());
@@ -151,7 +150,7 @@ void Merchant::ApplyIfNeeded() {
                              {std::stoi(year), config_.region, config_.channel}, config_.range_size};
       std::string payload = invoice::EncodeEvent(ev);
       auto e = ledger::Entry::Make("apply", config_.seller.tax_id, ledger::Bytes(payload.begin(), payload.end()), key_);
-      if (!e.ok()) throw std::runtime_error(e.status().ToString());
+      OrThrow(e);
       pending = ledger::ToHex(e->Encode());
       SetMeta("apply_entry", pending);
     }
@@ -160,7 +159,7 @@ void Merchant::ApplyIfNeeded() {
   auto result = authority_->Submit({entry}).at(0);  // network, outside the lock
   std::lock_guard lock(mu_);
   ledger::sql::Transaction tx(db_.get());
-  Check(tx.begin_status());
+  OrThrow(tx.begin_status());
   if (result->getValue<std::string>("status") == "sealed" && result->has("granted")) {
     auto g = result->getObject("granted");
     auto prefix = invoice::InvoiceNumber::Parse(g->getValue<std::string>("prefix") + std::string(15, '0'));
@@ -171,8 +170,8 @@ void Merchant::ApplyIfNeeded() {
   } else {
     Log().error("number application refused: %s", result->optValue<std::string>("message", ""));
   }
-  Check(Q("DELETE FROM app_meta WHERE key = 'apply_entry'").Run());
-  Check(tx.Commit());
+  OrThrow(Q("DELETE FROM app_meta WHERE key = 'apply_entry'").Run());
+  OrThrow(tx.Commit());
 }
 
 void Merchant::SubmitPending() {
@@ -183,13 +182,13 @@ void Merchant::SubmitPending() {
     std::lock_guard lock(mu_);
     auto s = Q("SELECT invoice_no, entry FROM app_invoice WHERE status = 'pending' ORDER BY issued_ms LIMIT ?1");
     s.Bind(1, static_cast<int64_t>(kSubmitBatch));
-    while (Get(s.Step())) {
+    while (ValueOrThrow(s.Step())) {
       numbers.push_back(s.Text(0));
       entries.push_back(s.Blob(1));
     }
     invoices = numbers.size();
     auto c = Q("SELECT request_id, entry FROM app_confirmation WHERE status = 'pending' LIMIT 100");
-    while (Get(c.Step())) {
+    while (ValueOrThrow(c.Step())) {
       numbers.push_back(c.Text(0));
       entries.push_back(c.Blob(1));
     }
@@ -198,7 +197,7 @@ void Merchant::SubmitPending() {
   auto results = authority_->Submit(entries);
   std::lock_guard lock(mu_);
   ledger::sql::Transaction tx(db_.get());
-  Check(tx.begin_status());
+  OrThrow(tx.begin_status());
   for (size_t i = 0; i < results.size(); ++i) {
     const auto& r = results[i];
     const bool sealed = r->getValue<std::string>("status") == "sealed";
@@ -208,39 +207,39 @@ void Merchant::SubmitPending() {
       u.Bind(1, numbers[i]).Bind(2, sealed ? "sealed" : "rejected");
       if (sealed) u.Bind(3, r->getValue<int64_t>("height")).BindNull(4);
       else u.BindNull(3).Bind(4, code);
-      Check(u.Run());
+      OrThrow(u.Run());
       if (!sealed) Log().warning("confirmation request %s refused by the authority: %s", numbers[i], code);
       continue;
     }
     if (sealed) {
-      Check(Q("UPDATE app_invoice SET status = 'sealed', height = ?2, leaf_index = ?3 WHERE invoice_no = ?1")
+      OrThrow(Q("UPDATE app_invoice SET status = 'sealed', height = ?2, leaf_index = ?3 WHERE invoice_no = ?1")
                 .Bind(1, numbers[i]).Bind(2, r->getValue<int64_t>("height")).Bind(3, r->getValue<int64_t>("leaf_index"))
                 .Run());
       continue;
     }
     const std::string field = r->optValue<std::string>("field", "");
-    Check(Q("UPDATE app_invoice SET status = 'rejected', refusal_code = ?2, refusal_message = ?3, refusal_field = ?4 "
+    OrThrow(Q("UPDATE app_invoice SET status = 'rejected', refusal_code = ?2, refusal_message = ?3, refusal_field = ?4 "
             "WHERE invoice_no = ?1")
               .Bind(1, numbers[i]).Bind(2, code).Bind(3, r->optValue<std::string>("message", "")).Bind(4, field).Run());
     Log().warning("invoice %s refused by the authority: %s (%s)", numbers[i], code, field);
     if (field.rfind("buyer.", 0) == 0) {
       auto order = Q("SELECT order_id FROM app_invoice WHERE invoice_no = ?1 AND color = 'blue'");
-      if (Get(order.Bind(1, numbers[i]).Step())) ReopenForBuyerLocked(order.Text(0));
+      if (ValueOrThrow(order.Bind(1, numbers[i]).Step())) ReopenForBuyerLocked(order.Text(0));
     }
     if (code == "needs_buyer_confirmation") {
       // The buyer claimed the invoice before this node saw it: ask for the confirmation now;
       // the red invoice follows under a new number once the company accepts.
       auto red = Q("SELECT r.refund_id, r.amount_fen, i.original_no FROM app_refund r JOIN app_invoice i "
                    "ON i.invoice_no = r.red_invoice_no WHERE r.red_invoice_no = ?1");
-      if (Get(red.Bind(1, numbers[i]).Step())) {
+      if (ValueOrThrow(red.Bind(1, numbers[i]).Step())) {
         std::string refund_id = red.Text(0), blue_no = red.Text(2);
         invoice::Fen amount = red.Int(1);
-        Check(Q("UPDATE app_refund SET red_invoice_no = NULL WHERE refund_id = ?1").Bind(1, refund_id).Run());
+        OrThrow(Q("UPDATE app_refund SET red_invoice_no = NULL WHERE refund_id = ?1").Bind(1, refund_id).Run());
         RequestConfirmationLocked(refund_id, blue_no, amount);
       }
     }
   }
-  Check(tx.Commit());
+  OrThrow(tx.Commit());
 }
 
 void Merchant::PumpOnce() {
@@ -249,9 +248,9 @@ void Merchant::PumpOnce() {
   {
     std::lock_guard lock(mu_);
     ledger::sql::Transaction tx(db_.get());
-    Check(tx.begin_status());
+    OrThrow(tx.begin_status());
     IssueDueLocked();
-    Check(tx.Commit());
+    OrThrow(tx.Commit());
   }
   SubmitPending();
 }

@@ -1,5 +1,5 @@
-// Small helpers shared by the merchant's two source files (records, and issuing): SQLite
-// results that throw, stored JSON, the log. Internal to app/merchant*.cc.
+// Small helpers shared by the merchant's two source files (records, and issuing): stored
+// JSON, the log (SQLite results go through app/base/or_throw.h). Internal to app/merchant*.cc.
 #pragma once
 
 #include <Poco/JSON/Object.h>
@@ -10,19 +10,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "app/base/or_throw.h"
 #include "ledger/sqlite_db.h"
 
 namespace app::merchant_sql {
-
-inline void Check(const ledger::Status& s) {
-  if (!s.ok()) throw std::runtime_error(s.ToString());
-}
-
-template <typename T>
-T Get(ledger::Result<T> r) {
-  if (!r.ok()) throw std::runtime_error(r.status().ToString());
-  return std::move(r).value();
-}
 
 inline std::string Json(const Poco::JSON::Object::Ptr& o) {
   std::ostringstream ss;

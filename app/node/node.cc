@@ -1,4 +1,5 @@
 #include "app/node/node.h"
+#include "app/base/or_throw.h"
 #include "app/base/text_file.h"
 
 #include <sys/stat.h>
@@ -62,7 +63,7 @@ Node::Node(NodeConfig config, Clock clock)
   std::filesystem::path db(config_.db_path);
   if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path());
   auto store = ledger::BlockStore::Open(config_.db_path, AuthorityKey(config_, key_));
-  if (!store.ok()) throw std::runtime_error(config_.db_path + ": " + store.status().ToString());
+  OrThrow(store, config_.db_path);
   store_ = std::move(*store);
   tokens_ = TokenStore::Open(config_.db_path);
   templates_ = std::make_unique<Templates>(config_.templates_dir);
@@ -72,7 +73,7 @@ Node::Node(NodeConfig config, Clock clock)
                                  *tokens_, *templates_, clock_);
   if (config_.role == Role::kAuthority) {
     auto genesis = store_->InitGenesis(key_, clock_());
-    if (!genesis.ok()) throw std::runtime_error("genesis: " + genesis.status().ToString());
+    OrThrow(genesis, "genesis");
     authority_ = std::make_unique<Authority>(*store_, key_, LifecyclePath(config_.db_path), SignedHeadPath(config_.db_path));
     authority_->SetTimeLimits({static_cast<uint64_t>(config_.clock_skew_s) * 1000,
                                static_cast<uint64_t>(config_.max_event_age_hours) * 3600 * 1000});

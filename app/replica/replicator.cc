@@ -1,4 +1,5 @@
 #include "app/base/logging.h"
+#include "app/base/or_throw.h"
 #include "app/replica/replicator.h"
 
 #include <Poco/Logger.h>
@@ -150,7 +151,7 @@ uint64_t Replicator::Apply(Page& page) {
     Alarm(s.message());
     return applied;
   }
-  if (!s.ok()) throw std::runtime_error(s.ToString());
+  OrThrow(s);
   return applied;
 }
 

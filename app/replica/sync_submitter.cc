@@ -1,4 +1,5 @@
 #include "app/replica/sync_submitter.h"
+#include "app/base/or_throw.h"
 
 #include <Poco/JSON/Array.h>
 
@@ -23,7 +24,7 @@ SealedAt SyncSubmitter::Submit(const invoice::Event& e) {
   std::string payload = invoice::EncodeEvent(e);
   auto entry = ledger::Entry::Make(std::string(invoice::EventKind(e)), tax_id_,
                                    ledger::Bytes(payload.begin(), payload.end()), key_);
-  if (!entry.ok()) throw std::runtime_error(entry.status().ToString());
+  OrThrow(entry);
   Poco::JSON::Object::Ptr r;
   try {
     r = client_.Submit({entry->Encode()}).at(0);
