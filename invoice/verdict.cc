@@ -2,6 +2,12 @@
 
 namespace invoice {
 
+std::optional<Refusal> RefusalFromCode(std::string_view code) {
+  for (int i = 0; i <= static_cast<int>(Refusal::kTimeOutOfRange); ++i)
+    if (RefusalCode(static_cast<Refusal>(i)) == code) return static_cast<Refusal>(i);
+  return std::nullopt;
+}
+
 std::string_view RefusalCode(Refusal r) {
   switch (r) {
     case Refusal::kNone: return "accepted";

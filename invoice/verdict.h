@@ -42,6 +42,8 @@ enum class Refusal {
 };
 
 std::string_view RefusalCode(Refusal r);  // snake_case, for APIs
+// The refusal a code names (RefusalCode's inverse); nullopt for a code no refusal has.
+std::optional<Refusal> RefusalFromCode(std::string_view code);
 // The HTTP status the contract gives a refusal: 403 for who-may, 422 for invalid, else 409.
 int RefusalStatus(Refusal r);
 

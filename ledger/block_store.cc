@@ -197,6 +197,14 @@ Result<SignedHeader> BlockStore::Head() {
   return HeadLocked();
 }
 
+bool BlockStore::WaitForHeight(uint64_t height, int timeout_ms) {
+  std::unique_lock lock(mu_);
+  return grown_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+    auto head = HeadLocked();
+    return head.ok() && head->header.height >= height;
+  });
+}
+
 Result<SignedHeader> BlockStore::InitGenesis(const PrivateKey& authority, uint64_t time_ms) {
   std::lock_guard lock(mu_);
   if (auto head = HeadLocked(); head.ok() || head.status().code() != Status::Code::kNotFound) return head;
@@ -208,6 +216,7 @@ Result<SignedHeader> BlockStore::InitGenesis(const PrivateKey& authority, uint64
   if (Status s = InsertBlockLocked(sh); !s.ok()) return s;
   if (Status s = tx.Commit(); !s.ok()) return s;
   head_ = sh;
+  grown_.notify_all();
   return sh;
 }
 
@@ -272,6 +281,7 @@ Result<SealedBlock> BlockStore::Seal(const std::vector<Bytes>& entries, uint64_t
   frontier_ = std::move(next);
   head_ = out.head;
   keys_.Committed();
+  grown_.notify_all();
   return out;
 }
 
@@ -352,6 +362,7 @@ Status BlockStore::ApplyBlocks(const std::vector<BlockWithLeaves>& blocks, size_
   frontier_ = std::move(next);
   head_ = head;
   keys_.Committed();
+  grown_.notify_all();
   *applied = good;
   return failure;
 }

@@ -8,6 +8,7 @@
 // serialises access to the connection.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -67,6 +68,10 @@ class BlockStore {
   Status ApplyBlocks(const std::vector<BlockWithLeaves>& blocks, size_t* applied);
 
   Result<SignedHeader> Head();
+  // Waits up to `timeout_ms` until this store holds block `height` (sealed here or applied
+  // from the authority); whether it does. The one wait for a height: the authority's long
+  // polls and a taxpayer's wait for its replica both use it.
+  bool WaitForHeight(uint64_t height, int timeout_ms);
   Result<SignedHeader> BlockAt(uint64_t height);
   Result<std::vector<LeafRecord>> Leaves(uint64_t begin, uint64_t end);
   Result<std::optional<uint64_t>> FindLeaf(const Hash& leaf_hash);
@@ -91,6 +96,7 @@ class BlockStore {
   Result<SignedHeader> BlockAtLocked(uint64_t height);
 
   std::mutex mu_;
+  std::condition_variable grown_;  // notified when head_ moves on (with mu_)
   std::unique_ptr<sql::Db> db_;
   PublicKeyBytes authority_key_;
   std::optional<SignedHeader> head_;  // cached, matches the last committed block

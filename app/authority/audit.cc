@@ -48,6 +48,7 @@ std::string QuarterOf(const std::string& month) {
 }  // namespace
 
 AuditStore::AuditStore(const std::string& db_path, bool read_only) {
+  MutexLock lock(mu_);
   auto db = ledger::sql::Db::Open(db_path, read_only ? ledger::sql::Db::Mode::kReadOnly : ledger::sql::Db::Mode::kReadWrite);
   OrThrow(db);
   db_ = std::move(db).value();
@@ -68,7 +69,7 @@ AuditStore::AuditStore(const std::string& db_path, bool read_only) {
 }
 
 void AuditStore::Record(const AuditRecord& r) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto same = db_->Prepare("UPDATE audit_record SET count = count + 1, last_ms = ?5 WHERE id = (SELECT id FROM audit_record "
                            "WHERE taxpayer = ?1 AND kind = ?2 AND invoice_no = ?3 AND code = ?4 LIMIT 1)");
   OrThrow(same);
@@ -96,7 +97,7 @@ void AuditStore::Record(const AuditRecord& r) {
 }
 
 size_t AuditStore::ReportPayments(const std::vector<ReportedPayment>& payments) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ledger::sql::Transaction tx(db_.get());
   OrThrow(tx.begin_status());
   size_t added = 0;
@@ -112,7 +113,7 @@ size_t AuditStore::ReportPayments(const std::vector<ReportedPayment>& payments) 
 }
 
 std::vector<AuditRecord> AuditStore::Records() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!tables_) return {};
   auto s = db_->Prepare(
       "SELECT id, time_ms, kind, taxpayer, invoice_no, code, detail, count, last_ms FROM audit_record ORDER BY id");
@@ -129,7 +130,7 @@ std::vector<AuditRecord> AuditStore::Records() {
 }
 
 std::vector<ReportedPayment> AuditStore::Payments() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!tables_) return {};
   auto s = db_->Prepare("SELECT seller, payment_id, amount_fen, paid_ms FROM audit_payment ORDER BY paid_ms");
   OrThrow(s);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "app/base/mutex.h"
 #include "invoice/lifecycle.h"
 #include "ledger/sqlite_db.h"
 
@@ -72,10 +73,10 @@ class AuditStore {
   std::vector<ReportedPayment> Payments();
 
  private:
-  std::mutex mu_;
-  std::unique_ptr<ledger::sql::Db> db_;
-  bool tables_ = true;
-  std::map<std::string, std::pair<uint64_t, int>> new_per_hour_;  // taxpayer -> (window start, records); GUARDED_BY(mu_)
+  Mutex mu_;  // taken alone
+  std::unique_ptr<ledger::sql::Db> db_ PT_GUARDED_BY(mu_);
+  bool tables_ = true;  // set in the constructor, read only
+  std::map<std::string, std::pair<uint64_t, int>> new_per_hour_ GUARDED_BY(mu_);  // taxpayer -> (window start, records)
   std::atomic<uint64_t> repeated_{0}, dropped_{0};
 };
 

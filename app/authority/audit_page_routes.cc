@@ -40,7 +40,7 @@ void AuditRoutes::AddPages(Router& r) {
     d.set("period_value", period);
     std::optional<LastVerify> v;
     {
-      std::lock_guard lock(verify_mu_);
+      MutexLock lock(verify_mu_);
       v = last_verify_;
     }
     if (v) {

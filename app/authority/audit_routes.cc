@@ -60,7 +60,7 @@ AuditRoutes::LastVerify AuditRoutes::RunVerify() {
     v.bad_item = report->bad_item;
     v.problem = report->problem;
   }
-  std::lock_guard lock(verify_mu_);
+  MutexLock lock(verify_mu_);
   last_verify_ = v;
   return v;
 }

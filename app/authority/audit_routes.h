@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "app/base/mutex.h"
 #include "app/authority/audit.h"
 #include "app/authority/authority.h"
 #include "app/chain/node_callers.h"
@@ -46,8 +47,8 @@ class AuditRoutes {
   AuditStore* audit_;
   ledger::BlockStore* store_;
   NodeCallers& callers_;
-  std::mutex verify_mu_;  // guards last_verify_; taken alone
-  std::optional<LastVerify> last_verify_;
+  Mutex verify_mu_;  // taken alone
+  std::optional<LastVerify> last_verify_ GUARDED_BY(verify_mu_);
 };
 
 }  // namespace app

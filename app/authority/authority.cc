@@ -30,18 +30,6 @@ Verdict Refuse(Refusal r, std::string message, std::string field = "") {
 
 }  // namespace
 
-Poco::JSON::Array::Ptr DifferencesJson(const std::vector<tax::Difference>& differences) {
-  Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
-  for (const auto& d : differences) {
-    Poco::JSON::Object::Ptr x = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    x->set("figure", d.figure);
-    x->set("filed", d.filed);
-    x->set("chain", d.chain);
-    out->add(x);
-  }
-  return out;
-}
-
 std::string SignedHeadPath(const std::string& node_db) {
   const std::string ext = ".db";
   if (node_db.size() > ext.size() && node_db.compare(node_db.size() - ext.size(), ext.size(), ext) == 0)
@@ -51,7 +39,10 @@ std::string SignedHeadPath(const std::string& node_db) {
 
 Authority::Authority(ledger::BlockStore& store, const ledger::PrivateKey& key, const std::string& lifecycle_db,
                      const std::string& signed_head_file)
-    : store_(store), key_(key) {
+    : commit_([this](const std::vector<Commit::Slot*>& batch) { SealSubmissions(batch); }, kMaxBlockEntries,
+              [](const Submission& s) { return s.entries.size(); }),
+      store_(store),
+      key_(key) {
   lifecycle_store_ = std::make_unique<LifecycleStore>(lifecycle_db, store_);
   auto head = ledger::SignedHeadFile::Open(signed_head_file);
   OrThrow(head);
@@ -59,7 +50,7 @@ Authority::Authority(ledger::BlockStore& store, const ledger::PrivateKey& key, c
 }
 
 void Authority::Replay() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ReplayLocked();
   auto head = store_.Head();
   OrThrow(head);
@@ -68,7 +59,7 @@ void Authority::Replay() {
 }
 
 std::string Authority::sealing_refused() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return sealing_refused_;
 }
 
@@ -110,7 +101,7 @@ void Authority::NoteReportedHead(const ledger::SignedHeader& head, const std::st
     if (mine.ok() && mine->header == head.header) return;
   }
   if (!head.SignatureValid(key_.public_key())) return;  // not ours: proves nothing
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   own = store_.Head();
   if (!own.ok()) return;
   if (head.header.height > own->header.height) {
@@ -122,7 +113,7 @@ void Authority::NoteReportedHead(const ledger::SignedHeader& head, const std::st
 
 void Authority::ReplayLocked() {
   ReplayReport report;
-  auto fold = [&](const ChainEvent& e) {
+  auto fold = [&](const ChainEvent& e) REQUIRES(mu_) {
     Verdict v = lifecycle_.Apply(e.submitter, e.event, e.place);
     if (!v.ok())
       throw std::runtime_error("replay: entry " + std::to_string(e.place.leaf_index) + " breaks the rules: " + v.message);
@@ -145,19 +136,17 @@ bool Authority::SaveLocked(const ledger::SignedHeader& head) {
   return true;
 }
 
-std::optional<invoice::NumberRange> Authority::GrantOfEntry(const ledger::Bytes& bytes) const {
-  auto entry = ledger::Entry::Decode(bytes);
-  if (!entry.ok() || entry->kind != "apply") return std::nullopt;
-  auto event = invoice::DecodeEvent("apply", std::string(entry->payload.begin(), entry->payload.end()));
-  if (!std::holds_alternative<invoice::Event>(event)) return std::nullopt;
-  const auto& apply = std::get<invoice::ApplyEvent>(std::get<invoice::Event>(event));
-  return lifecycle_.GrantOf(apply.seller, apply.meta.event_id);
+std::optional<invoice::NumberRange> Authority::GrantOfEntry(const DecodedEntry& entry) const {
+  const invoice::Event* ev = entry.Event();
+  const auto* apply = ev ? std::get_if<invoice::ApplyEvent>(ev) : nullptr;
+  if (!apply) return std::nullopt;
+  return lifecycle_.GrantOf(apply->seller, apply->meta.event_id);
 }
 
-Verdict Authority::CheckEntry(const ledger::Bytes& bytes, bool signature_ok, invoice::Lifecycle& scratch,
-                              const invoice::Place& place, std::vector<tax::Difference>* differences) {
-  auto entry = ledger::Entry::Decode(bytes);
-  if (!entry.ok()) return Refuse(Refusal::kInvalid, "not a canonical entry envelope: " + entry.status().message(), "entry");
+Verdict Authority::CheckEntry(const DecodedEntry& decoded, invoice::Lifecycle& scratch, const invoice::Place& place,
+                              std::vector<tax::Difference>* differences) {
+  const std::optional<ledger::Entry>& entry = decoded.envelope;
+  if (!entry) return Refuse(Refusal::kInvalid, "not a canonical entry envelope: " + decoded.envelope_problem, "entry");
   // WARNING: the submitter key inside the entry proves nothing by itself; it must be the
   // key registered for the submitter, or anyone could sign events in a taxpayer's name.
   if (entry->submitter == invoice::kAuthoritySubmitter) {
@@ -169,10 +158,9 @@ Verdict Authority::CheckEntry(const ledger::Bytes& bytes, bool signature_ok, inv
     if (reg->node_key != ledger::ToHex(entry->submitter_key))
       return Refuse(Refusal::kNotAuthorised, "the entry is not signed with " + entry->submitter + "'s node key", "entry");
   }
-  if (!signature_ok) return Refuse(Refusal::kNotAuthorised, "the entry's signature does not verify", "entry");
-  auto event = invoice::DecodeEvent(entry->kind, std::string(entry->payload.begin(), entry->payload.end()));
-  if (auto* p = std::get_if<invoice::Problem>(&event)) return Refuse(Refusal::kInvalid, p->message, p->field);
-  const invoice::Event& ev = std::get<invoice::Event>(event);
+  if (!decoded.signature_ok) return Refuse(Refusal::kNotAuthorised, "the entry's signature does not verify", "entry");
+  if (auto* p = std::get_if<invoice::Problem>(&*decoded.event)) return Refuse(Refusal::kInvalid, p->message, p->field);
+  const invoice::Event& ev = *decoded.Event();
   if (auto late = invoice::CheckEventTime(ev, place.time_ms, time_limits_)) return *late;
   if (auto* f = std::get_if<invoice::FileEvent>(&ev)) {
     // A return is sealed only if it is the chain's: recompute it and compare every figure.
@@ -188,58 +176,31 @@ Verdict Authority::CheckEntry(const ledger::Bytes& bytes, bool signature_ok, inv
 }
 
 std::vector<EntryOutcome> Authority::Submit(const std::vector<ledger::Bytes>& entries, uint64_t now_ms) {
-  // Signatures are checked here, on the caller's thread, before the sealing lock: they are
-  // the costliest part of an entry's check and need nothing but the entry itself.
-  std::vector<uint8_t> signature_ok(entries.size(), 0);
-  for (size_t i = 0; i < entries.size(); ++i) {
-    auto e = ledger::Entry::Decode(entries[i]);
-    signature_ok[i] = e.ok() && e->SignatureValid();
-  }
-  Waiting me{&entries, &signature_ok, {}, false};
-  std::unique_lock ql(queue_mu_);
-  queue_.push_back(&me);
-  queue_cv_.wait(ql, [&] { return me.done || queue_.front() == &me; });
-  if (me.done) return std::move(me.out);  // a leader sealed it with its own
-  // Leader: take everything queued behind it, up to one block's worth.
-  std::vector<Waiting*> batch;
-  std::vector<ledger::Bytes> all;
-  std::vector<uint8_t> all_ok;
-  for (Waiting* w : queue_) {
-    if (!batch.empty() && all.size() + w->entries->size() > kMaxBlockEntries) break;
-    batch.push_back(w);
-    all.insert(all.end(), w->entries->begin(), w->entries->end());
-    all_ok.insert(all_ok.end(), w->signature_ok->begin(), w->signature_ok->end());
-  }
-  ql.unlock();
-  std::vector<EntryOutcome> outcomes;
-  std::exception_ptr failure;
-  try {
-    outcomes = SubmitLocked(all, all_ok, now_ms);
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  sealed_cv_.notify_all();  // long-polling replicas learn of the new block at once
-  ql.lock();
-  if (failure) {
-    queue_.pop_front();  // only the leader leaves; the next in line leads a new attempt
-  } else {
-    size_t at = 0;
-    for (Waiting* w : batch) {
-      w->out.assign(outcomes.begin() + at, outcomes.begin() + at + w->entries->size());
-      at += w->entries->size();
-      w->done = true;
-      queue_.pop_front();
-    }
-  }
-  queue_cv_.notify_all();
-  ql.unlock();
-  if (failure) std::rethrow_exception(failure);
-  return std::move(me.out);
+  std::vector<DecodedEntry> decoded;
+  decoded.reserve(entries.size());
+  for (const ledger::Bytes& e : entries) decoded.push_back(DecodedEntry::Decode(e));
+  return Submit(std::move(decoded), now_ms);
 }
 
-std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Bytes>& entries,
-                                                  const std::vector<uint8_t>& signature_ok, uint64_t now_ms) {
-  std::lock_guard lock(mu_);
+std::vector<EntryOutcome> Authority::Submit(std::vector<DecodedEntry> entries, uint64_t now_ms) {
+  return commit_.Submit(Submission{std::move(entries), now_ms});
+}
+
+void Authority::SealSubmissions(const std::vector<Commit::Slot*>& batch) {
+  // One block for the whole batch, at the leader's time.
+  std::vector<const DecodedEntry*> all;
+  for (const Commit::Slot* s : batch)
+    for (const DecodedEntry& e : s->item.entries) all.push_back(&e);
+  std::vector<EntryOutcome> outcomes = SealUnderLock(all, batch.front()->item.now_ms);
+  size_t at = 0;
+  for (Commit::Slot* s : batch) {
+    s->outcome.assign(outcomes.begin() + at, outcomes.begin() + at + s->item.entries.size());
+    at += s->item.entries.size();
+  }
+}
+
+std::vector<EntryOutcome> Authority::SealUnderLock(const std::vector<const DecodedEntry*>& entries, uint64_t now_ms) {
+  MutexLock lock(mu_);
   if (lifecycle_lost_) throw std::runtime_error("the authority's lifecycle could not be rebuilt after a failure; restart the node");
   if (!sealing_refused_.empty()) throw ApiError(503, "sealing_refused", "this authority does not seal: " + sealing_refused_);
   // A head sealed but not recorded (the record failed after the commit) is recorded first.
@@ -250,7 +211,7 @@ std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Byte
   // chain, which never saw them.
   bool applied = false;
   try {
-    return SealBatchLocked(entries, signature_ok, now_ms, &applied);
+    return SealBatchLocked(entries, now_ms, &applied);
   } catch (...) {
     if (applied) {
       try {
@@ -264,8 +225,7 @@ std::vector<EntryOutcome> Authority::SubmitLocked(const std::vector<ledger::Byte
   }
 }
 
-std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<ledger::Bytes>& entries,
-                                                     const std::vector<uint8_t>& signature_ok, uint64_t now_ms,
+std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<const DecodedEntry*>& entries, uint64_t now_ms,
                                                      bool* applied) {
   std::vector<EntryOutcome> out(entries.size());
   std::vector<ledger::Bytes> accepted;
@@ -280,7 +240,7 @@ std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<ledger::B
   // The saved lifecycle's lookups (number used? payment invoiced?) in one read transaction.
   auto reads = lifecycle_store_->Reads();
   for (size_t i = 0; i < entries.size(); ++i) {
-    ledger::Hash leaf = ledger::LeafHash(entries[i]);
+    ledger::Hash leaf = ledger::LeafHash(entries[i]->bytes);
     out[i].leaf_hash = leaf.Hex();
     if (auto [it, fresh] = first_in_batch.emplace(out[i].leaf_hash, i); !fresh) {
       copies.emplace_back(i, it->second);
@@ -295,22 +255,22 @@ std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<ledger::B
       out[i].sealed = true;
       out[i].leaf_index = **existing;
       out[i].height = *height;
-      out[i].verdict.granted = GrantOfEntry(entries[i]);  // a retried apply learns its range again
+      out[i].verdict.granted = GrantOfEntry(*entries[i]);  // a retried apply learns its range again
       continue;
     }
     place.leaf_index = head->header.tree_size + accepted.size();
     place.leaf_hash = out[i].leaf_hash;
     *applied = true;  // from here on the lifecycle may hold this batch's events
-    out[i].verdict = CheckEntry(entries[i], signature_ok[i] != 0, scratch, place, &out[i].differences);
+    out[i].verdict = CheckEntry(*entries[i], scratch, place, &out[i].differences);
     if (!out[i].verdict.ok()) continue;
-    accepted.push_back(entries[i]);
+    accepted.push_back(entries[i]->bytes);
     accepted_at.push_back(i);
   }
-  auto finish = [&] {
+  auto finish = [&]() REQUIRES(mu_) {
     for (auto [dup, orig] : copies) out[dup] = out[orig];
     if (audit_)
       for (size_t i = 0; i < out.size(); ++i)
-        if (!out[i].sealed && !out[i].verdict.ok()) RecordRefusal(entries[i], out[i], now_ms);
+        if (!out[i].sealed && !out[i].verdict.ok()) RecordRefusal(*entries[i], out[i], now_ms);
     return out;
   };
   reads.reset();  // before the save that follows the seal
@@ -333,9 +293,9 @@ std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<ledger::B
   return finish();
 }
 
-void Authority::RecordRefusal(const ledger::Bytes& bytes, const EntryOutcome& o, uint64_t now_ms) {
-  auto entry = ledger::Entry::Decode(bytes);
-  if (!entry.ok()) return;  // not even an envelope: nothing to attribute
+void Authority::RecordRefusal(const DecodedEntry& decoded, const EntryOutcome& o, uint64_t now_ms) {
+  const std::optional<ledger::Entry>& entry = decoded.envelope;
+  if (!entry) return;  // not even an envelope: nothing to attribute
   AuditRecord r;
   r.time_ms = now_ms;
   r.taxpayer = entry->submitter;
@@ -345,10 +305,9 @@ void Authority::RecordRefusal(const ledger::Bytes& bytes, const EntryOutcome& o,
                                                            {"apply", "refused_apply"}};
   auto kind = kKinds.find(entry->kind);
   r.kind = kind == kKinds.end() ? "refused_" + entry->kind : kind->second;
-  auto event = invoice::DecodeEvent(entry->kind, std::string(entry->payload.begin(), entry->payload.end()));
   Poco::JSON::Object detail(Poco::JSON_PRESERVE_KEY_ORDER);
   detail.set("leaf_hash", o.leaf_hash);
-  if (auto* ev = std::get_if<invoice::Event>(&event)) {
+  if (const invoice::Event* ev = decoded.Event()) {
     if (auto* i = std::get_if<invoice::IssueEvent>(ev)) r.invoice_no = i->invoice.invoice_no;
     if (auto* c = std::get_if<invoice::ReimburseEvent>(ev)) {
       r.invoice_no = c->invoice_no;
@@ -378,20 +337,12 @@ bool Authority::MayRead(const std::string& tax_id, const ledger::Bytes& bytes) {
   if (!entry.ok()) return false;
   if (entry->submitter == tax_id) return true;
   auto decoded = invoice::DecodeEvent(entry->kind, std::string(entry->payload.begin(), entry->payload.end()));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return invoice::MayRead(lifecycle_, tax_id, entry->submitter, std::get_if<invoice::Event>(&decoded));
 }
 
-bool Authority::WaitForHeight(uint64_t height, int timeout_ms) {
-  std::unique_lock lock(mu_);
-  return sealed_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
-    auto head = store_.Head();
-    return head.ok() && head->header.height >= height;
-  });
-}
-
 std::optional<uint64_t> Authority::LeafOfInvoice(const std::string& no) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const invoice::InvoiceState* st = lifecycle_.FindInvoice(no);
   if (!st || st->invoice.invoice_no.empty()) return std::nullopt;
   return st->issued.leaf_index;

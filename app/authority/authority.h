@@ -7,8 +7,6 @@
 
 #include <Poco/JSON/Array.h>
 
-#include <condition_variable>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -20,21 +18,13 @@
 #include "tax/filing.h"
 #include "ledger/block_store.h"
 #include "ledger/signed_head_file.h"
+#include "app/base/group_commit.h"
+#include "app/base/mutex.h"
+#include "app/chain/decoded_entry.h"
+#include "app/chain/entry_outcome.h"
 #include "app/chain/lifecycle_store.h"
 
 namespace app {
-
-struct EntryOutcome {
-  std::string leaf_hash;       // hex
-  bool sealed = false;         // true also when it was already on the chain (idempotent)
-  uint64_t height = 0;         // the block that sealed it
-  uint64_t leaf_index = 0;
-  invoice::Verdict verdict;    // why it was refused, or what an apply was granted
-  std::vector<tax::Difference> differences;  // a refused filing: each figure that differs from the chain
-};
-
-// A refused filing's differences as the API shows them: [{figure, filed, chain}, …].
-Poco::JSON::Array::Ptr DifferencesJson(const std::vector<tax::Difference>& differences);
 
 // Where the authority keeps its newest signed head: node.head beside node.db.
 std::string SignedHeadPath(const std::string& node_db);
@@ -57,7 +47,7 @@ class Authority {
   // beside, a head this authority signed: its own record (signed_head_file) or a head a
   // taxpayer node holds (NoteReportedHead). Only an operator can end that state, by
   // restoring a database that holds those blocks. Empty while sealing is allowed.
-  std::string sealing_refused();
+  std::string sealing_refused() EXCLUDES(mu_);
   // A head a taxpayer node says it holds (X-Node-Head of its signed requests). Ignored unless
   // this authority's signature on it verifies; then, if the chain does not hold exactly that
   // block, the head is recorded and sealing is refused.
@@ -68,11 +58,17 @@ class Authority {
     uint64_t from_height = 0, to_height = 0, entries = 0;
     bool rebuilt = false;
   };
-  ReplayReport last_replay() const { return last_replay_; }
+  ReplayReport last_replay() EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    return last_replay_;
+  }
 
   // Checks and seals `entries` (canonical envelopes). Group commit: submissions that arrive
   // while a block is being sealed wait and are sealed together in the next block (up to
   // kMaxBlockEntries), so the fsync of one block serves many submitters.
+  // Each entry is decoded once (DecodedEntry, on the caller's thread: the signature is the
+  // costliest check and needs nothing but the entry) and that decoding is passed down.
+  std::vector<EntryOutcome> Submit(std::vector<DecodedEntry> entries, uint64_t now_ms);
   std::vector<EntryOutcome> Submit(const std::vector<ledger::Bytes>& entries, uint64_t now_ms);
   static constexpr size_t kMaxBlockEntries = 2000;
 
@@ -82,8 +78,6 @@ class Authority {
   // Whether taxpayer `tax_id` may read this entry in full: it submitted it, or it is the
   // seller, the buyer or the claimant of the invoice the entry is about.
   bool MayRead(const std::string& tax_id, const ledger::Bytes& entry);
-  // Blocks until the chain's height reaches `height` or `timeout_ms` passes; true if it did.
-  bool WaitForHeight(uint64_t height, int timeout_ms);
 
   // The leaf that sealed invoice `no`'s issue event, if any.
   std::optional<uint64_t> LeafOfInvoice(const std::string& no);
@@ -95,54 +89,54 @@ class Authority {
 
   // Runs `f` with the lifecycle under the lock (read-only use).
   template <typename F>
-  auto WithLifecycle(F f) {
-    std::lock_guard lock(mu_);
+  auto WithLifecycle(F f) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     if (lifecycle_.InvoicesInMemory() > kInvoicesKeptInMemory) lifecycle_.Trim();  // no reader holds a pointer here
     return f(static_cast<const invoice::Lifecycle&>(lifecycle_));
   }
 
  private:
-  std::vector<EntryOutcome> SubmitLocked(const std::vector<ledger::Bytes>& entries, const std::vector<uint8_t>& signature_ok,
-                                         uint64_t now_ms);
-  std::vector<EntryOutcome> SealBatchLocked(const std::vector<ledger::Bytes>& entries,
-                                            const std::vector<uint8_t>& signature_ok, uint64_t now_ms, bool* applied);
-  void ReplayLocked();
+  // Takes mu_ and seals one batch (rebuilding the lifecycle if that fails half-way).
+  std::vector<EntryOutcome> SealUnderLock(const std::vector<const DecodedEntry*>& entries, uint64_t now_ms) EXCLUDES(mu_);
+  std::vector<EntryOutcome> SealBatchLocked(const std::vector<const DecodedEntry*>& entries, uint64_t now_ms,
+                                            bool* applied) REQUIRES(mu_);
+  void ReplayLocked() REQUIRES(mu_);
   // Compares the chain with `head` (a head this authority signed) and refuses sealing if
   // the chain does not hold it; records the chain's head when that is newer.
-  void CheckSignedHeadLocked(const ledger::SignedHeader& head, const std::string& source);
-  void RefuseSealingLocked(const std::string& why);
+  void CheckSignedHeadLocked(const ledger::SignedHeader& head, const std::string& source) REQUIRES(mu_);
+  void RefuseSealingLocked(const std::string& why) REQUIRES(mu_);
   // Saves what the lifecycle changed up to block `head` (kept pending on failure, to be
   // saved with the next block); false if that failed.
-  bool SaveLocked(const ledger::SignedHeader& head);
+  bool SaveLocked(const ledger::SignedHeader& head) REQUIRES(mu_);
   // Checks one entry; on acceptance applies it to `scratch` (the state as of this batch).
-  invoice::Verdict CheckEntry(const ledger::Bytes& bytes, bool signature_ok, invoice::Lifecycle& scratch,
-                              const invoice::Place& place,
-                              std::vector<tax::Difference>* differences);
-  std::optional<invoice::NumberRange> GrantOfEntry(const ledger::Bytes& bytes) const;
-  void RecordRefusal(const ledger::Bytes& bytes, const EntryOutcome& o, uint64_t now_ms);
+  invoice::Verdict CheckEntry(const DecodedEntry& entry, invoice::Lifecycle& scratch, const invoice::Place& place,
+                              std::vector<tax::Difference>* differences) REQUIRES(mu_);
+  std::optional<invoice::NumberRange> GrantOfEntry(const DecodedEntry& entry) const REQUIRES(mu_);
+  void RecordRefusal(const DecodedEntry& entry, const EntryOutcome& o, uint64_t now_ms) REQUIRES(mu_);
   class AuditStore* audit_ = nullptr;
   invoice::TimeLimits time_limits_;
 
-  struct Waiting {
-    const std::vector<ledger::Bytes>* entries;
-    const std::vector<uint8_t>* signature_ok;  // per entry, checked before queueing
-    std::vector<EntryOutcome> out;
-    bool done = false;
+  // One caller's submission; a batch of them becomes one block (group commit).
+  struct Submission {
+    std::vector<DecodedEntry> entries;
+    uint64_t now_ms = 0;
   };
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<Waiting*> queue_;  // the front one seals for itself and those behind it
+  using Commit = GroupCommit<Submission, std::vector<EntryOutcome>>;
+  void SealSubmissions(const std::vector<Commit::Slot*>& batch) EXCLUDES(mu_);  // the batch's leader
+  Commit commit_;
 
-  std::mutex mu_;
+  // Lock order: the group commit's queue lock is never held with mu_ (the leader takes mu_
+  // after leaving the queue); mu_ is held while the block store's and the lifecycle store's
+  // own locks are taken, never the reverse.
+  Mutex mu_;
   ledger::BlockStore& store_;
   const ledger::PrivateKey& key_;
-  std::unique_ptr<LifecycleStore> lifecycle_store_;
-  std::unique_ptr<ledger::SignedHeadFile> signed_head_;
-  std::string sealing_refused_;  // why sealing stopped; empty while it may go on
-  invoice::Lifecycle lifecycle_;
-  ReplayReport last_replay_;
-  bool lifecycle_lost_ = false;  // set if a rebuild failed: every submission is refused until restart
-  std::condition_variable sealed_cv_;            // notified after every sealed block
+  std::unique_ptr<LifecycleStore> lifecycle_store_ PT_GUARDED_BY(mu_);
+  std::unique_ptr<ledger::SignedHeadFile> signed_head_ PT_GUARDED_BY(mu_);
+  std::string sealing_refused_ GUARDED_BY(mu_);  // why sealing stopped; empty while it may go on
+  invoice::Lifecycle lifecycle_ GUARDED_BY(mu_);
+  ReplayReport last_replay_ GUARDED_BY(mu_);
+  bool lifecycle_lost_ GUARDED_BY(mu_) = false;  // set if a rebuild failed: every submission is refused until restart
 };
 
 }  // namespace app

@@ -49,26 +49,26 @@ RegisterBody RegisterFromJson(const Object::Ptr& body) {
   return b;
 }
 
-std::vector<ledger::Bytes> EventEntriesFromJson(const Object::Ptr& req, const std::string& node_id) {
+std::vector<DecodedEntry> EventEntriesFromJson(const Object::Ptr& req, const std::string& node_id) {
   if (!req->has("entries") || req->get("entries").type() != typeid(Array::Ptr))
     throw ApiError::BadRequest("missing_field", "entries is required (an array of base64 entries)", "entries");
   Array::Ptr arr = req->getArray("entries");
   if (arr->size() == 0 || arr->size() > kMaxEntriesPerBatch)
     throw ApiError::BadRequest("invalid_field", "entries holds 1..1000 entries", "entries");
-  std::vector<ledger::Bytes> entries;
+  std::vector<DecodedEntry> entries;
   for (size_t i = 0; i < arr->size(); ++i) {
     Poco::Dynamic::Var v = arr->get(i);
     auto bytes = v.isString() ? ledger::FromBase64(v.toString()) : std::nullopt;
     if (!bytes) throw ApiError::BadRequest("invalid_field", "entries[" + std::to_string(i) + "] is not base64",
                                            "entries[" + std::to_string(i) + "]");
-    auto entry = ledger::Entry::Decode(*bytes);
-    if (!entry.ok())
+    DecodedEntry entry = DecodedEntry::Decode(std::move(*bytes));
+    if (!entry.envelope)
       throw ApiError::BadRequest("invalid_entry", "entries[" + std::to_string(i) + "] is not a canonical entry envelope: " +
-                                 entry.status().message(), "entries[" + std::to_string(i) + "]");
-    if (entry->submitter != node_id)
+                                 entry.envelope_problem, "entries[" + std::to_string(i) + "]");
+    if (entry.envelope->submitter != node_id)
       throw ApiError(403, "forbidden", "entries[" + std::to_string(i) + "] was submitted by another taxpayer",
                      "entries[" + std::to_string(i) + "]");
-    entries.push_back(std::move(*bytes));
+    entries.push_back(std::move(entry));
   }
   return entries;
 }

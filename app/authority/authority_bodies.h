@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "app/authority/audit.h"
+#include "app/chain/decoded_entry.h"
 #include "ledger/hash.h"
 
 namespace app {
@@ -26,8 +27,8 @@ struct RegisterBody {
 RegisterBody RegisterFromJson(const Poco::JSON::Object::Ptr& o);
 
 // POST /v1/events: {entries: [base64 entry envelope, ...]}, 1..1000 canonical entries, each
-// submitted by `node_id` (403 otherwise). Returns the entries' bytes, in order.
-std::vector<ledger::Bytes> EventEntriesFromJson(const Poco::JSON::Object::Ptr& o, const std::string& node_id);
+// submitted by `node_id` (403 otherwise). Returns the entries, in order, decoded once.
+std::vector<DecodedEntry> EventEntriesFromJson(const Poco::JSON::Object::Ptr& o, const std::string& node_id);
 
 // POST /v1/audit/payments: {payments: [{seller, payment_id, amount_fen, paid_at}, ...]}, at
 // most 10,000, amounts positive, times UTC ("2026-10-15T08:00:00Z", milliseconds optional).

@@ -23,35 +23,6 @@ namespace app {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-namespace {
-
-Object::Ptr OutcomeJson(const EntryOutcome& o) {
-  Object::Ptr r = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-  r->set("leaf_hash", o.leaf_hash);
-  r->set("status", o.sealed ? "sealed" : "refused");
-  if (o.sealed) {
-    r->set("height", o.height);
-    r->set("leaf_index", o.leaf_index);
-  } else {
-    r->set("code", std::string(invoice::RefusalCode(o.verdict.refusal)));
-    r->set("http_status", invoice::RefusalStatus(o.verdict.refusal));
-    r->set("message", o.verdict.message);
-    if (!o.verdict.field.empty()) r->set("field", o.verdict.field);
-    if (o.verdict.conflict_height) r->set("conflict_height", o.verdict.conflict_height);
-    if (!o.differences.empty()) r->set("differences", DifferencesJson(o.differences));
-  }
-  if (o.verdict.granted) {
-    Object::Ptr g = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    g->set("prefix", o.verdict.granted->prefix.ToString());
-    g->set("first", o.verdict.granted->first);
-    g->set("count", o.verdict.granted->count);
-    r->set("granted", g);
-  }
-  return r;
-}
-
-}  // namespace
-
 AuthorityRoutes::PublicCheck AuthorityRoutes::CheckPublic(const std::string& no, const std::string& h, const std::optional<std::string>& a,
                                                       bool amount_required) {
   PublicCheck c;
@@ -231,8 +202,7 @@ void AuthorityRoutes::Add(Router& r) {
   r.Add("POST", "/v1/events", [this](Exchange& ex) {
     std::string body = ex.Body();
     std::string node_id = callers_.Require(ex, body);
-    std::vector<ledger::Bytes> entries = EventEntriesFromJson(ParseJsonObject(body), node_id);
-    std::vector<EntryOutcome> outcomes = authority_->Submit(entries, site_.Now());
+    std::vector<EntryOutcome> outcomes = authority_->Submit(EventEntriesFromJson(ParseJsonObject(body), node_id), site_.Now());
     Object::Ptr out = new Object;
     Array::Ptr results = new Array;
     for (const auto& o : outcomes) results->add(OutcomeJson(o));

@@ -1,4 +1,7 @@
 #include "app/chain/node_request.h"
+
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
 #include "app/base/or_throw.h"
 
 #include <charconv>
@@ -66,6 +69,28 @@ void NodeRequestSigner::Sign(Poco::Net::HTTPRequest& req, std::string_view body)
   for (const auto& [k, v] : Headers(req.getMethod(), req.getURI(), body)) req.set(k, v);
 }
 
+NodeAnswer SendSigned(Poco::Net::HTTPClientSession& session, const NodeRequestSigner& signer, const std::string& method,
+                      const std::string& uri, const std::string& body, bool keep_alive) {
+  Poco::Net::HTTPRequest req(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
+  req.setKeepAlive(keep_alive);
+  if (!body.empty() || method == Poco::Net::HTTPRequest::HTTP_POST) {
+    req.setContentType("application/json");
+    req.setContentLength64(static_cast<Poco::Int64>(body.size()));
+  }
+  signer.Sign(req, body);
+  session.sendRequest(req) << body;
+  Poco::Net::HTTPResponse resp;
+  std::istream& in = session.receiveResponse(resp);
+  NodeAnswer answer;
+  answer.status = static_cast<int>(resp.getStatus());
+  // A page of blocks is megabytes: read into one allocation, not a string doubling (a length
+  // beyond 64 MB is not trusted for that; the body is read all the same).
+  if (resp.hasContentLength() && resp.getContentLength64() > 0 && resp.getContentLength64() <= (Poco::Int64{64} << 20))
+    answer.body.reserve(static_cast<size_t>(resp.getContentLength64()));
+  Poco::StreamCopier::copyToString(in, answer.body);
+  return answer;
+}
+
 NodeRequestVerifier::NodeRequestVerifier(KeyOf key_of, Clock clock, std::unique_ptr<NonceJournal> journal)
     : key_of_(std::move(key_of)), clock_(std::move(clock)), journal_(std::move(journal)) {
   if (!journal_) return;
@@ -101,7 +126,7 @@ NodeRequestVerifier::Caller NodeRequestVerifier::Verify(std::string_view method,
   Caller caller{node, std::nullopt};
   if (headers.has("X-Node-Head")) caller.head = DecodeHeadHeader(headers.get("X-Node-Head"));
   if (!once) return caller;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   while (!expiry_.empty() && expiry_.top().first < now) {
     seen_.erase(expiry_.top().second);
     expiry_.pop();

@@ -8,6 +8,7 @@
 // that an authority that lost blocks learns of it before it signs others at those heights.
 #pragma once
 
+#include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 
 #include <cstdint>
@@ -22,6 +23,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "app/base/mutex.h"
 #include "ledger/block.h"
 #include "ledger/keys.h"
 
@@ -55,6 +57,16 @@ class NodeRequestSigner {
   Clock clock_;
   HeadSource head_;
 };
+
+// One request signed by `signer`, sent over `session`, and the peer's whole answer. Throws
+// Poco's exceptions when the network fails; any status is returned. The one place a node
+// sends a signed request (replication, alarms, submitting entries).
+struct NodeAnswer {
+  int status = 0;
+  std::string body;
+};
+NodeAnswer SendSigned(Poco::Net::HTTPClientSession& session, const NodeRequestSigner& signer, const std::string& method,
+                      const std::string& uri, const std::string& body = "", bool keep_alive = false);
 
 // Where a verifier keeps the nonces of state-changing requests while they are inside the
 // window, so that a restart forgets none. Used under the verifier's lock.
@@ -99,12 +111,12 @@ class NodeRequestVerifier {
  private:
   KeyOf key_of_;
   Clock clock_;
-  std::unique_ptr<NonceJournal> journal_;
-  uint64_t added_since_expiry_ = 0;
-  std::mutex mu_;
-  std::unordered_set<std::string> seen_;  // nonces inside the window, GUARDED_BY(mu_)
+  Mutex mu_;  // taken alone
+  std::unique_ptr<NonceJournal> journal_ PT_GUARDED_BY(mu_);
+  uint64_t added_since_expiry_ GUARDED_BY(mu_) = 0;
+  std::unordered_set<std::string> seen_ GUARDED_BY(mu_);  // nonces inside the window
   using Expiry = std::pair<uint64_t, std::string>;
-  std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> expiry_;  // GUARDED_BY(mu_)
+  std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> expiry_ GUARDED_BY(mu_);
 };
 
 }  // namespace app

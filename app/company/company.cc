@@ -34,6 +34,7 @@ constexpr int kReplicaWaitMs = 3000;
 Company::Company(SyncSubmitter& submitter, ledger::BlockStore& store, PartyView& view, const std::string& db_path,
                  Clock clock)
     : tax_id_(submitter.tax_id()), submitter_(submitter), store_(store), view_(view), clock_(std::move(clock)) {
+  MutexLock lock(db_mu_);
   auto db = ledger::sql::Db::Open(db_path, ledger::sql::Db::Mode::kReadWrite);
   OrThrow(db);
   db_ = std::move(db).value();
@@ -91,7 +92,7 @@ CheckedInvoice Company::Check(const std::string& no, const std::string& h, const
 SealedAt Company::Claim(const std::string& employee, const std::string& no, const std::string& h) {
   CheckedInvoice c = Check(no, h);
   {
-    std::lock_guard lock(db_mu_);
+    MutexLock lock(db_mu_);
     auto s = db_->Prepare("INSERT INTO app_claim_info(invoice_no, seller_name, seller_tax_id, total_fen) "
                           "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(invoice_no) DO NOTHING");
     OrThrow(s);
@@ -140,7 +141,7 @@ std::vector<ClaimRecord> Company::Claims(const std::string& employee) {
     });
     return v;
   });
-  std::lock_guard lock(db_mu_);
+  MutexLock lock(db_mu_);
   auto s = db_->Prepare("SELECT seller_name, seller_tax_id, total_fen FROM app_claim_info WHERE invoice_no = ?1");
   OrThrow(s);
   for (ClaimRecord& c : out) {

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "app/base/mutex.h"
 #include "app/replica/party_view.h"
 #include "app/replica/sync_submitter.h"
 #include "ledger/block_store.h"
@@ -74,8 +75,8 @@ class Company {
   ledger::BlockStore& store_;
   PartyView& view_;
   Clock clock_;
-  std::mutex db_mu_;
-  std::unique_ptr<ledger::sql::Db> db_;
+  Mutex db_mu_;  // taken alone (after the view's lock is released)
+  std::unique_ptr<ledger::sql::Db> db_ PT_GUARDED_BY(db_mu_);
 };
 
 }  // namespace app

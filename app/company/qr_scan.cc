@@ -1,5 +1,7 @@
 #include "app/company/qr_scan.h"
 
+#include "app/base/mutex.h"
+
 #include <jpeglib.h>
 #include <png.h>
 #include <zbar.h>
@@ -154,18 +156,18 @@ struct QrDecoder::Impl {
     std::promise<Result> done;
   };
   static constexpr size_t kMaxQueued = 4;
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<std::shared_ptr<Job>> queue;  // GUARDED_BY(mu)
-  bool stop = false;                       // GUARDED_BY(mu)
+  Mutex mu;  // taken alone
+  CondVar cv;
+  std::deque<std::shared_ptr<Job>> queue GUARDED_BY(mu);
+  bool stop GUARDED_BY(mu) = false;
   std::thread worker;
 
   void Run() {
     for (;;) {
       std::shared_ptr<Job> job;
       {
-        std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return stop || !queue.empty(); });
+        MutexLock lock(mu);
+        while (!stop && queue.empty()) cv.Wait(mu);
         if (stop) return;
         job = queue.front();
         queue.pop_front();
@@ -189,10 +191,10 @@ QrDecoder::QrDecoder() : impl_(std::make_unique<Impl>()) {
 
 QrDecoder::~QrDecoder() {
   {
-    std::lock_guard lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     impl_->stop = true;
   }
-  impl_->cv.notify_all();
+  impl_->cv.SignalAll();
   impl_->worker.join();
 }
 
@@ -201,14 +203,14 @@ QrDecoder::Result QrDecoder::Decode(std::string image, int wait_ms) {
   job->image = std::move(image);
   std::future<Result> done = job->done.get_future();
   {
-    std::lock_guard lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     if (impl_->queue.size() >= Impl::kMaxQueued) return Result{Outcome::kBusy, std::nullopt, ""};
     impl_->queue.push_back(job);
   }
-  impl_->cv.notify_one();
+  impl_->cv.Signal();
   if (done.wait_for(std::chrono::milliseconds(wait_ms)) != std::future_status::ready) {
     // Still queued: take it back, nobody waits for it. Already running: it finishes alone.
-    std::lock_guard lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     auto it = std::find(impl_->queue.begin(), impl_->queue.end(), job);
     if (it != impl_->queue.end()) impl_->queue.erase(it);
     return Result{Outcome::kTimedOut, std::nullopt, ""};

@@ -124,17 +124,17 @@ void WriteError(Exchange& ex, int status, const std::string& code, const std::st
 }
 
 void Metrics::CountRequest(const std::string& route, int status) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ++requests_[{route, status}];
 }
 
 void Metrics::CountCallbackRejected(const std::string& provider, const std::string& reason) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ++callbacks_rejected_[{provider, reason}];
 }
 
 std::string Metrics::Prometheus() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::ostringstream out;
   out << "# HELP einvoice_callbacks_rejected_total Payment callbacks refused, by provider and reason.\n"
       << "# TYPE einvoice_callbacks_rejected_total counter\n";

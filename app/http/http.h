@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "app/base/mutex.h"
+
 namespace app {
 
 inline constexpr size_t kMaxBodyBytes = 1 << 20;   // larger bodies get 413
@@ -58,9 +60,9 @@ class Metrics {
   std::string Prometheus() const;  // the counters in the text format
 
  private:
-  mutable std::mutex mu_;
-  std::map<std::pair<std::string, int>, uint64_t> requests_;
-  std::map<std::pair<std::string, std::string>, uint64_t> callbacks_rejected_;
+  mutable Mutex mu_;  // taken alone
+  std::map<std::pair<std::string, int>, uint64_t> requests_ GUARDED_BY(mu_);
+  std::map<std::pair<std::string, std::string>, uint64_t> callbacks_rejected_ GUARDED_BY(mu_);
 };
 
 class Router : public Poco::Net::HTTPRequestHandlerFactory {

@@ -1,5 +1,7 @@
 #include "app/http/http_server.h"
 
+#include "app/base/mutex.h"
+
 #include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/SecureServerSocket.h>
@@ -97,9 +99,9 @@ class HttpServer::Impl {
   std::atomic<bool> stopping_{false};
   std::map<int, Pending> pending_;  // the front thread's own: connections whose head is not in yet
 
-  std::mutex mu_;  // guards active_ and per_peer_
-  std::map<Poco::Net::SocketImpl*, Active> active_;
-  std::map<std::string, int> per_peer_;
+  Mutex mu_;  // taken alone
+  std::map<Poco::Net::SocketImpl*, Active> active_ GUARDED_BY(mu_);
+  std::map<std::string, int> per_peer_ GUARDED_BY(mu_);
   std::atomic<int> running_{0};
 
   std::atomic<uint64_t> accepted_{0}, refused_peer_limit_{0}, head_timeouts_{0}, deadline_shutdowns_{0},
@@ -182,7 +184,7 @@ void HttpServer::Impl::Stop() {
   listener_->close();
   dispatcher_->stop();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (auto& [impl, a] : active_) {
       try {
         a.socket.shutdown();
@@ -192,7 +194,7 @@ void HttpServer::Impl::Stop() {
   }
   pool_.joinAll();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     active_.clear();
     per_peer_.clear();
   }
@@ -232,7 +234,7 @@ bool HttpServer::Impl::AcceptOne() {
   ++accepted_;
   std::string peer = from.host().toString();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     int& open = per_peer_[peer];
     if (o_.max_connections_per_peer > 0 && open >= o_.max_connections_per_peer) {
       ++refused_peer_limit_;
@@ -293,7 +295,7 @@ void HttpServer::Impl::HandOff(int fd) {
   ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
   Poco::Net::StreamSocket s = it->second.socket;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     active_[s.impl()] = Active{s, it->second.peer, std::nullopt, false};
   }
   pending_.erase(it);
@@ -305,7 +307,7 @@ void HttpServer::Impl::Drop(int fd) {
   if (it == pending_.end()) return;
   ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (--per_peer_[it->second.peer] <= 0) per_peer_.erase(it->second.peer);
   }
   pending_.erase(it);  // closes the socket
@@ -321,7 +323,7 @@ void HttpServer::Impl::CheckDeadlines() {
     }
     it = next;
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (auto& [impl, a] : active_) {
     if (!a.running || !a.deadline || *a.deadline >= now) continue;
     a.deadline.reset();
@@ -335,7 +337,7 @@ void HttpServer::Impl::CheckDeadlines() {
 
 void HttpServer::Impl::Activate(Poco::Net::SocketImpl* s) {
   ++running_;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = active_.find(s);
   if (it == active_.end()) return;
   it->second.running = true;
@@ -344,7 +346,7 @@ void HttpServer::Impl::Activate(Poco::Net::SocketImpl* s) {
 
 void HttpServer::Impl::Deactivate(Poco::Net::SocketImpl* s) {
   --running_;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = active_.find(s);
   if (it == active_.end()) return;
   if (--per_peer_[it->second.peer] <= 0) per_peer_.erase(it->second.peer);
@@ -352,7 +354,7 @@ void HttpServer::Impl::Deactivate(Poco::Net::SocketImpl* s) {
 }
 
 void HttpServer::Impl::SetDeadline(Poco::Net::SocketImpl* s, std::optional<SteadyClock::duration> in) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = active_.find(s);
   if (it == active_.end()) return;
   if (in) it->second.deadline = SteadyClock::now() + *in;

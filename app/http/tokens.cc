@@ -45,7 +45,7 @@ std::string TokenStore::Create(TokenRole role, const std::string& tax_id, const 
   if (role == TokenRole::kEmployee && name.empty()) throw std::invalid_argument("an employee token needs --name");
   std::string token = "eit_" + RandomHex(32);
   ledger::Hash h = ledger::Sha256(ledger::AsBytes(token));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto st = db_->Prepare("INSERT INTO app_token(hash, role, tax_id, name, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)");
   OrThrow(st);
   ledger::Status s = st->Bind(1, h.View()).Bind(2, TokenRoleName(role)).Bind(3, tax_id).Bind(4, name)
@@ -57,14 +57,14 @@ std::string TokenStore::Create(TokenRole role, const std::string& tax_id, const 
 std::optional<Principal> TokenStore::Authenticate(const std::string& token) {
   if (token.size() != 68 || token.rfind("eit_", 0) != 0) return std::nullopt;
   ledger::Hash h = ledger::Sha256(ledger::AsBytes(token));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return PrincipalOfHash(h);
 }
 
 std::optional<std::string> TokenStore::StartSession(const std::string& token, uint64_t now_ms, uint64_t ttl_ms) {
   if (!Authenticate(token)) return std::nullopt;
   std::string id = "eis_" + RandomHex(32);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto purge = db_->Prepare("DELETE FROM app_session WHERE expires_ms < ?1");
   OrThrow(purge);
   OrThrow(purge->Bind(1, static_cast<int64_t>(now_ms)).Run());
@@ -79,7 +79,7 @@ std::optional<std::string> TokenStore::StartSession(const std::string& token, ui
 std::optional<Principal> TokenStore::SessionUser(const std::string& session_id, uint64_t now_ms) {
   if (session_id.size() != 68 || session_id.rfind("eis_", 0) != 0) return std::nullopt;
   ledger::Hash sh = ledger::Sha256(ledger::AsBytes(session_id));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto st = db_->Prepare("SELECT token_hash FROM app_session WHERE hash = ?1 AND expires_ms >= ?2");
   OrThrow(st);
   auto row = st->Bind(1, sh.View()).Bind(2, static_cast<int64_t>(now_ms)).Step();
@@ -93,7 +93,7 @@ std::optional<Principal> TokenStore::SessionUser(const std::string& session_id, 
 
 void TokenStore::EndSession(const std::string& session_id) {
   ledger::Hash sh = ledger::Sha256(ledger::AsBytes(session_id));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto st = db_->Prepare("DELETE FROM app_session WHERE hash = ?1");
   OrThrow(st);
   OrThrow(st->Bind(1, sh.View()).Run());

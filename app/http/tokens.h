@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "app/base/mutex.h"
 #include "ledger/sqlite_db.h"
 
 namespace app {
@@ -43,9 +44,9 @@ class TokenStore {
 
  private:
   explicit TokenStore(std::unique_ptr<ledger::sql::Db> db) : db_(std::move(db)) {}
-  std::optional<Principal> PrincipalOfHash(const ledger::Hash& token_hash);  // with mu_ held
-  std::mutex mu_;
-  std::unique_ptr<ledger::sql::Db> db_;
+  std::optional<Principal> PrincipalOfHash(const ledger::Hash& token_hash) REQUIRES(mu_);
+  Mutex mu_;  // taken alone
+  std::unique_ptr<ledger::sql::Db> db_ PT_GUARDED_BY(mu_);
 };
 
 }  // namespace app

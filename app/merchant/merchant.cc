@@ -52,6 +52,7 @@ void CreateMerchantSchema(ledger::sql::Db& db) {
 Merchant::Merchant(MerchantConfig config, const ledger::PrivateKey& key, std::unique_ptr<AuthorityClient> authority,
                    Clock clock, PartyView* view)
     : config_(std::move(config)), key_(key), authority_(std::move(authority)), clock_(std::move(clock)), view_(view) {
+  MutexLock lock(mu_);  // nobody else holds the merchant yet; the analysis wants it all the same
   db_ = ValueOrThrow(ledger::sql::Db::Open(config_.db_path, ledger::sql::Db::Mode::kReadWrite));
   CreateMerchantSchema(*db_);
   std::string state = Meta("allocator");
@@ -63,6 +64,16 @@ Merchant::Merchant(MerchantConfig config, const ledger::PrivateKey& key, std::un
 }
 
 Merchant::~Merchant() { StopPump(); }
+
+void Merchant::WakePump() {
+  bool was_awake;
+  {
+    MutexLock lock(pump_mu_);
+    was_awake = pump_wake_;
+    pump_wake_ = true;
+  }
+  if (!was_awake) pump_cv_.Signal();  // one wake-up per round, not per callback
+}
 
 ledger::sql::Stmt Merchant::Q(const std::string& sql) { return ValueOrThrow(db_->Prepare(sql)); }
 
@@ -79,7 +90,7 @@ void Merchant::SetMeta(const std::string& key, const std::string& value) {
 bool Merchant::CreateOrder(const invoice::Order& order) {
   Poco::JSON::Object::Ptr o = OrderItemsJson(order);
   o->set("order_id", order.order_id);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto s = Q("INSERT INTO app_order(order_id, order_json, buyer_json, status, total_fen, created_ms) "
              "VALUES (?1, ?2, ?3, 'created', ?4, ?5) ON CONFLICT(order_id) DO NOTHING");
   s.Bind(1, order.order_id).Bind(2, Json(o)).Bind(4, order.TotalFen()).Bind(5, static_cast<int64_t>(clock_()));
@@ -90,7 +101,7 @@ bool Merchant::CreateOrder(const invoice::Order& order) {
 }
 
 std::optional<OrderRecord> Merchant::GetOrder(const std::string& order_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto s = Q("SELECT order_json, buyer_json, status, apply_token, payment_id FROM app_order WHERE order_id = ?1");
   if (!ValueOrThrow(s.Bind(1, order_id).Step())) return std::nullopt;
   OrderRecord r;
@@ -111,7 +122,7 @@ std::optional<OrderRecord> Merchant::GetOrder(const std::string& order_id) {
 std::optional<OrderRecord> Merchant::GetOrderByApplyToken(const std::string& token) {
   std::string order_id;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto s = Q("SELECT order_id FROM app_order WHERE apply_token = ?1");
     if (!ValueOrThrow(s.Bind(1, token).Step())) return std::nullopt;
     order_id = s.Text(0);
@@ -123,68 +134,29 @@ NoticeOutcome Merchant::Record(const PaymentNotice& n) {
   // Group commit: every notice that arrives while a batch is being written waits for the
   // next one, so that a burst of callbacks costs one fsync per batch, not one each. The
   // caller is answered only after the batch holding its notice is committed.
-  auto mine = std::make_shared<QueuedNotice>();
-  mine->notice = n;
-  {
-    std::unique_lock lock(record_mu_);
-    record_queue_.push_back(mine);
-    while (!mine->done) {
-      if (record_leader_) {
-        // Woken only when its batch is written, or to lead the next one: a condition per
-        // notice, so that a finished batch does not wake the whole queue behind it.
-        mine->cv.wait(lock);
-        continue;
-      }
-      record_leader_ = true;
-      std::vector<std::shared_ptr<QueuedNotice>> batch;
-      batch.swap(record_queue_);
-      lock.unlock();
-      RecordBatch(batch);
-      lock.lock();
-      record_leader_ = false;
-      for (auto& q : batch) {
-        q->done = true;
-        q->cv.notify_one();
-      }
-      if (!record_queue_.empty()) record_queue_.front()->cv.notify_one();  // the next leader
-    }
-  }
-  if (!mine->error.empty()) throw std::runtime_error(mine->error);
-  if (mine->outcome == NoticeOutcome::kRecorded) {
-    bool was_awake;
-    {
-      std::lock_guard lock(pump_mu_);
-      was_awake = pump_wake_;
-      pump_wake_ = true;
-    }
-    if (!was_awake) pump_cv_.notify_one();  // one wake-up per round, not per callback
-  }
-  return mine->outcome;
+  NoticeOutcome outcome = record_commit_.Submit(n);
+  if (outcome == NoticeOutcome::kRecorded) WakePump();
+  return outcome;
 }
 
-void Merchant::RecordBatch(const std::vector<std::shared_ptr<QueuedNotice>>& batch) {
-  try {
-    std::lock_guard lock(mu_);
-    ledger::sql::Transaction tx(db_.get());
-    OrThrow(tx.begin_status());
-    for (auto& q : batch) {
-      // Each notice in its own savepoint: one that fails leaves no trace and fails alone.
-      OrThrow(Q("SAVEPOINT notice").Run());
-      try {
-        q->outcome = RecordLocked(q->notice);
-        OrThrow(Q("RELEASE notice").Run());
-      } catch (const std::exception& e) {
-        OrThrow(Q("ROLLBACK TO notice").Run());
-        OrThrow(Q("RELEASE notice").Run());
-        q->error = e.what();
-      }
+void Merchant::RecordBatch(const std::vector<RecordCommit::Slot*>& batch) {
+  MutexLock lock(mu_);
+  ledger::sql::Transaction tx(db_.get());
+  OrThrow(tx.begin_status());
+  for (RecordCommit::Slot* q : batch) {
+    // Each notice in its own savepoint: one that fails leaves no trace and fails alone.
+    OrThrow(Q("SAVEPOINT notice").Run());
+    try {
+      q->outcome = RecordLocked(q->item);
+      OrThrow(Q("RELEASE notice").Run());
+    } catch (const std::exception&) {
+      OrThrow(Q("ROLLBACK TO notice").Run());
+      OrThrow(Q("RELEASE notice").Run());
+      q->error = std::current_exception();
     }
-    IssueDueLocked();
-    OrThrow(tx.Commit());  // the notices are durable from here on: their callers may answer 2xx
-  } catch (const std::exception& e) {
-    for (auto& q : batch)
-      if (q->error.empty()) q->error = e.what();
   }
+  IssueDueLocked();
+  OrThrow(tx.Commit());  // the notices are durable from here on: their callers may answer 2xx
 }
 
 NoticeOutcome Merchant::RecordLocked(const PaymentNotice& n) {
@@ -224,12 +196,12 @@ NoticeOutcome Merchant::RecordLocked(const PaymentNotice& n) {
 }
 
 void Merchant::MarkDemoOrder(const std::string& order_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   SetMeta("demo_order:" + order_id, "1");
 }
 
 bool Merchant::IsDemoOrder(const std::string& order_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return Meta("demo_order:" + order_id) == "1";
 }
 
@@ -252,7 +224,7 @@ void Merchant::ReopenForBuyerLocked(const std::string& order_id) {
 
 NoticeOutcome Merchant::SetBuyer(const std::string& order_id, const invoice::Party& buyer) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     ledger::sql::Transaction tx(db_.get());
     OrThrow(tx.begin_status());
     auto o = Q("SELECT buyer_json FROM app_order WHERE order_id = ?1");
@@ -263,17 +235,13 @@ NoticeOutcome Merchant::SetBuyer(const std::string& order_id, const invoice::Par
     IssueDueLocked();
     OrThrow(tx.Commit());
   }
-  {
-    std::lock_guard lock(pump_mu_);
-    pump_wake_ = true;
-  }
-  pump_cv_.notify_one();
+  WakePump();
   return NoticeOutcome::kRecorded;
 }
 
 bool Merchant::ApplyBuyer(const std::string& token, const invoice::Party& buyer) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     ledger::sql::Transaction tx(db_.get());
     OrThrow(tx.begin_status());
     auto s = Q("UPDATE app_order SET buyer_json = ?2 WHERE apply_token = ?1 AND buyer_json IS NULL");
@@ -282,16 +250,12 @@ bool Merchant::ApplyBuyer(const std::string& token, const invoice::Party& buyer)
     IssueDueLocked();
     OrThrow(tx.Commit());
   }
-  {
-    std::lock_guard lock(pump_mu_);
-    pump_wake_ = true;
-  }
-  pump_cv_.notify_one();
+  WakePump();
   return true;
 }
 
 std::optional<InvoiceRecord> Merchant::GetInvoice(const std::string& invoice_no) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto s = Q("SELECT entry, status, leaf_hash, height, leaf_index, refusal_code, refusal_message FROM app_invoice "
              "WHERE invoice_no = ?1");
   if (!ValueOrThrow(s.Bind(1, invoice_no).Step())) return std::nullopt;
@@ -313,7 +277,7 @@ std::vector<InvoiceRecord> Merchant::ListInvoices(const std::string& order_id, u
                                                   const std::string& status, size_t limit) {
   std::vector<std::string> numbers;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto s = Q("SELECT invoice_no FROM app_invoice WHERE (?1 = '' OR order_id = ?1) AND issued_ms >= ?2 "
                "AND issued_ms < ?3 AND (?4 = '' OR status = ?4) ORDER BY issued_ms, invoice_no LIMIT ?5");
     s.Bind(1, order_id).Bind(2, static_cast<int64_t>(from_ms)).Bind(3, static_cast<int64_t>(std::min<uint64_t>(to_ms, INT64_MAX)))
@@ -327,7 +291,7 @@ std::vector<InvoiceRecord> Merchant::ListInvoices(const std::string& order_id, u
 }
 
 uint64_t Merchant::NumbersLeft() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return allocator_.Remaining();
 }
 
@@ -336,7 +300,7 @@ std::string Merchant::QrUrl(const InvoiceRecord& r) const {
 }
 
 Merchant::Counters Merchant::counters() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Counters c;
   auto s = Q("SELECT status, count(*) FROM app_invoice GROUP BY status");
   while (ValueOrThrow(s.Step())) {

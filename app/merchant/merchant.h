@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "app/base/group_commit.h"
+#include "app/base/mutex.h"
 #include "app/documents/invoice_json.h"
 #include "app/replica/authority_client.h"
 #include "app/replica/party_view.h"
@@ -99,48 +101,46 @@ class Merchant {
   Counters counters();
 
  private:
-  struct QueuedNotice {
-    PaymentNotice notice;
-    std::condition_variable cv;  // with record_mu_
-    NoticeOutcome outcome = NoticeOutcome::kRecorded;
-    std::string error;  // set if recording failed
-    bool done = false;
-  };
-  void RecordBatch(const std::vector<std::shared_ptr<QueuedNotice>>& batch);  // one transaction
-  NoticeOutcome RecordLocked(const PaymentNotice& notice);
-  void Prepare();
-  void IssueDueLocked();       // invoices for paid orders with buyers, reds for refunds
+  // Group commit of Record: a burst of callbacks is recorded in one transaction (one fsync).
+  using RecordCommit = GroupCommit<PaymentNotice, NoticeOutcome>;
+  void RecordBatch(const std::vector<RecordCommit::Slot*>& batch) EXCLUDES(mu_);  // one transaction
+  NoticeOutcome RecordLocked(const PaymentNotice& notice) REQUIRES(mu_);
+  void IssueDueLocked() REQUIRES(mu_);  // invoices for paid orders with buyers, reds for refunds
   // Forgets the buyer of an order (one the invoice rules refuse) so that the buyer, through
   // the application link, or the merchant sets a valid one.
-  void ReopenForBuyerLocked(const std::string& order_id);
-  void ApplyIfNeeded();        // asks the authority for a range when numbers run low
-  void SubmitPending();        // hands pending entries to the authority
-  std::optional<std::string> TakeNumberLocked();  // persists the allocator state
-  void InsertInvoiceLocked(const invoice::Invoice& inv);
+  void ReopenForBuyerLocked(const std::string& order_id) REQUIRES(mu_);
+  void ApplyIfNeeded() REQUIRES(pump_round_mu_) EXCLUDES(mu_);  // asks the authority for a range when numbers run low
+  void SubmitPending() REQUIRES(pump_round_mu_) EXCLUDES(mu_);  // hands pending entries to the authority
+  std::optional<std::string> TakeNumberLocked() REQUIRES(mu_);  // persists the allocator state
+  void InsertInvoiceLocked(const invoice::Invoice& inv) REQUIRES(mu_);
   // A red-letter confirmation request to the buyer company for refund `refund_id`.
-  void RequestConfirmationLocked(const std::string& refund_id, const std::string& blue_no, invoice::Fen amount);
-  std::string Meta(const std::string& key);
-  void SetMeta(const std::string& key, const std::string& value);
-  ledger::sql::Stmt Q(const std::string& sql);
+  void RequestConfirmationLocked(const std::string& refund_id, const std::string& blue_no, invoice::Fen amount)
+      REQUIRES(mu_);
+  std::string Meta(const std::string& key) REQUIRES(mu_);
+  void SetMeta(const std::string& key, const std::string& value) REQUIRES(mu_);
+  ledger::sql::Stmt Q(const std::string& sql) REQUIRES(mu_);
+  void WakePump() EXCLUDES(pump_mu_);  // a round soon: there is something to issue or submit
 
   MerchantConfig config_;
   const ledger::PrivateKey& key_;
   std::unique_ptr<AuthorityClient> authority_;
   Clock clock_;
   PartyView* view_;
-  std::mutex mu_;
-  std::unique_ptr<ledger::sql::Db> db_;
-  invoice::NumberAllocator allocator_;
 
-  std::mutex record_mu_;  // the group commit of Record: queue and leader
-  std::vector<std::shared_ptr<QueuedNotice>> record_queue_;
-  bool record_leader_ = false;
+  // Lock order: pump_round_mu_, then mu_, then the PartyView's and the block store's own
+  // locks (taken by view_ calls under mu_). The group commit's queue lock and pump_mu_ are
+  // taken alone. The authority is called (network) with no lock but pump_round_mu_.
+  Mutex pump_round_mu_ ACQUIRED_BEFORE(mu_);  // one pump round at a time
+  Mutex mu_;                                  // the database and the allocator
+  std::unique_ptr<ledger::sql::Db> db_ PT_GUARDED_BY(mu_);
+  invoice::NumberAllocator allocator_ GUARDED_BY(mu_);
 
-  std::mutex pump_round_mu_;
-  std::mutex pump_mu_;
-  std::condition_variable pump_cv_;
-  bool pump_stop_ = false;
-  bool pump_wake_ = false;
+  RecordCommit record_commit_{[this](const std::vector<RecordCommit::Slot*>& batch) { RecordBatch(batch); }};
+
+  Mutex pump_mu_;
+  CondVar pump_cv_;  // with pump_mu_
+  bool pump_stop_ GUARDED_BY(pump_mu_) = false;
+  bool pump_wake_ GUARDED_BY(pump_mu_) = false;
   std::thread pump_;
 };
 

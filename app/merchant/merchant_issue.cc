@@ -140,7 +140,7 @@ void Merchant::RequestConfirmationLocked(const std::string& refund_id, const std
 void Merchant::ApplyIfNeeded() {
   ledger::Bytes entry;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (allocator_.Remaining() > config_.range_size / 10) return;
     std::string pending = Meta("apply_entry");
     if (pending.empty()) {
@@ -157,18 +157,16 @@ void Merchant::ApplyIfNeeded() {
     entry = *ledger::FromHex(pending);
   }
   auto result = authority_->Submit({entry}).at(0);  // network, outside the lock
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ledger::sql::Transaction tx(db_.get());
   OrThrow(tx.begin_status());
-  if (result->getValue<std::string>("status") == "sealed" && result->has("granted")) {
-    auto g = result->getObject("granted");
-    auto prefix = invoice::InvoiceNumber::Parse(g->getValue<std::string>("prefix") + std::string(15, '0'));
-    if (allocator_.Grant({prefix->prefix, g->getValue<uint64_t>("first"), g->getValue<uint64_t>("count")}))
-      SetMeta("allocator", allocator_.State());
-    Log().information("granted invoice numbers %s from %s, %s of them", g->getValue<std::string>("prefix"),
-                      std::to_string(g->getValue<uint64_t>("first")), std::to_string(g->getValue<uint64_t>("count")));
+  if (result.sealed && result.verdict.granted) {
+    const invoice::NumberRange& g = *result.verdict.granted;
+    if (allocator_.Grant(g)) SetMeta("allocator", allocator_.State());
+    Log().information("granted invoice numbers %s from %s, %s of them", g.prefix.ToString(), std::to_string(g.first),
+                      std::to_string(g.count));
   } else {
-    Log().error("number application refused: %s", result->optValue<std::string>("message", ""));
+    Log().error("number application refused: %s", result.verdict.message);
   }
   OrThrow(Q("DELETE FROM app_meta WHERE key = 'apply_entry'").Run());
   OrThrow(tx.Commit());
@@ -179,7 +177,7 @@ void Merchant::SubmitPending() {
   std::vector<ledger::Bytes> entries;
   size_t invoices = 0;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto s = Q("SELECT invoice_no, entry FROM app_invoice WHERE status = 'pending' ORDER BY issued_ms LIMIT ?1");
     s.Bind(1, static_cast<int64_t>(kSubmitBatch));
     while (ValueOrThrow(s.Step())) {
@@ -195,17 +193,17 @@ void Merchant::SubmitPending() {
   }
   if (entries.empty()) return;
   auto results = authority_->Submit(entries);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ledger::sql::Transaction tx(db_.get());
   OrThrow(tx.begin_status());
   for (size_t i = 0; i < results.size(); ++i) {
     const auto& r = results[i];
-    const bool sealed = r->getValue<std::string>("status") == "sealed";
-    const std::string code = sealed ? "" : r->getValue<std::string>("code");
+    const bool sealed = r.sealed;
+    const std::string code = sealed ? "" : std::string(invoice::RefusalCode(r.verdict.refusal));
     if (i >= invoices) {
       auto u = Q("UPDATE app_confirmation SET status = ?2, height = ?3, refusal_code = ?4 WHERE request_id = ?1");
       u.Bind(1, numbers[i]).Bind(2, sealed ? "sealed" : "rejected");
-      if (sealed) u.Bind(3, r->getValue<int64_t>("height")).BindNull(4);
+      if (sealed) u.Bind(3, static_cast<int64_t>(r.height)).BindNull(4);
       else u.BindNull(3).Bind(4, code);
       OrThrow(u.Run());
       if (!sealed) Log().warning("confirmation request %s refused by the authority: %s", numbers[i], code);
@@ -213,20 +211,20 @@ void Merchant::SubmitPending() {
     }
     if (sealed) {
       OrThrow(Q("UPDATE app_invoice SET status = 'sealed', height = ?2, leaf_index = ?3 WHERE invoice_no = ?1")
-                .Bind(1, numbers[i]).Bind(2, r->getValue<int64_t>("height")).Bind(3, r->getValue<int64_t>("leaf_index"))
+                .Bind(1, numbers[i]).Bind(2, static_cast<int64_t>(r.height)).Bind(3, static_cast<int64_t>(r.leaf_index))
                 .Run());
       continue;
     }
-    const std::string field = r->optValue<std::string>("field", "");
+    const std::string& field = r.verdict.field;
     OrThrow(Q("UPDATE app_invoice SET status = 'rejected', refusal_code = ?2, refusal_message = ?3, refusal_field = ?4 "
             "WHERE invoice_no = ?1")
-              .Bind(1, numbers[i]).Bind(2, code).Bind(3, r->optValue<std::string>("message", "")).Bind(4, field).Run());
+              .Bind(1, numbers[i]).Bind(2, code).Bind(3, r.verdict.message).Bind(4, field).Run());
     Log().warning("invoice %s refused by the authority: %s (%s)", numbers[i], code, field);
     if (field.rfind("buyer.", 0) == 0) {
       auto order = Q("SELECT order_id FROM app_invoice WHERE invoice_no = ?1 AND color = 'blue'");
       if (ValueOrThrow(order.Bind(1, numbers[i]).Step())) ReopenForBuyerLocked(order.Text(0));
     }
-    if (code == "needs_buyer_confirmation") {
+    if (r.verdict.refusal == invoice::Refusal::kNeedsBuyerConfirmation) {
       // The buyer claimed the invoice before this node saw it: ask for the confirmation now;
       // the red invoice follows under a new number once the company accepts.
       auto red = Q("SELECT r.refund_id, r.amount_fen, i.original_no FROM app_refund r JOIN app_invoice i "
@@ -243,10 +241,10 @@ void Merchant::SubmitPending() {
 }
 
 void Merchant::PumpOnce() {
-  std::lock_guard rounds(pump_round_mu_);  // one round at a time, whoever calls it
+  MutexLock rounds(pump_round_mu_);  // one round at a time, whoever calls it
   ApplyIfNeeded();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     ledger::sql::Transaction tx(db_.get());
     OrThrow(tx.begin_status());
     IssueDueLocked();
@@ -260,9 +258,8 @@ void Merchant::StartPump() {
     int backoff_ms = 0;
     while (true) {
       {
-        std::unique_lock lock(pump_mu_);
-        pump_cv_.wait_for(lock, std::chrono::milliseconds(backoff_ms ? backoff_ms : 1000),
-                          [this] { return pump_stop_ || pump_wake_; });
+        MutexLock lock(pump_mu_);
+        if (!pump_stop_ && !pump_wake_) pump_cv_.WaitFor(pump_mu_, std::chrono::milliseconds(backoff_ms ? backoff_ms : 1000));
         if (pump_stop_) return;
         pump_wake_ = false;
       }
@@ -280,10 +277,10 @@ void Merchant::StartPump() {
 
 void Merchant::StopPump() {
   {
-    std::lock_guard lock(pump_mu_);
+    MutexLock lock(pump_mu_);
     pump_stop_ = true;
   }
-  pump_cv_.notify_all();
+  pump_cv_.SignalAll();
   if (pump_.joinable()) pump_.join();
 }
 

@@ -137,7 +137,7 @@ void Node::MakeRoutes() {
     chain_routes_ = std::make_unique<ChainRoutes>(
         ChainRoutes::Config{config_.max_long_polls}, *store_,
         [this](Exchange& ex) { return authority_routes_->EntryRevealer(ex); },
-        [this](uint64_t height, int timeout_ms) { authority_->WaitForHeight(height, timeout_ms); });
+        [this](uint64_t height, int timeout_ms) { store_->WaitForHeight(height, timeout_ms); });
     return;
   }
   chain_routes_ = std::make_unique<ChainRoutes>(ChainRoutes::Config{config_.max_long_polls}, *store_, [](Exchange&) -> RevealFn {

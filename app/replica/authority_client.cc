@@ -13,25 +13,23 @@ namespace app {
 AuthorityClient::AuthorityClient(const PeerLink& link, const NodeRequestSigner& signer, int timeout_ms)
     : link_(link), signer_(signer), timeout_ms_(timeout_ms) {}
 
-std::vector<Poco::JSON::Object::Ptr> AuthorityClient::Submit(const std::vector<ledger::Bytes>& entries) {
+std::vector<EntryOutcome> AuthorityClient::Submit(const std::vector<ledger::Bytes>& entries) {
   std::string body = "{\"entries\":[";
   for (size_t i = 0; i < entries.size(); ++i) body += (i ? ",\"" : "\"") + ledger::ToBase64(entries[i]) + "\"";
   body += "]}";
   auto session = link_.NewSession(timeout_ms_);
-  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/v1/events", Poco::Net::HTTPMessage::HTTP_1_1);
-  req.setContentType("application/json");
-  req.setContentLength64(static_cast<Poco::Int64>(body.size()));
-  signer_.Sign(req, body);
-  session->sendRequest(req) << body;
-  Poco::Net::HTTPResponse resp;
-  std::string answer;
-  Poco::StreamCopier::copyToString(session->receiveResponse(resp), answer);
-  if (resp.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
-    throw std::runtime_error("the authority answered " + std::to_string(resp.getStatus()) + ": " + answer.substr(0, 300));
-  auto results = Poco::JSON::Parser().parse(answer).extract<Poco::JSON::Object::Ptr>()->getArray("results");
+  NodeAnswer answer = SendSigned(*session, signer_, Poco::Net::HTTPRequest::HTTP_POST, "/v1/events", body);
+  if (answer.status != Poco::Net::HTTPResponse::HTTP_OK)
+    throw std::runtime_error("the authority answered " + std::to_string(answer.status) + ": " + answer.body.substr(0, 300));
+  Poco::JSON::Array::Ptr results;
+  try {
+    results = Poco::JSON::Parser().parse(answer.body).extract<Poco::JSON::Object::Ptr>()->getArray("results");
+  } catch (const Poco::Exception& e) {
+    throw std::runtime_error("the authority's answer is not JSON: " + e.displayText());
+  }
   if (!results || results->size() != entries.size()) throw std::runtime_error("the authority's answer lacks results");
-  std::vector<Poco::JSON::Object::Ptr> out;
-  for (size_t i = 0; i < results->size(); ++i) out.push_back(results->getObject(i));
+  std::vector<EntryOutcome> out;
+  for (size_t i = 0; i < results->size(); ++i) out.push_back(OutcomeFromJson(results->getObject(i)));
   return out;
 }
 

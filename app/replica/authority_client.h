@@ -1,6 +1,7 @@
 // A taxpayer node's link to the authority: submits entries to POST /v1/events as a signed
-// node request (app/chain/node_request.h) and reads back each entry's outcome. A network failure
-// or a non-200 answer throws; the caller keeps its entries and retries.
+// node request (app/chain/node_request.h) and reads back each entry's outcome, typed
+// (app/chain/entry_outcome.h). A network failure or a non-200 answer throws; the caller keeps
+// its entries and retries.
 #pragma once
 
 #include <Poco/JSON/Object.h>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "app/chain/entry_outcome.h"
 #include "app/chain/node_request.h"
 #include "app/http/peer_link.h"
 #include "ledger/hash.h"
@@ -18,8 +20,8 @@ class AuthorityClient {
  public:
   // `link` and `signer` must outlive the client.
   AuthorityClient(const PeerLink& link, const NodeRequestSigner& signer, int timeout_ms = 5000);
-  // One result object per entry, in order (see POST /v1/events).
-  std::vector<Poco::JSON::Object::Ptr> Submit(const std::vector<ledger::Bytes>& entries);
+  // What became of each entry, in order (POST /v1/events); a malformed answer throws.
+  std::vector<EntryOutcome> Submit(const std::vector<ledger::Bytes>& entries);
   // GET `uri` (path and query) from the authority; the parsed JSON object of a 200 answer.
   Poco::JSON::Object::Ptr Get(const std::string& uri);
 

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "app/base/mutex.h"
 #include "app/chain/chain_events.h"
 #include "app/chain/lifecycle_store.h"
 #include "invoice/lifecycle.h"
@@ -22,6 +23,7 @@ class PartyView {
  public:
   // `db_path`: the database to keep the view in (LifecyclePath).
   PartyView(ledger::BlockStore& store, const std::string& db_path) : store_(store) {
+    MutexLock lock(mu_);
     saved_ = std::make_unique<LifecycleStore>(db_path, store_);
     bool rebuilt = false;
     height_ = restored_height_ = saved_->Restore(lifecycle_, &rebuilt);
@@ -31,32 +33,28 @@ class PartyView {
 
   // Runs f(const invoice::Lifecycle&) on the view, caught up with the replica.
   template <typename F>
-  auto With(F f) {
-    std::lock_guard lock(mu_);
+  auto With(F f) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     CatchUpLocked();
     return f(static_cast<const invoice::Lifecycle&>(lifecycle_));
   }
-  // Waits (polling) until this node's replica, and so the view, reaches `height`; false if
-  // `timeout_ms` passes first.
+  // Waits (BlockStore::WaitForHeight, no polling) until this node's replica, and so the
+  // view, reaches `height`; false if `timeout_ms` passes first.
   bool WaitForHeight(uint64_t height, int timeout_ms) {
-    for (int waited = 0; height > this->height(); waited += 10) {
-      if (waited >= timeout_ms) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return true;
+    return store_.WaitForHeight(height, timeout_ms) && this->height() >= height;
   }
   // The height the view has folded up to.
-  uint64_t height() {
-    std::lock_guard lock(mu_);
+  uint64_t height() EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     CatchUpLocked();
     return height_;
   }
 
  private:
-  void CatchUpLocked() {
+  void CatchUpLocked() REQUIRES(mu_) {
     auto head = store_.Head();
     if (!head.ok() || head->header.height <= height_) return;
-    auto fold = [&](const ChainEvent& e) { lifecycle_.Record(e.submitter, e.event, e.place); };
+    auto fold = [&](const ChainEvent& e) REQUIRES(mu_) { lifecycle_.Record(e.submitter, e.event, e.place); };
     if (lifecycle_.InvoicesInMemory() > kInvoicesKeptInMemory) lifecycle_.Trim();  // no reader holds a pointer here
     uint64_t entries = 0;
     try {
@@ -70,10 +68,13 @@ class PartyView {
   }
 
   ledger::BlockStore& store_;
-  std::mutex mu_;
-  uint64_t height_ = 0, restored_height_ = 0;
-  std::unique_ptr<LifecycleStore> saved_;
-  invoice::Lifecycle lifecycle_;
+  // Lock order: mu_ is taken after the Merchant's and the Company's locks, and is held while
+  // the block store's and the lifecycle store's own locks are taken.
+  Mutex mu_;
+  uint64_t height_ GUARDED_BY(mu_) = 0;
+  uint64_t restored_height_ = 0;  // set in the constructor, read only
+  std::unique_ptr<LifecycleStore> saved_ PT_GUARDED_BY(mu_);
+  invoice::Lifecycle lifecycle_ GUARDED_BY(mu_);
 };
 
 }  // namespace app

@@ -33,13 +33,13 @@ Replicator::Replicator(ledger::BlockStore& store, const PeerLink& authority, con
 Replicator::~Replicator() { Stop(); }
 
 std::string Replicator::alarm_reason() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return alarm_reason_;
 }
 
 void Replicator::Alarm(const std::string& reason) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (alarm_reason_.empty()) alarm_reason_ = reason;
   }
   alarm_ = true;
@@ -58,14 +58,8 @@ void Replicator::Alarm(const std::string& reason) {
     o.stringify(body);
     std::string text = body.str();
     auto session = link_.NewSession(5000);
-    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/v1/alarms", Poco::Net::HTTPMessage::HTTP_1_1);
-    req.setContentType("application/json");
-    req.setContentLength64(static_cast<Poco::Int64>(text.size()));
-    signer_.Sign(req, text);
-    session->sendRequest(req) << text;
-    Poco::Net::HTTPResponse resp;
-    session->receiveResponse(resp).ignore(std::numeric_limits<std::streamsize>::max());
-    Log().information("split-view alarm reported to the authority: %d", static_cast<int>(resp.getStatus()));
+    NodeAnswer answer = SendSigned(*session, signer_, Poco::Net::HTTPRequest::HTTP_POST, "/v1/alarms", text);
+    Log().information("split-view alarm reported to the authority: %d", answer.status);
   } catch (const std::exception& e) {
     Log().warning("the split-view alarm could not be reported: %s", Describe(e));
   }
@@ -74,29 +68,19 @@ void Replicator::Alarm(const std::string& reason) {
 std::string Replicator::Get(Poco::Net::HTTPClientSession& session, const std::string& uri, int timeout_s) {
   session.setTimeout(Poco::Timespan(timeout_s, 0));
   for (int attempt = 0;; ++attempt) {
-    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, uri, Poco::Net::HTTPMessage::HTTP_1_1);
-    req.setKeepAlive(true);
-    signer_.Sign(req, "");
-    Poco::Net::HTTPResponse resp;
-    std::string body;
+    NodeAnswer answer;
     try {
-      session.sendRequest(req);
-      std::istream& in = session.receiveResponse(resp);
-      // A page of blocks is megabytes: read into one allocation, not a string doubling (a
-      // length beyond 64 MB is not trusted for that; the body is read all the same).
-      if (resp.hasContentLength() && resp.getContentLength64() > 0 && resp.getContentLength64() <= (Poco::Int64{64} << 20))
-        body.reserve(static_cast<size_t>(resp.getContentLength64()));
-      Poco::StreamCopier::copyToString(in, body);
+      answer = SendSigned(session, signer_, Poco::Net::HTTPRequest::HTTP_GET, uri, "", /*keep_alive=*/true);
     } catch (const Poco::Exception&) {
       // The authority may have closed the kept-alive connection meanwhile: one fresh try.
       session.reset();
       if (attempt > 0) throw;
       continue;
     }
-    if (resp.getStatus() != 200)
-      throw std::runtime_error("the authority answered " + std::to_string(resp.getStatus()) + " to " + uri + ": " +
-                               body.substr(0, 200));
-    return body;
+    if (answer.status != 200)
+      throw std::runtime_error("the authority answered " + std::to_string(answer.status) + " to " + uri + ": " +
+                               answer.body.substr(0, 200));
+    return std::move(answer.body);
   }
 }
 

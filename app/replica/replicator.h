@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "app/base/mutex.h"
 #include "app/chain/node_request.h"
 #include "app/http/peer_link.h"
 #include "ledger/block_store.h"
@@ -63,8 +64,8 @@ class Replicator {
   const NodeRequestSigner& signer_;
   std::atomic<bool> alarm_{false};
   std::atomic<uint64_t> applied_{0};
-  std::mutex mu_;
-  std::string alarm_reason_;
+  Mutex mu_;  // taken alone
+  std::string alarm_reason_ GUARDED_BY(mu_);
   std::atomic<bool> stop_{false};
   std::thread thread_;
   // Keep-alive connections to the authority: the replicating thread's, and the one the next

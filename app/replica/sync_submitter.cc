@@ -25,7 +25,7 @@ SealedAt SyncSubmitter::Submit(const invoice::Event& e) {
   auto entry = ledger::Entry::Make(std::string(invoice::EventKind(e)), tax_id_,
                                    ledger::Bytes(payload.begin(), payload.end()), key_);
   OrThrow(entry);
-  Poco::JSON::Object::Ptr r;
+  EntryOutcome r;
   try {
     r = client_.Submit({entry->Encode()}).at(0);
   } catch (const std::exception&) {
@@ -33,21 +33,18 @@ SealedAt SyncSubmitter::Submit(const invoice::Event& e) {
     // (one claim at a time, one filing per period) make a duplicate harmless.
     throw ApiError(503, "authority_unavailable", "the tax authority cannot be reached; nothing was changed");
   }
-  if (r->getValue<std::string>("status") != "sealed") {
-    std::string message = r->optValue<std::string>("message", "");
-    if (auto diffs = r->getArray("differences")) {
-      for (size_t i = 0; i < diffs->size(); ++i) {
-        auto d = diffs->getObject(i);
-        message += (i ? "; " : ": ") + d->getValue<std::string>("figure") + " filed " + d->getValue<std::string>("filed") +
-                   ", chain " + d->getValue<std::string>("chain");
-      }
+  if (!r.sealed) {
+    std::string message = r.verdict.message;
+    for (size_t i = 0; i < r.differences.size(); ++i) {
+      const tax::Difference& d = r.differences[i];
+      message += (i ? "; " : ": ") + d.figure + " filed " + d.filed + ", chain " + d.chain;
     }
-    ApiError err(r->getValue<int>("http_status"), r->getValue<std::string>("code"), message,
-                 r->optValue<std::string>("field", ""));
-    if (r->has("conflict_height")) err.WithHeight(r->getValue<uint64_t>("conflict_height"));
+    ApiError err(invoice::RefusalStatus(r.verdict.refusal), std::string(invoice::RefusalCode(r.verdict.refusal)), message,
+                 r.verdict.field);
+    if (r.verdict.conflict_height) err.WithHeight(r.verdict.conflict_height);
     throw err;
   }
-  SealedAt s{r->getValue<uint64_t>("height"), r->getValue<uint64_t>("leaf_index"), r->getValue<std::string>("leaf_hash")};
+  SealedAt s{r.height, r.leaf_index, r.leaf_hash};
   view_.WaitForHeight(s.height, kReplicaWaitMs);
   return s;
 }

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace invoice {
 namespace {
 
@@ -266,6 +268,17 @@ TEST(Refusal, StatusesFollowTheContract) {
   EXPECT_EQ(RefusalStatus(Refusal::kAlreadyLocked), 409);
   EXPECT_EQ(RefusalStatus(Refusal::kInvalid), 422);
   EXPECT_EQ(RefusalCode(Refusal::kNeedsBuyerConfirmation), "needs_buyer_confirmation");
+}
+
+TEST(Verdict, EveryRefusalCodeReadsBackAsItsRefusal) {
+  std::set<std::string_view> codes;
+  for (int i = 0; i <= static_cast<int>(Refusal::kTimeOutOfRange); ++i) {
+    auto r = static_cast<Refusal>(i);
+    EXPECT_EQ(RefusalFromCode(RefusalCode(r)), r) << RefusalCode(r);
+    codes.insert(RefusalCode(r));
+  }
+  EXPECT_EQ(codes.size(), static_cast<size_t>(Refusal::kTimeOutOfRange) + 1);  // no two share a code
+  EXPECT_EQ(RefusalFromCode("no_such_code"), std::nullopt);
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "ledger/verifier.h"
 #include "test_chain.h"
@@ -81,6 +83,25 @@ TEST(BlockStore, DuplicatesAreNeverSealedTwice) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->head.header.height, 1u);  // nothing new: no block
   EXPECT_EQ(again->placements, (std::vector<std::pair<uint64_t, bool>>{{1, false}}));
+}
+
+TEST(BlockStore, WaitForHeightWakesWhenABlockIsSealedAndTimesOutOtherwise) {
+  TempDir dir;
+  PrivateKey authority = KeyFromByte(1), node = KeyFromByte(2);
+  auto store = BlockStore::Open(dir.File("chain.db"), authority.public_key());
+  (*store)->InitGenesis(authority, 1);
+  EXPECT_TRUE((*store)->WaitForHeight(0, 0));
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE((*store)->WaitForHeight(1, 50));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(50));
+  std::thread sealer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    (*store)->Seal({MakeEntry(node, "a")}, 2, authority);
+  });
+  start = std::chrono::steady_clock::now();
+  EXPECT_TRUE((*store)->WaitForHeight(1, 10000));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));  // woken, not timed out
+  sealer.join();
 }
 
 TEST(BlockStore, ReopenRestoresTheFrontierAndRefusesAnotherAuthority) {
