@@ -1,4 +1,4 @@
-// Who may read an entry of the chain in full (README "Replication"): the bureau reads all;
+// Who may read an entry of the chain in full (invoice/README.md "Disclosure"): the bureau reads all;
 // a taxpayer reads the entries it submitted, its registration, the invoices it is buyer of,
 // and the claims, confirmations and red invoices about invoices it is seller, buyer or
 // claimant of. Everyone else sees only the entry's hash. Pure: the caller holds the

@@ -1,7 +1,7 @@
 // The canonical payload of every lifecycle event, as it is signed and sealed on the chain.
 // The entry's kind names the event ("register", "apply", "issue", "reimburse", "confirm",
 // "file"); the payload is canonical XML (an `issue` payload is the national-style invoice
-// XML). Decode accepts only canonical bytes. README "Event payloads" lists every element.
+// XML). Decode accepts only canonical bytes. invoice/README.md "Event payloads" lists every element.
 #pragma once
 
 #include <string>

@@ -1,5 +1,5 @@
 // The lifecycle's vocabulary: the events on the chain, as the submitters state them
-// (README "Event payloads" gives their canonical XML, invoice/event_codec.h the codec).
+// (invoice/README.md "Event payloads" gives their canonical XML, invoice/event_codec.h the codec).
 // Pure values.
 #pragma once
 

@@ -1,3 +1,7 @@
+// The chain store (block_store.h). One file, longer than most, because its parts share one
+// transaction discipline and one cached frontier: opening and migrating the tables, sealing
+// a block, applying the authority's blocks on a replica, and reading leaves and proofs back.
+// Split, each part would need the frontier's and the statements' invariants restated.
 #include "ledger/block_store.h"
 
 #include <algorithm>

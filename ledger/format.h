@@ -1,4 +1,4 @@
-// The chain's byte formats, defined once. README "Chain format" is the prose grammar of
+// The chain's byte formats, defined once. ledger/README.md "Chain format" is the prose grammar of
 // exactly these constants; change one and you change every hash on the chain.
 #pragma once
 

@@ -13,7 +13,7 @@ namespace {
 // 24-32 in the table of those added since) and time to reload when the store opens.
 // Catch-up of 10M entries (bench catchup, with the std::unordered_multimap the table
 // replaced): a 32nd 138,000 entries/s and 127 MB, an 8th 212,000/s and 188 MB, a 4th
-// 236,000/s and 245 MB (the process also serves the chain). README "Storage and durability".
+// 236,000/s and 245 MB (the process also serves the chain). ledger/README.md "Storage and durability".
 constexpr uint64_t kMinBatch = uint64_t{1} << 16;
 constexpr uint64_t kChainFraction = 8;
 // Keys moved per write transaction: twice what it appends, so that a sweep outruns the

@@ -1,10 +1,10 @@
 #include "app/authority/audit.h"
-#include "app/base/or_throw.h"
 
 #include <algorithm>
 #include <set>
 #include <stdexcept>
 
+#include "app/base/or_throw.h"
 #include "invoice/time_format.h"
 #include "invoice/ubl.h"
 #include "tax/filing.h"
@@ -18,7 +18,6 @@ CREATE TABLE IF NOT EXISTS audit_record(id INTEGER PRIMARY KEY, time_ms INTEGER 
 CREATE TABLE IF NOT EXISTS audit_payment(seller TEXT NOT NULL, payment_id TEXT NOT NULL, amount_fen INTEGER NOT NULL,
   paid_ms INTEGER NOT NULL, PRIMARY KEY(seller, payment_id));
 )";
-
 
 // Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {

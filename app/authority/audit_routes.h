@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "app/base/mutex.h"
 #include "app/authority/audit.h"
 #include "app/authority/authority.h"
+#include "app/base/mutex.h"
 #include "app/chain/node_callers.h"
 #include "app/http/site.h"
 #include "ledger/block_store.h"

@@ -1,6 +1,6 @@
 #include "app/base/logging.h"
-#include "app/base/or_throw.h"
 #include "app/authority/authority.h"
+#include "app/base/or_throw.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>

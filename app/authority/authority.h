@@ -13,16 +13,16 @@
 #include <string>
 #include <vector>
 
-#include "invoice/admission.h"
-#include "invoice/lifecycle.h"
-#include "tax/filing.h"
-#include "ledger/block_store.h"
-#include "ledger/signed_head_file.h"
 #include "app/base/group_commit.h"
 #include "app/base/mutex.h"
 #include "app/chain/decoded_entry.h"
 #include "app/chain/entry_outcome.h"
 #include "app/chain/lifecycle_store.h"
+#include "invoice/admission.h"
+#include "invoice/lifecycle.h"
+#include "ledger/block_store.h"
+#include "ledger/signed_head_file.h"
+#include "tax/filing.h"
 
 namespace app {
 

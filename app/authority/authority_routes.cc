@@ -1,6 +1,6 @@
 // The authority's API: POST /v1/taxpayers and GET /v1/taxpayers/{tax_id} (bearer tokens),
 // and POST /v1/events, where taxpayer nodes submit signed entries (node signature, see
-// README "Node to node").
+// app/README.md "Node to node").
 #include <Poco/JSON/Array.h>
 
 #include "app/http/api_error.h"

@@ -1,5 +1,5 @@
 // einvoice bench: the machine's own bounds, and the chain's verification and proof speed,
-// measured in the same run (README "Benchmarks"). No figure here is asserted by a test;
+// measured in the same run (app/bench/README.md). No figure here is asserted by a test;
 // ctest only runs each mode briefly so that they keep working.
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>

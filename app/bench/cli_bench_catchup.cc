@@ -1,6 +1,6 @@
 // einvoice bench catchup and bench startup: a wiped node catching up with a chain served
 // over loopback HTTP through the node's own replicator, and a node's start to /healthz.
-// README "Benchmarks" has the figures and how to read them.
+// app/bench/README.md has the figures and how to read them.
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -20,12 +20,12 @@
 #include <unistd.h>
 
 #include "app/base/or_throw.h"
+#include "app/base/progress.h"
+#include "app/bench/cli_bench.h"
 #include "app/chain/chain_json.h"
 #include "app/cli/cli.h"
-#include "app/bench/cli_bench.h"
 #include "app/node/node.h"
 #include "app/node/node_process.h"
-#include "app/base/progress.h"
 #include "app/replica/replicator.h"
 #include "ledger/block_store.h"
 #include "ledger/keys.h"
@@ -194,6 +194,5 @@ void AddBenchCatchupVerbs(std::vector<Verb>& verbs) {
   startup.options.addOption(Optional("log", "FILE", "where the node's output goes (default: discarded)"));
   verbs.push_back(std::move(startup));
 }
-
 
 }  // namespace app::cli

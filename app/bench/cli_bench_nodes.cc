@@ -3,8 +3,9 @@
 // pre-created orders with signed WeChat Pay notifications over many keep-alive
 // connections for a fixed time, and reads back from the authority's chain when each
 // acknowledged payment's invoice was sealed and from the replicas' heads when it reached
-// both.
-// README "Benchmarks" has the figures and how to read them.
+// both. Longer than most files because the harness (processes, orders, load, the
+// read-back) is one measurement and reads best in one place.
+// app/bench/README.md has the figures and how to read them.
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>

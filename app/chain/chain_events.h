@@ -7,8 +7,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "invoice/event_codec.h"
 #include "app/base/or_throw.h"
+#include "invoice/event_codec.h"
 #include "ledger/block_store.h"
 #include "ledger/entry.h"
 

@@ -1,5 +1,5 @@
 // The chain as JSON: the signed head of GET /v1/chain/head, and the JSON Lines export
-// format shared by `einvoice chain export` and GET /v1/chain/blocks (README "Export format").
+// format shared by `einvoice chain export` and GET /v1/chain/blocks (ledger/README.md "Export format").
 #pragma once
 
 #include <Poco/JSON/Object.h>
@@ -32,7 +32,7 @@ ledger::Result<uint64_t> WriteBlocks(ledger::BlockStore& store, uint64_t from, u
                                      const std::function<void(uint64_t, uint64_t)>& progress = {},
                                      const RevealFn& reveal = {}, uint64_t max_entries = 0);
 
-// The same page in the binary block format (README "Export format", binary pages): per
+// The same page in the binary block format (ledger/README.md "Export format", binary pages): per
 // block, big-endian: u32 header length, the header, the 64-byte signature, u32 leaf count;
 // per leaf: u64 index, the 32-byte leaf hash, u32 entry length (0xffffffff: not shown) and
 // the entry. What a catching-up node asks for: no JSON, no hex, no base64.

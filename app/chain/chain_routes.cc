@@ -5,10 +5,10 @@
 #include <sstream>
 
 #include "app/base/or_throw.h"
-#include "app/http/api_error.h"
 #include "app/chain/chain_json.h"
 #include "app/chain/chain_routes.h"
 #include "app/chain/node_request.h"
+#include "app/http/api_error.h"
 
 namespace app {
 

@@ -1,5 +1,4 @@
 #include "app/chain/lifecycle_store.h"
-#include "app/base/or_throw.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -12,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "app/base/or_throw.h"
 #include "invoice/event_codec.h"
 #include "ledger/entry.h"
 
@@ -33,7 +33,6 @@ CREATE TABLE IF NOT EXISTS lifecycle_grant(seq INTEGER PRIMARY KEY, seller TEXT 
 CREATE TABLE IF NOT EXISTS lifecycle_confirmation(id TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS lifecycle_filing(id TEXT PRIMARY KEY, state TEXT NOT NULL);
 )";
-
 
 ledger::sql::Stmt Prepare(ledger::sql::Db& db, const std::string& sql) {
   auto s = db.Prepare(sql);

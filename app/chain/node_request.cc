@@ -2,12 +2,12 @@
 
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
-#include "app/base/or_throw.h"
 
 #include <charconv>
 
-#include "app/http/api_error.h"
+#include "app/base/or_throw.h"
 #include "app/base/secrets.h"
+#include "app/http/api_error.h"
 #include "ledger/format.h"
 #include "ledger/hash.h"
 #include "ledger/sqlite_db.h"

@@ -1,4 +1,4 @@
-// Signed requests between nodes (README "Node to node"): one mechanism, both sides.
+// Signed requests between nodes (app/README.md "Node to node"): one mechanism, both sides.
 //
 // A taxpayer node signs every request it sends the authority with its node key. The
 // signature covers the method, the path and query, the time, a random nonce and the body's

@@ -4,9 +4,9 @@
 #include <iostream>
 
 #include "app/base/or_throw.h"
+#include "app/base/progress.h"
 #include "app/chain/chain_json.h"
 #include "app/cli/cli.h"
-#include "app/base/progress.h"
 #include "invoice/event_codec.h"
 #include "invoice/order.h"
 #include "ledger/entry.h"
@@ -168,7 +168,7 @@ void AddChainVerbs(std::vector<Verb>& verbs) {
                                 "also add up every key of the index that finds leaves by hash, not just count them"));
   verbs.push_back(std::move(verify));
 
-  Verb exp{"chain export", "write the chain as JSON Lines (README, Export format)", "--node-db PATH --out FILE", {}, Export};
+  Verb exp{"chain export", "write the chain as JSON Lines (ledger/README.md, Export format)", "--node-db PATH --out FILE", {}, Export};
   exp.options.addOption(Required("node-db", "PATH", "the node's database file"));
   exp.options.addOption(Required("out", "FILE", "output file, or - for standard output"));
   verbs.push_back(std::move(exp));

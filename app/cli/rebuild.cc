@@ -1,12 +1,12 @@
 #include "app/cli/rebuild.h"
-#include "app/base/or_throw.h"
 
 #include <map>
 #include <sstream>
 #include <stdexcept>
 
-#include "app/merchant/merchant.h"
+#include "app/base/or_throw.h"
 #include "app/documents/order_json.h"
+#include "app/merchant/merchant.h"
 #include "invoice/event_codec.h"
 #include "ledger/block_store.h"
 #include "ledger/entry.h"

@@ -1,10 +1,10 @@
 #include "app/company/company.h"
-#include "app/base/or_throw.h"
 
 #include <Poco/URI.h>
 
-#include "app/http/api_error.h"
+#include "app/base/or_throw.h"
 #include "app/base/secrets.h"
+#include "app/http/api_error.h"
 #include "invoice/event_codec.h"
 #include "ledger/entry.h"
 

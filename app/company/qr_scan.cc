@@ -1,7 +1,5 @@
 #include "app/company/qr_scan.h"
 
-#include "app/base/mutex.h"
-
 #include <jpeglib.h>
 #include <png.h>
 #include <zbar.h>
@@ -17,6 +15,8 @@
 #include <memory>
 #include <stdexcept>
 #include <vector>
+
+#include "app/base/mutex.h"
 
 namespace app {
 namespace {

@@ -1,11 +1,5 @@
 #include "app/filing/filing_body.h"
 
-#include <Poco/JSON/Array.h>
-
-#include <charconv>
-#include <cstdio>
-#include <sstream>
-
 #include "app/http/api_error.h"
 #include "app/http/json_body.h"
 #include "invoice/lifecycle.h"
@@ -14,7 +8,6 @@
 
 namespace app {
 
-using Poco::JSON::Array;
 using Poco::JSON::Object;
 
 FilingBody FilingFromJson(const Object::Ptr& body) {

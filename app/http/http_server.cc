@@ -1,7 +1,5 @@
 #include "app/http/http_server.h"
 
-#include "app/base/mutex.h"
-
 #include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/SecureServerSocket.h>
@@ -20,6 +18,8 @@
 #include <optional>
 #include <string_view>
 #include <thread>
+
+#include "app/base/mutex.h"
 
 namespace app {
 namespace {

@@ -12,7 +12,7 @@
 //   connection (keep-alive plus header timeout) and for reading a body (body_timeout_s):
 //   the front shuts the socket of a connection past its deadline.
 //
-// In production a proxy (nginx, README "Production") still sits in front; this keeps a
+// In production a proxy (nginx, app/README.md "Production") still sits in front; this keeps a
 // node serving when one does not. Thread-safe.
 #pragma once
 

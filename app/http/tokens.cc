@@ -1,8 +1,8 @@
 #include "app/http/tokens.h"
-#include "app/base/or_throw.h"
 
 #include <stdexcept>
 
+#include "app/base/or_throw.h"
 #include "app/base/secrets.h"
 #include "invoice/credit_code.h"
 #include "ledger/hash.h"

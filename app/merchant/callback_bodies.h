@@ -16,7 +16,7 @@
 
 namespace app {
 
-// Payment callbacks (README "Payment callbacks"). A decimal Unix time in seconds, or nullopt.
+// Payment callbacks (app/README.md "Payment callbacks"). A decimal Unix time in seconds, or nullopt.
 std::optional<int64_t> ParseUnixSeconds(const std::string& s);
 
 // A WeChat Pay API v3 notification, its signature already verified: the event type and the

@@ -1,6 +1,6 @@
 // Payment callbacks: POST /v1/callbacks/wechatpay (WeChat Pay API v3 notifications) and
 // POST /v1/callbacks/generic (HMAC scheme). Each is authenticated, decoded and recorded
-// durably before it is answered 204; README "Payment callbacks" lists every refusal.
+// durably before it is answered 204; app/README.md "Payment callbacks" lists every refusal.
 #include <Poco/JSON/Parser.h>
 
 

@@ -1,11 +1,11 @@
 // The merchant's issuing: numbers from the granted ranges, blue and red invoices (or a
 // red-letter confirmation request first, for a claimed invoice), and the pump that applies
 // for ranges and hands pending entries to the authority until each is sealed or refused.
-#include "app/base/or_throw.h"
 #include "app/base/logging.h"
+#include "app/base/or_throw.h"
+#include "app/documents/order_json.h"
 #include "app/merchant/merchant.h"
 #include "app/merchant/merchant_sql.h"
-#include "app/documents/order_json.h"
 #include "app/merchant/payment_crypto.h"
 #include "invoice/event_codec.h"
 #include "invoice/ubl.h"

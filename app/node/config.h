@@ -1,5 +1,5 @@
 // The node's configuration, read once from a Poco properties file into a typed struct and
-// passed down. Every key and its default is listed in README "Configuration".
+// passed down. Every key and its default is listed in app/README.md "Configuration".
 #pragma once
 
 #include <string>
@@ -40,7 +40,7 @@ struct NodeConfig {
   int audit_invoice_deadline_hours = 48;  // audit.invoice_deadline_hours: a payment without an invoice after this is an anomaly
   int audit_filing_deadline_day = 15;     // audit.filing_deadline_day: a month's return is due by this day of the next
 
-  // TLS (README "Production"). With a certificate and key the node serves https only.
+  // TLS (app/README.md "Production"). With a certificate and key the node serves https only.
   std::string tls_cert_file;    // tls.cert_file: the node's certificate chain (PEM)
   std::string tls_key_file;     // tls.key_file: its private key (PEM)
   std::string tls_ca_file;      // tls.ca_file: CAs that https peers' certificates must chain to (empty: the system's)

@@ -1,4 +1,4 @@
-// einvoiced: one node of the network, configured by a properties file (README
+// einvoiced: one node of the network, configured by a properties file (app/README.md
 // "Configuration"). Runs until SIGINT/SIGTERM.
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
@@ -27,7 +27,7 @@ class NodeApp : public Poco::Util::ServerApplication {
     f.setCommand(commandName());
     f.setUsage("--config FILE");
     f.setHeader("Runs one node of the e-invoice network (authority or taxpayer), as configured in FILE.");
-    f.setFooter("Every configuration key and its default is listed in README.md, section Configuration.");
+    f.setFooter("Every configuration key and its default is listed in app/README.md, section Configuration.");
     f.format(std::cout);
     help_ = true;
     stopOptionsProcessing();

@@ -1,8 +1,8 @@
 #include "app/replica/sync_submitter.h"
-#include "app/base/or_throw.h"
 
 #include <Poco/JSON/Array.h>
 
+#include "app/base/or_throw.h"
 #include "app/http/api_error.h"
 #include "invoice/event_codec.h"
 #include "ledger/entry.h"

@@ -95,7 +95,7 @@ std::string BigEndian(uint64_t v) {
   return out;
 }
 
-// Verifies an export the way README "Export format" tells a third party to: the header
+// Verifies an export the way ledger/README.md "Export format" tells a third party to: the header
 // rebuilt from the documented fields, SHA-256 for hashes, and the openssl CLI for signatures.
 TEST(Cli, ExportCanBeVerifiedByAThirdPartyWithOpenssl) {
   apptest::TempDir dir;

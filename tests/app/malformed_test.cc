@@ -21,7 +21,7 @@ std::string DbDigest(const std::string& path) {
   sqlite3_finalize(s);
   std::string all;
   for (const auto& t : tables) {
-    // The authority's audit trail records refused submissions on purpose (README "Audit").
+    // The authority's audit trail records refused submissions on purpose (tax/README.md, "The audit trail").
     if (t.rfind("audit_", 0) == 0) continue;
     sqlite3_prepare_v2(db, ("SELECT * FROM \"" + t + "\"").c_str(), -1, &s, nullptr);
     std::vector<std::string> rows;

@@ -1,5 +1,5 @@
 // Binary block pages (app::ParseBlocksBinary), what a catching-up node reads from
-// GET /v1/chain/blocks. A page has one encoding (README "Export format"), so a page that
+// GET /v1/chain/blocks. A page has one encoding (ledger/README.md "Export format"), so a page that
 // parses must be exactly what the writer would write for the blocks it holds.
 #include <stdexcept>
 #include <string>
