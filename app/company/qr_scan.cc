@@ -26,16 +26,16 @@ struct Gray {
   std::vector<unsigned char> pixels;
 };
 
-void CheckSize(uint64_t w, uint64_t h) {
-  if (w == 0 || h == 0 || w * h > kMaxScanPixels)
+void CheckSize(uint64_t w, uint64_t h, const ScanLimits& limits) {
+  if (w == 0 || h == 0 || w * h > limits.max_pixels)
     throw std::invalid_argument("the picture is empty or larger than 24 megapixels");
 }
 
-// Averages `factor` x `factor` blocks: a picture of at most kDecodePixels for zbar.
-Gray Shrink(Gray g) {
+// Averages `factor` x `factor` blocks: a picture of at most limits.decode_pixels for zbar.
+Gray Shrink(Gray g, const ScanLimits& limits) {
   uint64_t pixels = static_cast<uint64_t>(g.width) * g.height;
   unsigned f = 1;
-  while (pixels / (static_cast<uint64_t>(f) * f) > kDecodePixels) ++f;
+  while (pixels / (static_cast<uint64_t>(f) * f) > limits.decode_pixels) ++f;
   if (f == 1) return g;
   Gray out;
   out.width = g.width / f;
@@ -53,7 +53,7 @@ Gray Shrink(Gray g) {
   return out;
 }
 
-Gray DecodePng(std::string_view bytes) {
+Gray DecodePng(std::string_view bytes, const ScanLimits& limits) {
   png_image image{};
   image.version = PNG_IMAGE_VERSION;
   if (!png_image_begin_read_from_memory(&image, bytes.data(), bytes.size()))
@@ -64,7 +64,7 @@ Gray DecodePng(std::string_view bytes) {
     png_image* image;
     ~Free() { png_image_free(image); }
   } free_image{&image};
-  CheckSize(image.width, image.height);
+  CheckSize(image.width, image.height, limits);
   image.format = PNG_FORMAT_GRAY;
   Gray g{image.width, image.height, std::vector<unsigned char>(PNG_IMAGE_SIZE(image))};
   if (!png_image_finish_read(&image, nullptr, g.pixels.data(), 0, nullptr))
@@ -82,7 +82,7 @@ void JpegQuiet(j_common_ptr) {}
 
 // Only trivially destructible locals live between setjmp and longjmp (the vector is created
 // before), so the jump skips no destructor.
-bool DecodeJpegInto(std::string_view bytes, Gray* g) {
+bool DecodeJpegInto(std::string_view bytes, const ScanLimits& limits, Gray* g) {
   jpeg_decompress_struct cinfo;
   JpegError err;
   cinfo.err = jpeg_std_error(&err.mgr);
@@ -96,7 +96,7 @@ bool DecodeJpegInto(std::string_view bytes, Gray* g) {
   jpeg_mem_src(&cinfo, reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<unsigned long>(bytes.size()));
   jpeg_read_header(&cinfo, TRUE);
   cinfo.out_color_space = JCS_GRAYSCALE;
-  if (static_cast<uint64_t>(cinfo.image_width) * cinfo.image_height > kMaxScanPixels || cinfo.image_width == 0) {
+  if (static_cast<uint64_t>(cinfo.image_width) * cinfo.image_height > limits.max_pixels || cinfo.image_width == 0) {
     jpeg_destroy_decompress(&cinfo);
     return false;
   }
@@ -104,7 +104,7 @@ bool DecodeJpegInto(std::string_view bytes, Gray* g) {
   cinfo.scale_num = 1;
   cinfo.scale_denom = 1;
   while (cinfo.scale_denom < 8 && static_cast<uint64_t>(cinfo.image_width / (cinfo.scale_denom * 2)) *
-                                          (cinfo.image_height / (cinfo.scale_denom * 2)) >= kDecodePixels)
+                                          (cinfo.image_height / (cinfo.scale_denom * 2)) >= limits.decode_pixels)
     cinfo.scale_denom *= 2;
   jpeg_start_decompress(&cinfo);
   g->width = cinfo.output_width;
@@ -119,21 +119,21 @@ bool DecodeJpegInto(std::string_view bytes, Gray* g) {
   return true;
 }
 
-Gray DecodeJpeg(std::string_view bytes) {
+Gray DecodeJpeg(std::string_view bytes, const ScanLimits& limits) {
   Gray g;
   g.pixels.reserve(0);
-  if (!DecodeJpegInto(bytes, &g)) throw std::invalid_argument("the JPEG picture could not be read, or is over 24 megapixels");
+  if (!DecodeJpegInto(bytes, limits, &g)) throw std::invalid_argument("the JPEG picture could not be read, or is over 24 megapixels");
   return g;
 }
 
 }  // namespace
 
-std::optional<std::string> ScanQr(std::string_view image) {
+std::optional<std::string> ScanQr(std::string_view image, const ScanLimits& limits) {
   Gray g;
-  if (image.size() >= 8 && image.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8)) g = DecodePng(image);
-  else if (image.size() >= 3 && image.substr(0, 3) == std::string_view("\xff\xd8\xff", 3)) g = DecodeJpeg(image);
+  if (image.size() >= 8 && image.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8)) g = DecodePng(image, limits);
+  else if (image.size() >= 3 && image.substr(0, 3) == std::string_view("\xff\xd8\xff", 3)) g = DecodeJpeg(image, limits);
   else throw std::invalid_argument("the file is not a PNG or JPEG picture");
-  g = Shrink(std::move(g));
+  g = Shrink(std::move(g), limits);
   std::unique_ptr<zbar::zbar_image_scanner_t, void (*)(zbar::zbar_image_scanner_t*)> scanner(
       zbar::zbar_image_scanner_create(), zbar::zbar_image_scanner_destroy);
   zbar::zbar_image_scanner_set_config(scanner.get(), zbar::ZBAR_NONE, zbar::ZBAR_CFG_ENABLE, 0);

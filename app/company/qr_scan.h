@@ -19,9 +19,15 @@ namespace app {
 // finder-like squares (a 4000 x 4000 one took 300 CPU-seconds), so every picture is scaled
 // down to at most kDecodePixels before zbar sees it (a phone photo of a QR code still reads);
 // callers also bound how many decodes run at once (QrDecoder).
-std::optional<std::string> ScanQr(std::string_view image);
 inline constexpr uint64_t kMaxScanPixels = 24'000'000;   // pictures larger are refused
 inline constexpr uint64_t kDecodePixels = 1'200'000;     // what zbar is given at most
+struct ScanLimits {
+  uint64_t max_pixels = kMaxScanPixels;
+  uint64_t decode_pixels = kDecodePixels;
+};
+// The node always uses the defaults; the fuzz target (tests/fuzz/qr_scan_fuzz.cc) uses small
+// ones, so that each execution costs milliseconds rather than a 24-megapixel decode.
+std::optional<std::string> ScanQr(std::string_view image, const ScanLimits& limits = {});
 
 // Decodes on one worker thread of its own, a few pictures queued at most: the CPU that
 // pictures cost a node is one core, whoever sends them. Thread-safe.
