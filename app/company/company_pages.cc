@@ -117,7 +117,7 @@ void CompanyRoutes::AddPages(Router& r) {
   r.Add("POST", "/scan", [this, scan_page, parse_code, no_code](Exchange& ex) {
     UploadHandler upload;
     auto form = FormOf(ex, &upload);
-    std::string text = TrimmedField(form->get("code", ""));
+    std::string text = TrimmedField(form->get("code", ""), kAnyWhiteSpace);
     if (text.empty() && !upload.photo.empty()) {
       // Reading a picture costs CPU: only for the signed-in people of this node.
       if (!site_.PageUser(ex)) return scan_page(ex, 401, "", "", {}, "Sign in to read a picture; or paste the code's link.");

@@ -3,7 +3,6 @@
 #include <Poco/Net/NameValueCollection.h>
 #include <Poco/URI.h>
 
-#include <cctype>
 #include <sstream>
 
 #include "app/http/api_error.h"
@@ -47,11 +46,10 @@ std::unique_ptr<Poco::Net::HTMLForm> FormOf(Exchange& ex, Poco::Net::PartHandler
   return form;
 }
 
-std::string TrimmedField(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-  return s.substr(i);
+std::string TrimmedField(std::string s, std::string_view space) {
+  size_t end = s.find_last_not_of(space);
+  if (end == std::string::npos) return "";
+  return s.substr(s.find_first_not_of(space), end + 1 - s.find_first_not_of(space));
 }
 
 Site::Site(SiteIdentity identity, TokenStore& tokens, const Templates& templates, Clock clock)
@@ -147,7 +145,7 @@ void Site::AddSessionRoutes(Router& r) {
   r.Add("POST", "/login", [this, home, authority](Exchange& ex) {
     SameOrigin(ex);
     auto form = FormOf(ex);
-    std::string token = TrimmedField(form->get("token", ""));
+    std::string token = TrimmedField(form->get("token", ""), kAnyWhiteSpace);
     std::string next = SafeNext(form->get("next", home), home);
     auto who = token.empty() ? std::nullopt : tokens_.Authenticate(token);
     const bool allowed = who && ActsHere(*who) &&

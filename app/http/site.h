@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "app/http/http.h"
 #include "app/http/pages.h"
@@ -80,7 +81,10 @@ void SameOrigin(Exchange& ex);
 // The request's form (urlencoded, or multipart with `parts` receiving the files); 400
 // malformed_form when it cannot be read.
 std::unique_ptr<Poco::Net::HTMLForm> FormOf(Exchange& ex, Poco::Net::PartHandler* parts = nullptr);
-// A form value without the white space around it.
-std::string TrimmedField(std::string s);
+// A form value without the `space` characters around it (by default spaces and tabs, what
+// a form's text field can hold).
+std::string TrimmedField(std::string s, std::string_view space = " \t");
+// For pasted values (a token, a QR code's link), which may carry line breaks too.
+inline constexpr std::string_view kAnyWhiteSpace = " \t\r\n\v\f";
 
 }  // namespace app

@@ -1,7 +1,5 @@
 // HTML pages: the home page (with the demo checkout simulator on a merchant), the printable
 // invoice page, the buyer's application form, and the demo order page.
-#include <Poco/Net/HTMLForm.h>
-
 #include <fstream>
 #include <map>
 #include <charconv>
@@ -171,14 +169,8 @@ void MerchantPages::Add(Router& r) {
     auto order = merchant_->GetOrderByApplyToken(ex.Param(0));
     if (!order) return site_.SendMessagePage(ex, 404, "Link not valid", "This application link is not valid.");
     if (order->order.buyer) return applied_page(ex, *order);
-    std::istringstream body(ex.Body());
-    Poco::Net::HTMLForm form;
-    try {
-      form.load(ex.request(), body);
-    } catch (const Poco::Exception&) {
-      throw ApiError::BadRequest("malformed_form", "the form could not be read");
-    }
-    invoice::Party buyer{TrimmedField(form.get("title", "")), TrimmedField(form.get("tax_id", "")), TrimmedField(form.get("email", ""))};
+    auto form = FormOf(ex);
+    invoice::Party buyer{TrimmedField(form->get("title", "")), TrimmedField(form->get("tax_id", "")), TrimmedField(form->get("email", ""))};
     try {
       CheckBuyer(buyer, "");
       if (buyer.name.size() > 100) throw ApiError(422, "too_long", "the title is at most 100 characters", "title");
@@ -192,17 +184,11 @@ void MerchantPages::Add(Router& r) {
   if (!config_.demo_checkout) return;
 
   r.Add("POST", "/demo/checkout", [this](Exchange& ex) {
-    std::istringstream body(ex.Body());
-    Poco::Net::HTMLForm form;
-    try {
-      form.load(ex.request(), body);
-    } catch (const Poco::Exception&) {
-      throw ApiError::BadRequest("malformed_form", "the form could not be read");
-    }
+    auto form = FormOf(ex);
     const Product* product = nullptr;
     for (const Product& p : kProducts)
-      if (form.get("product", "") == p.id) product = &p;
-    const std::string quantity = form.get("quantity", "1");
+      if (form->get("product", "") == p.id) product = &p;
+    const std::string quantity = form->get("quantity", "1");
     int qty = 0;
     auto [end, ec] = std::from_chars(quantity.data(), quantity.data() + quantity.size(), qty);
     if (!product || ec != std::errc() || end != quantity.data() + quantity.size() || qty < 1 || qty > 99)
@@ -218,7 +204,7 @@ void MerchantPages::Add(Router& r) {
     l.gross_fen = product->price_fen * qty;
     l.rate = *invoice::TaxRate::Parse(product->rate);
     order.items = {l};
-    std::string buyer = TrimmedField(form.get("buyer", "")), tax_id = TrimmedField(form.get("buyer_tax_id", ""));
+    std::string buyer = TrimmedField(form->get("buyer", "")), tax_id = TrimmedField(form->get("buyer_tax_id", ""));
     if (!buyer.empty()) {
       order.buyer = invoice::Party{buyer, tax_id, ""};
       try {

@@ -9,7 +9,6 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "app/base/mutex.h"
 #include "app/chain/chain_events.h"
