@@ -1,6 +1,9 @@
 // Amounts in words, credit codes, invoice numbers and the allocator, line rules.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <regex>
 #include <set>
 
 #include "invoice/amount_words.h"
@@ -49,6 +52,67 @@ const char* kValidCodes[] = {"91350100M000100Y43", "91110000802100433B", "913100
 
 TEST(CreditCode, AcceptsRealFormatCodes) {
   for (const char* c : kValidCodes) EXPECT_EQ(CheckCreditCode(c), CreditCodeError::kOk) << c;
+}
+
+// A code with the right check character for its first 17 characters.
+std::string WithCheckChar(const std::string& first17) { return first17 + CreditCodeCheckChar(first17); }
+
+TEST(CreditCode, RefusesImpossibleAuthorityKindAndRegionNamingThePart) {
+  // The check character holds for each of these; the parts before it do not exist.
+  EXPECT_EQ(CheckCreditCode("000000000000000000"), CreditCodeError::kAuthority);
+  EXPECT_EQ(CheckCreditCode(WithCheckChar("01440300MA5DQ3QP4")), CreditCodeError::kAuthority);
+  EXPECT_EQ(CheckCreditCode(WithCheckChar("B1440300MA5DQ3QP4")), CreditCodeError::kAuthority);
+  EXPECT_EQ(CheckCreditCode(WithCheckChar("94440300MA5DQ3QP4")), CreditCodeError::kKind);  // 工商 has 1-3
+  EXPECT_EQ(CheckCreditCode(WithCheckChar("90440300MA5DQ3QP4")), CreditCodeError::kKind);
+  EXPECT_EQ(CheckCreditCode(WithCheckChar("Y2440300MA5DQ3QP4")), CreditCodeError::kKind);  // 其他: only 1
+  EXPECT_EQ(CheckCreditCode(WithCheckChar("91000000MA5DQ3QP4")), CreditCodeError::kRegion);
+  EXPECT_EQ(CheckCreditCode(WithCheckChar("91990000MA5DQ3QP4")), CreditCodeError::kRegion);  // no province 99
+  EXPECT_EQ(CheckCreditCode(WithCheckChar("91440399MA5DQ3QP4")), CreditCodeError::kRegion);  // no such county
+  EXPECT_EQ(CheckCreditCode(WithCheckChar("91440300MA5DQ3QP4")), CreditCodeError::kOk);
+  // Each error names its part.
+  EXPECT_NE(DescribeCreditCodeError(CreditCodeError::kAuthority).find("1st character"), std::string::npos);
+  EXPECT_NE(DescribeCreditCodeError(CreditCodeError::kKind).find("2nd character"), std::string::npos);
+  EXPECT_NE(DescribeCreditCodeError(CreditCodeError::kRegion).find("GB/T 2260"), std::string::npos);
+  EXPECT_EQ(CreditCodeErrorName(CreditCodeError::kRegion), "region");
+}
+
+TEST(CreditCode, EveryAuthorityAndKindOfTheStandardPasses) {
+  const std::pair<char, const char*> kinds[] = {{'1', "1239"}, {'2', "19"}, {'3', "123459"}, {'4', "19"},
+                                                {'5', "1239"}, {'6', "129"}, {'7', "129"},  {'8', "19"},
+                                                {'9', "123"},  {'A', "19"}, {'N', "1239"}, {'Y', "1"}};
+  for (const auto& [authority, list] : kinds)
+    for (const char* k = list; *k; ++k) {
+      std::string code = WithCheckChar(std::string{authority, *k} + "110108MA01G7GK9");
+      EXPECT_EQ(CheckCreditCode(code), CreditCodeError::kOk) << code;
+    }
+}
+
+// Every code in fixtures/ whose check character holds (so, meant as a code) passes the full rules.
+TEST(CreditCode, EveryCodeInTheFixturesPasses) {
+  const std::regex token("(^|[^0-9A-Z])([0-9A-HJ-NPQRTUWXY]{18})($|[^0-9A-Z])");
+  int checked = 0;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(std::string(EINVOICE_SOURCE_DIR) + "/fixtures")) {
+    if (!f.is_regular_file()) continue;
+    std::ifstream in(f.path());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (std::sregex_iterator it(text.begin(), text.end(), token), end; it != end; ++it) {
+      std::string code = (*it)[2];
+      if (CreditCodeCheckChar(code.substr(0, 17)) != code[17]) continue;
+      EXPECT_EQ(CheckCreditCode(code), CreditCodeError::kOk) << code << " in " << f.path();
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 3);
+}
+
+TEST(CreditCode, RegionsAreGbT2260WithTheirNames) {
+  EXPECT_EQ(RegionName("440300").value_or(""), "深圳市");
+  EXPECT_EQ(RegionName("110108").value_or(""), "海淀区");
+  EXPECT_EQ(RegionName("310115").value_or(""), "浦东新区");
+  EXPECT_FALSE(RegionName("000000").has_value());
+  EXPECT_FALSE(RegionName("44030").has_value());
+  // An abolished code stays valid: a code keeps the region it was issued under (崇文区, 2010).
+  EXPECT_EQ(RegionName("110103").value_or(""), "崇文区");
 }
 
 TEST(CreditCode, RejectsEverySingleCharacterCorruption) {
