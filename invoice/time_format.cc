@@ -21,6 +21,11 @@ std::string FormatUtcMs(uint64_t ms) {
 
 std::string DateOf(uint64_t ms) { return FormatUtcMs(ms).substr(0, 10); }
 
+std::string ChinaDateTime(uint64_t ms) {
+  std::string utc = FormatUtcMs(ms + 8ull * 3600 * 1000);  // China Standard Time is UTC+8 all year
+  return utc.substr(0, 10) + " " + utc.substr(11, 8);
+}
+
 std::optional<uint64_t> ParseUtcMs(std::string_view t) {
   if (t.size() != 24 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || t[19] != '.' ||
       t[23] != 'Z')

@@ -11,5 +11,8 @@ namespace invoice {
 std::string FormatUtcMs(uint64_t ms);
 std::optional<uint64_t> ParseUtcMs(std::string_view text);  // only the exact form above
 std::string DateOf(uint64_t ms);                            // "2026-11-24"
+// For people: the time in China Standard Time (UTC+8, no daylight saving), to the second:
+// "2026-11-24 09:30:00".
+std::string ChinaDateTime(uint64_t ms);
 
 }  // namespace invoice

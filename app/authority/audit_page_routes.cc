@@ -175,7 +175,7 @@ void AuditRoutes::AddPages(Router& r) {
         d.set("employee", st.employee);
       }
       PageData trace = List();
-      for (const invoice::Step& s : st.history) trace.push_back(StepRow(s));
+      for (const invoice::Step& s : st.history) trace.push_back(StepRow(site_.templates().catalog(), site_.Lang(ex), s));
       d.set("trace", trace);
       d.set("leaf_hash", st.issued.leaf_hash);
       return 0;

@@ -7,6 +7,7 @@
 #include "app/chain/chain_json.h"
 #include "app/documents/order_json.h"
 #include "invoice/amount_words.h"
+#include "invoice/time_format.h"
 
 namespace app {
 
@@ -81,24 +82,25 @@ Object::Ptr InvoiceJson(const InvoiceRecord& r, const std::string& qr_url, const
   return o;
 }
 
-PageData StepRow(const invoice::Step& step) {
+PageData StepRow(const Catalog& catalog, std::string_view lang, const invoice::Step& step) {
   using K = invoice::Step::Kind;
-  static const std::map<K, std::string> kLabels = {
-      {K::kIssued, "开具 issued"}, {K::kReversed, "红冲 reversed"}, {K::kClaimed, "报销锁定 claimed"},
-      {K::kSettled, "已报销 settled"}, {K::kReleased, "退回 released"},
-      {K::kConfirmationRequested, "红字确认单 confirmation requested"},
-      {K::kConfirmationAccepted, "确认 confirmation accepted"}, {K::kConfirmationRefused, "拒绝 confirmation refused"}};
+  auto text = [&](std::string_view key, Catalog::Args args = {}) { return catalog.Text(lang, key, args); };
   PageData row;
-  row.set("event", std::string(invoice::StepName(step.kind)));
-  row.set("label", kLabels.at(step.kind));
+  const std::string name(invoice::StepName(step.kind));
+  row.set("event", name);
+  row.set("label", text("step." + name));
   row.set("height", std::to_string(step.place.height));
-  row.set("time", Rfc3339(step.place.time_ms));
+  row.set("block", text("step.block", {{"height", std::to_string(step.place.height)}}));
+  row.set("time", invoice::ChinaDateTime(step.place.time_ms));
   std::string detail;
-  if (!step.company.empty()) detail = "company " + step.company;
-  if (step.kind == K::kReversed) detail = "red invoice " + step.ref + ", ¥" + invoice::FormatYuan(step.amount_fen);
+  if (!step.company.empty()) detail = text("step.detail.company", {{"company", step.company}});
+  if (step.kind == K::kReversed)
+    detail = text("step.detail.reversed", {{"invoice_no", step.ref}, {"amount", invoice::FormatYuan(step.amount_fen)}});
   if (step.kind == K::kConfirmationRequested)
-    detail = "request " + step.ref + " to " + step.company + " for ¥" + invoice::FormatYuan(step.amount_fen);
-  if (step.kind == K::kConfirmationAccepted || step.kind == K::kConfirmationRefused) detail = "request " + step.ref;
+    detail = text("step.detail.requested",
+                  {{"request_id", step.ref}, {"company", step.company}, {"amount", invoice::FormatYuan(step.amount_fen)}});
+  if (step.kind == K::kConfirmationAccepted || step.kind == K::kConfirmationRefused)
+    detail = text("step.detail.answered", {{"request_id", step.ref}});
   row.set("detail", detail);
   return row;
 }

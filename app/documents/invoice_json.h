@@ -36,6 +36,6 @@ Poco::JSON::Object::Ptr InvoiceJson(const InvoiceRecord& r, const std::string& q
 // An invoice's lifecycle trace: each step with its block height.
 Poco::JSON::Array::Ptr LifecycleJson(const invoice::InvoiceState& st, bool with_employee);
 // One row of an invoice's lifecycle trace on a page (invoice page, audit pages).
-PageData StepRow(const invoice::Step& step);
+PageData StepRow(const Catalog& catalog, std::string_view lang, const invoice::Step& step);
 
 }  // namespace app

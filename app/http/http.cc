@@ -148,13 +148,20 @@ std::string Metrics::Prometheus() const {
   return out.str();
 }
 
+bool WantsErrorPage(const Poco::Net::HTTPServerRequest& req) {
+  const std::string& uri = req.getURI();
+  if (uri.rfind("/v1/", 0) == 0 || uri.rfind("/healthz", 0) == 0 || uri.rfind("/metrics", 0) == 0) return false;
+  return req.get("Accept", "").find("text/html") != std::string::npos;
+}
+
 namespace {
 
 class DispatchHandler : public Poco::Net::HTTPRequestHandler {
  public:
-  DispatchHandler(Handler h, std::string route, std::vector<std::string> params, Metrics* metrics, int preset_status)
+  DispatchHandler(Handler h, std::string route, std::vector<std::string> params, Metrics* metrics, int preset_status,
+                  const ErrorPage* error_page)
       : handler_(std::move(h)), route_(std::move(route)), params_(std::move(params)), metrics_(metrics),
-        preset_status_(preset_status) {}
+        preset_status_(preset_status), error_page_(error_page) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
     Exchange ex(req, resp, params_);
@@ -164,12 +171,12 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
         if (preset_status_ == 405) throw ApiError(405, "method_not_allowed", req.getMethod() + " is not allowed here");
         handler_(ex);
       } catch (const ApiError& e) {
-        if (ex.status() == 0) WriteError(ex, e.status(), e.code(), e.what(), e.height(), e.field());
+        if (ex.status() == 0) Fail(ex, e.status(), e.code(), e.what(), e.height(), e.field());
       } catch (const Poco::JSON::JSONException& e) {
-        if (ex.status() == 0) WriteError(ex, 400, "malformed_json", "the body is not valid JSON: " + e.message(), 0);
+        if (ex.status() == 0) Fail(ex, 400, "malformed_json", "the body is not valid JSON: " + e.message(), 0);
       } catch (const std::exception& e) {
         // A bug or an unavailable dependency: nothing the client sent is at fault.
-        if (ex.status() == 0) WriteError(ex, 503, "unavailable", "the node could not serve this request", 0);
+        if (ex.status() == 0) Fail(ex, 503, "unavailable", "the node could not serve this request", 0);
       }
     } catch (const std::exception&) {
       // Writing the response failed (the client went away): there is no one left to answer.
@@ -184,7 +191,22 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
   std::string route_;
   std::vector<std::string> params_;
   Metrics* metrics_;
+  // The error as a page for a person, or as the contract's JSON; JSON if the page fails.
+  void Fail(Exchange& ex, int status, const std::string& code, const std::string& message, uint64_t height,
+            const std::string& field = "") {
+    if (error_page_ && *error_page_ && WantsErrorPage(ex.request())) {
+      try {
+        (*error_page_)(ex, status, code, field);
+        return;
+      } catch (const std::exception&) {
+        if (ex.status() != 0) throw;
+      }
+    }
+    WriteError(ex, status, code, message, height, field);
+  }
+
   int preset_status_;
+  const ErrorPage* error_page_;
 };
 
 }  // namespace
@@ -214,10 +236,10 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
     if (r.method != req.getMethod()) continue;
     std::vector<std::string> params;
     for (size_t i = 1; i < m.size(); ++i) params.push_back(m[i].str());
-    return new DispatchHandler(r.handler, r.pattern, std::move(params), metrics_, 0);
+    return new DispatchHandler(r.handler, r.pattern, std::move(params), metrics_, 0, &error_page_);
   }
   return new DispatchHandler({}, path_known ? "method_not_allowed" : "not_found", {}, metrics_,
-                             path_known ? 405 : 404);
+                             path_known ? 405 : 404, &error_page_);
 }
 
 }  // namespace app

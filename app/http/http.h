@@ -51,6 +51,11 @@ class Exchange {
 };
 
 using Handler = std::function<void(Exchange&)>;
+// Answers an error to a person (an HTML page) instead of the contract's JSON: status, code, field.
+using ErrorPage = std::function<void(Exchange&, int, const std::string&, const std::string&)>;
+// Whether an error to this request goes to a person: a browser (Accept names text/html)
+// asking for a page, not for the API (/v1/...) or a machine endpoint.
+bool WantsErrorPage(const Poco::Net::HTTPServerRequest& req);
 
 // Requests by route and status, for /metrics. Thread-safe.
 class Metrics {
@@ -70,6 +75,8 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
   explicit Router(Metrics* metrics) : metrics_(metrics) {}
   // `pattern` is a regex over the path (anchored); its groups become Exchange::Param(i).
   void Add(const std::string& method, const std::string& pattern, Handler handler);
+  // How errors are answered to people (WantsErrorPage); without one, always JSON. Set before serving.
+  void SetErrorPage(ErrorPage page) { error_page_ = std::move(page); }
   Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& req) override;
 
  private:
@@ -83,6 +90,7 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
   };
   std::vector<Route> routes_;
   Metrics* metrics_;
+  ErrorPage error_page_;
 };
 
 // Writes the contract's error body.

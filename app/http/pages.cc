@@ -8,7 +8,7 @@
 
 namespace app {
 
-Templates::Templates(const std::string& dir) {
+Templates::Templates(const std::string& dir) : catalog_(dir + "/messages") {
   if (!std::filesystem::is_directory(dir)) throw std::runtime_error("ui.templates_dir " + dir + " is not a folder");
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     if (e.path().extension() != ".mustache") continue;

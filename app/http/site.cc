@@ -3,6 +3,7 @@
 #include <Poco/Net/NameValueCollection.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "app/http/api_error.h"
@@ -11,6 +12,7 @@ namespace app {
 namespace {
 
 constexpr const char* kSessionCookie = "einvoice_session";
+constexpr const char* kLangCookie = "lang";
 constexpr uint64_t kSessionMs = 12 * 3600 * 1000;  // a sign-in lasts a working day
 
 // A local path to return to after signing in; anything else goes to `home`.
@@ -121,6 +123,120 @@ void Site::SendPage(Exchange& ex, int status, const std::string& name, const Pag
   SendHtml(ex, status, templates_.Render(name, data));
 }
 
+std::string Site::Lang(Exchange& ex) const {
+  const Catalog& catalog = templates_.catalog();
+  auto known = [&](const std::string& l) {
+    const auto& ls = catalog.languages();
+    return std::find(ls.begin(), ls.end(), l) != ls.end();
+  };
+  if (auto q = ex.Query("lang"); q && known(*q)) return *q;
+  Poco::Net::NameValueCollection cookies;
+  ex.request().getCookies(cookies);
+  if (std::string c = cookies.get(kLangCookie, ""); known(c)) return c;
+  return catalog.FromAcceptLanguage(ex.request().get("Accept-Language", ""));
+}
+
+std::string Site::Text(Exchange& ex, std::string_view key, Catalog::Args args) const {
+  return templates_.catalog().Text(Lang(ex), key, args);
+}
+
+PageData Site::Page(Exchange& ex, std::string_view title_key, Catalog::Args args) {
+  const Catalog& catalog = templates_.catalog();
+  const std::string lang = Lang(ex);
+  if (auto q = ex.Query("lang"); q && *q == lang) {  // the switch was used: remember it
+    Poco::Net::HTTPCookie cookie(kLangCookie, lang);
+    cookie.setPath("/");
+    cookie.setSameSite(Poco::Net::HTTPCookie::SAME_SITE_LAX);
+    cookie.setSecure(identity_.secure_cookies);
+    cookie.setMaxAge(365 * 24 * 3600);
+    ex.response().addCookie(cookie);
+  }
+  PageData d;
+  d.set("t", catalog.Data(lang));
+  d.set("lang", lang);
+  d.set("title", catalog.Text(lang, title_key, args));
+  d.set("node_name", identity_.name);
+  // The language switch: this page in each other language.
+  Poco::URI here(ex.request().getURI());
+  PageData langs = List();
+  for (const std::string& other : catalog.languages()) {
+    if (other == lang) continue;
+    Poco::URI::QueryParameters params;
+    for (auto& [k, v] : here.getQueryParameters())
+      if (k != "lang") params.emplace_back(k, v);
+    params.emplace_back("lang", other);
+    Poco::URI link(here.getPath());
+    link.setQueryParameters(params);
+    PageData l;
+    l.set("code", other);
+    l.set("name", catalog.Text(other, "site.language_name"));
+    l.set("url", link.toString());
+    langs.push_back(l);
+  }
+  d.set("languages", langs);
+  // The navigation of the signed-in user's role.
+  PageData nav = List();
+  auto item = [&](const char* href, const char* key) {
+    PageData i;
+    i.set("href", href);
+    i.set("text", catalog.Text(lang, key));
+    nav.push_back(i);
+  };
+  item("/", "nav.home");
+  if (auto who = PageUser(ex)) {
+    switch (who->role) {
+      case TokenRole::kEmployee: item("/scan", "nav.scan"); item("/claims", "nav.my_claims"); break;
+      case TokenRole::kFinance: item("/claims", "nav.finance_claims"); item("/scan", "nav.scan"); break;
+      case TokenRole::kAuditor: item("/audit", "nav.audit"); break;
+      default: break;
+    }
+    d.set("user_name", who->name);
+    d.set("user_role", catalog.Text(lang, "role." + TokenRoleName(who->role)));
+    d.set("signed_in_as", catalog.Text(lang, "nav.signed_in_as",
+                                       {{"name", who->name}, {"role", catalog.Text(lang, "role." + TokenRoleName(who->role))}}));
+  } else if (identity_.authority) {
+    item("/login", "nav.sign_in");
+  } else {
+    item("/scan", "nav.scan");
+    item("/login", "nav.sign_in");
+  }
+  d.set("nav", nav);
+  return d;
+}
+
+void Site::SendNotice(Exchange& ex, int status, std::string_view key, Catalog::Args args, const std::string& link,
+                      std::string_view link_key) {
+  std::string k(key);
+  PageData d = Page(ex, k + ".title");
+  d.set("heading", Text(ex, k + ".title"));
+  d.set("message", Text(ex, k + ".text", args));
+  if (!link.empty()) {
+    d.set("link", link);
+    d.set("link_text", Text(ex, link_key));
+  }
+  SendPage(ex, status, "message", d);
+}
+
+void Site::SendErrorPage(Exchange& ex, int status, const std::string& code, const std::string& field) {
+  const Catalog& catalog = templates_.catalog();
+  auto first_of = [&](std::initializer_list<std::string> keys) {
+    for (const std::string& k : keys)
+      if (catalog.Has(k)) return k;
+    return std::string("error.status_500");
+  };
+  const std::string status_text = std::to_string(status), class_text = std::to_string(status / 100 * 100);
+  const std::string title = first_of({"error.title_" + status_text, "error.title_" + class_text});
+  const std::string text = first_of({"error." + code + "." + field, "error." + code, "error.status_" + status_text,
+                                     "error.status_" + class_text});
+  PageData d = Page(ex, title);
+  d.set("heading", Text(ex, title));
+  d.set("message", Text(ex, text));
+  d.set("status_code", status_text);
+  d.set("link", status == 401 ? "/login" : "/");
+  d.set("link_text", Text(ex, status == 401 ? "nav.sign_in" : "error.home"));
+  SendPage(ex, status, "message", d);
+}
+
 void Site::SendMessagePage(Exchange& ex, int status, const std::string& heading, const std::string& message,
                            const std::string& link, const std::string& link_text) const {
   PageData d = BasePage(heading);
@@ -137,7 +253,7 @@ void Site::AddSessionRoutes(Router& r) {
   const bool authority = identity_.authority;
   const std::string home = authority ? "/audit" : "/scan";
   r.Add("GET", "/login", [this, home](Exchange& ex) {
-    PageData d = BasePage("登录 Sign in");
+    PageData d = Page(ex, "login.title");
     d.set("next", SafeNext(ex.Query("next").value_or(home), home));
     SendPage(ex, 200, "login", d);
   });
@@ -152,11 +268,12 @@ void Site::AddSessionRoutes(Router& r) {
                          (authority ? who->role == TokenRole::kAuditor
                                     : who->role == TokenRole::kEmployee || who->role == TokenRole::kFinance);
     if (!allowed) {
-      PageData d = BasePage("登录 Sign in");
+      PageData d = Page(ex, "login.title");
       d.set("next", next);
-      d.set("error", !who ? "That token is not valid on this node."
-                     : !ActsHere(*who) ? "That token belongs to another taxpayer."
-                     : authority ? "Only auditor tokens sign in here." : "Only employee and finance tokens sign in here.");
+      d.set("error", Text(ex, !who               ? "login.invalid"
+                              : !ActsHere(*who) ? "login.other_taxpayer"
+                              : authority       ? "login.auditors_only"
+                                                : "login.staff_only"));
       return SendPage(ex, 401, "login", d);
     }
     auto session = tokens_.StartSession(token, Now(), kSessionMs);

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "app/http/catalog.h"
 #include "app/http/http.h"
 #include "app/http/pages.h"
 #include "app/http/tokens.h"
@@ -54,6 +55,22 @@ class Site {
 
   // A page's data with its title and the node's name.
   PageData BasePage(const std::string& title) const;
+
+  // The language a person reads this page in: `?lang=` (which also sets a cookie), the
+  // `lang` cookie, then Accept-Language; zh-CN by default.
+  std::string Lang(Exchange& ex) const;
+  // The catalog's text of `key` in the request's language.
+  std::string Text(Exchange& ex, std::string_view key, Catalog::Args args = {}) const;
+  // A page's data: the catalog (`t`), its language, its title (the catalog's `title_key`),
+  // the node's name, the navigation for the signed-in user and the language switch.
+  PageData Page(Exchange& ex, std::string_view title_key, Catalog::Args args = {});
+  // A page with the catalog's `key`.title as heading, `key`.text (with `args`) as message,
+  // and optionally one link whose text is the catalog's `link_key`.
+  void SendNotice(Exchange& ex, int status, std::string_view key, Catalog::Args args = {},
+                  const std::string& link = "", std::string_view link_key = "");
+  // An error page for a person (the error's status: 400, 401, 403, 404, 405, 409, 413, 422,
+  // 503): the catalog's words for `error.<code>` (or the status), never the API's English.
+  void SendErrorPage(Exchange& ex, int status, const std::string& code, const std::string& field);
   // Renders template `name` with `data` and sends it.
   void SendPage(Exchange& ex, int status, const std::string& name, const PageData& data) const;
   // A page with a heading, a message and optionally one link.

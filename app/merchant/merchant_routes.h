@@ -70,7 +70,7 @@ class MerchantPages {
   MerchantPages(Config config, Site& site, Merchant& merchant, PartyView& view);
   void Add(Router& r);
   // The demo checkout's products, for the home page.
-  static PageData CheckoutProducts();
+  static PageData CheckoutProducts(const Site& site, Exchange& ex);
 
  private:
   const Config config_;

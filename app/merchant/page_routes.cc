@@ -38,14 +38,15 @@ const Product kProducts[] = {
 
 }  // namespace
 
-PageData MerchantPages::CheckoutProducts() {
+PageData MerchantPages::CheckoutProducts(const Site& site, Exchange& ex) {
   PageData products = List();
   for (const Product& p : kProducts) {
     PageData item;
     item.set("id", p.id);
-    item.set("name", p.name);
-    item.set("price", invoice::FormatYuan(p.price_fen));
-    item.set("rate", std::to_string(invoice::TaxRate::Parse(p.rate)->percent()) + "%");
+    item.set("label", site.Text(ex, "checkout.product_option",
+                                {{"name", p.name},
+                                 {"price", invoice::FormatYuan(p.price_fen)},
+                                 {"rate", std::to_string(invoice::TaxRate::Parse(p.rate)->percent()) + "%"}}));
     products.push_back(item);
   }
   return products;
@@ -121,7 +122,7 @@ void MerchantPages::Add(Router& r) {
       d.set("reimbursement", std::string(invoice::ReimbursementName(st ? st->reimbursement : invoice::Reimbursement::kNone)));
       if (!st) return;
       PageData trace = List();
-      for (const invoice::Step& step : st->history) trace.push_back(StepRow(step));
+      for (const invoice::Step& step : st->history) trace.push_back(StepRow(site_.templates().catalog(), site_.Lang(ex), step));
       d.set("trace", trace);
       d.set("has_trace", true);
     });
@@ -192,7 +193,7 @@ void MerchantPages::Add(Router& r) {
     int qty = 0;
     auto [end, ec] = std::from_chars(quantity.data(), quantity.data() + quantity.size(), qty);
     if (!product || ec != std::errc() || end != quantity.data() + quantity.size() || qty < 1 || qty > 99)
-      return site_.SendMessagePage(ex, 422, "Checkout", "Choose a product and a quantity from 1 to 99.", "/", "Back");
+      return site_.SendNotice(ex, 422, "checkout.refused", {}, "/", "checkout.back");
     invoice::Order order;
     // The order's page shows its invoice's key: its address must not be guessable.
     order.order_id = "DEMO-" + payment::RandomHex(16);
@@ -223,7 +224,7 @@ void MerchantPages::Add(Router& r) {
                                         static_cast<int64_t>(site_.Now() / 1000));
     auto [status, answer] = payment::Deliver(config_.listen_host, config_.port(), "wechatpay", n);
     if (status != 204)
-      return site_.SendMessagePage(ex, 502, "Payment failed", "The callback answered " + std::to_string(status) + ": " + answer);
+      return site_.SendNotice(ex, 502, "checkout.payment_failed", {{"status", std::to_string(status)}}, "/", "checkout.back");
     ex.Redirect("/demo/orders/" + order.order_id);
   });
 

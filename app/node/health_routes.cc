@@ -29,14 +29,15 @@ std::string Node::HealthBody() {
 
 void Node::AddHealthRoutes(Router& r) {
   r.Add("GET", "/", [this](Exchange& ex) {
-    PageData d = site_->BasePage(config_.name);
+    PageData d = site_->Page(ex, "home.title", {{"name", config_.name}});
     auto head = store_->Head();
-    d.set("height", head.ok() ? std::to_string(head->header.height) : "—");
-    d.set("role_text", config_.role == Role::kAuthority ? "Tax authority node" : "Taxpayer node");
-    if (!config_.tax_id.empty()) d.set("tax_id", config_.tax_id);
+    d.set("height_text", site_->Text(ex, "home.height", {{"height", head.ok() ? std::to_string(head->header.height) : "—"}}));
+    d.set("role_text", site_->Text(ex, config_.role == Role::kAuthority ? "home.authority" : "home.taxpayer"));
+    d.set("authority", config_.role == Role::kAuthority);
+    if (!config_.tax_id.empty()) d.set("tax_id_text", site_->Text(ex, "home.tax_id", {{"tax_id", config_.tax_id}}));
     if (merchant_ && config_.demo_checkout) {
       d.set("checkout", true);
-      d.set("products", MerchantPages::CheckoutProducts());
+      d.set("products", MerchantPages::CheckoutProducts(*site_, ex));
     }
     site_->SendPage(ex, 200, "home", d);
   });

@@ -163,6 +163,10 @@ Node::~Node() { Stop(); }
 
 void Node::Start() {
   auto* router = new Router(&metrics_);  // owned by the server
+  // Errors to a browser's page requests are pages in the reader's language; the API stays JSON.
+  router->SetErrorPage([this](Exchange& ex, int status, const std::string& code, const std::string& field) {
+    site_->SendErrorPage(ex, status, code, field);
+  });
   AddHealthRoutes(*router);
   chain_routes_->Add(*router);
   if (merchant_) merchant_pages_->Add(*router);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tax/vat_return.h"
+#include "invoice/time_format.h"
 
 namespace invoice {
 namespace {
@@ -78,6 +79,20 @@ TEST(RateAccumulator, SumsByRate) {
   EXPECT_EQ(acc.totals().at(R("0.13")).tax_fen, 12);
   EXPECT_EQ(acc.totals().at(R("0.09")).tax_fen, 900);
   EXPECT_EQ(acc.Sum().net_fen, 88 + 10000);
+}
+
+}  // namespace
+}  // namespace invoice
+
+namespace invoice {
+namespace {
+
+// People read China Standard Time (UTC+8) to the second; the API's UTC stays as it is.
+TEST(TimeFormat, ChinaStandardTimeForPeople) {
+  const uint64_t ms = *ParseUtcMs("2026-11-30T01:53:12.394Z");
+  EXPECT_EQ(ChinaDateTime(ms), "2026-11-30 09:53:12");
+  EXPECT_EQ(ChinaDateTime(*ParseUtcMs("2026-12-31T16:00:00.000Z")), "2027-01-01 00:00:00");  // a new year in China
+  EXPECT_EQ(FormatUtcMs(ms), "2026-11-30T01:53:12.394Z");
 }
 
 }  // namespace
