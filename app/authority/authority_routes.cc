@@ -136,33 +136,42 @@ void AuthorityRoutes::Add(Router& r) {
   });
 
   // The public check behind every invoice's QR code: authentic or not, for anyone, with
-  // nothing private (no buyer tax id, no lines, no claimant).
+  // nothing private (no buyer tax id, no lines, no claimant). Words from the catalog
+  // (check.*, state.*); the proof's figures only under "technical details".
   r.Add("GET", "/r/([0-9]{20})", [this](Exchange& ex) {
     PublicCheck c = CheckPublic(ex.Param(0), ex.Query("h").value_or(""), ex.Query("a"));
-    PageData d = site_.BasePage("发票查验 Invoice check");
+    PageData d = site_.Page(ex, "check.title");
     if (!c.genuine) {
-      d.set("reason", c.message);
+      const std::string key = "check.reason." + c.reason;
+      d.set("reason_code", c.reason);
+      d.set("reason", site_.Text(ex, site_.templates().catalog().Has(key) ? key : "check.reason.other",
+                                 {{"invoice_no", ex.Param(0)}}));
       return site_.SendPage(ex, 404, "check", d);
     }
     const invoice::Invoice& inv = c.state.invoice;
     d.set("genuine", true);
+    d.set("genuine_text", site_.Text(ex, "check.genuine_text", {{"authority", site_.identity().name}}));
     d.set("invoice_no", inv.invoice_no);
-    d.set("type", inv.color == invoice::Color::kBlue ? "蓝字 blue (issued)" : "红字 red (reversal of " + inv.original_no + ")");
+    d.set("type", inv.color == invoice::Color::kBlue
+                      ? site_.Text(ex, "state.color.blue")
+                      : site_.Text(ex, "check.type_red",
+                                   {{"type", site_.Text(ex, "state.color.red")}, {"original_no", inv.original_no}}));
     d.set("seller_name", inv.seller.name);
     d.set("seller_tax_id", inv.seller.tax_id);
     d.set("issue_date", invoice::ChinaDate(inv.issued_at_ms));
     d.set("total", invoice::FormatYuan(inv.TotalFen()));
     d.set("total_in_words", invoice::AmountInWords(inv.TotalFen()).value_or(""));
-    if (inv.color == invoice::Color::kBlue && c.state.remaining_fen != inv.TotalFen()) {
-      d.set("reversed", invoice::FormatYuan(inv.TotalFen() - c.state.remaining_fen));
-      d.set("remaining", invoice::FormatYuan(c.state.remaining_fen));
-    }
-    d.set("reimbursement", std::string(invoice::ReimbursementName(c.state.reimbursement)));
-    d.set("height", std::to_string(c.state.issued.height));
+    if (inv.color == invoice::Color::kBlue && c.state.remaining_fen != inv.TotalFen())
+      d.set("reversed_text", site_.Text(ex, "check.reversed_text",
+                                        {{"reversed", invoice::FormatYuan(inv.TotalFen() - c.state.remaining_fen)},
+                                         {"remaining", invoice::FormatYuan(c.state.remaining_fen)}}));
+    d.set("reimbursement",
+          site_.Text(ex, "state.reimbursement." + std::string(invoice::ReimbursementName(c.state.reimbursement))));
+    d.set("block", site_.Text(ex, "step.block", {{"height", std::to_string(c.state.issued.height)}}));
     d.set("leaf_index", std::to_string(c.state.issued.leaf_index));
-    d.set("proof_len", std::to_string(c.proof_len));
-    d.set("tree_size", std::to_string(c.tree_size));
     d.set("leaf_hash", c.state.issued.leaf_hash);
+    d.set("proof_text", site_.Text(ex, "check.proof_text",
+                                   {{"proof_len", std::to_string(c.proof_len)}, {"tree_size", std::to_string(c.tree_size)}}));
     site_.SendPage(ex, 200, "check", d);
   });
 

@@ -12,6 +12,7 @@
 #include "app/cli/cli.h"
 #include "app/node/node.h"
 #include "app/base/progress.h"
+#include "invoice/time_format.h"
 #include "ledger/verifier.h"
 
 namespace app::cli {
@@ -49,19 +50,26 @@ int Report(const Args& a) {
   reading.Finish();
   AuditStore audit(db, /*read_only=*/true);
   auto anomalies = FindAnomalies(lc, audit.Records(), audit.Payments(), AuditRules{}, SystemClockMs());
+  // A file for the bureau: in Chinese, the catalog's words, times in China Standard Time.
+  const std::string dir = std::filesystem::is_directory("ui-templates") ? "ui-templates" : EINVOICE_DEFAULT_TEMPLATES_DIR;
+  const Templates templates(dir);
+  const Catalog& catalog = templates.catalog();
+  const std::string lang = "zh-CN";
+  auto text = [&](std::string_view key, Catalog::Args args = {}) { return catalog.Text(lang, key, args); };
   PageData d;
-  AddAuditOverview(d, lc, anomalies, period, "");
-  d.set("title", "Audit report " + (period.empty() ? std::string("all periods") : period));
-  d.set("db", db);
-  d.set("height", std::to_string(height));
-  d.set("tree_size", std::to_string(head.ok() ? head->header.tree_size : 0));
-  d.set("held", std::to_string(held));
-  d.set("verify_result", !verified.ok() ? verified.status().ToString()
-                         : verified->ok ? "OK, " + std::to_string(verified->entries) + " entries"
-                                        : "FAILED at " + verified->bad_item + ": " + verified->problem);
-  d.set("generated", Rfc3339(SystemClockMs()));
-  std::string dir = std::filesystem::is_directory("ui-templates") ? "ui-templates" : EINVOICE_DEFAULT_TEMPLATES_DIR;
-  std::string html = Templates(dir).Render("report", d);
+  d.set("t", catalog.Data(lang));
+  d.set("lang", lang);
+  AddAuditOverview(d, catalog, lang, lc, anomalies, period, "");
+  d.set("title", text("report.title", {{"period", PeriodText(catalog, lang, period)}}));
+  d.set("source", text("report.source", {{"db", db},
+                                         {"height", std::to_string(height)},
+                                         {"entries", std::to_string(head.ok() ? head->header.tree_size : 0)},
+                                         {"held", std::to_string(held)}}));
+  d.set("verify_result", !verified.ok() ? text("report.verify.failed", {{"problem", verified.status().ToString()}})
+                         : verified->ok ? text("report.verify.ok", {{"entries", std::to_string(verified->entries)}})
+                                        : text("report.verify.failed", {{"problem", verified->bad_item + ": " + verified->problem}}));
+  d.set("generated", text("report.generated", {{"time", invoice::ChinaDateTime(SystemClockMs())}}));
+  std::string html = templates.Render("report", d);
   std::ofstream out(a.at("out"), std::ios::trunc);
   out << html;
   if (!out) {

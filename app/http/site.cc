@@ -112,13 +112,6 @@ Poco::Net::HTTPCookie Site::SessionCookie(const std::string& value, int max_age_
   return cookie;
 }
 
-PageData Site::BasePage(const std::string& title) const {
-  PageData d;
-  d.set("title", title);
-  d.set("node_name", identity_.name);
-  return d;
-}
-
 void Site::SendPage(Exchange& ex, int status, const std::string& name, const PageData& data) const {
   SendHtml(ex, status, templates_.Render(name, data));
 }
@@ -234,18 +227,6 @@ void Site::SendErrorPage(Exchange& ex, int status, const std::string& code, cons
   d.set("status_code", status_text);
   d.set("link", status == 401 ? "/login" : "/");
   d.set("link_text", Text(ex, status == 401 ? "nav.sign_in" : "error.home"));
-  SendPage(ex, status, "message", d);
-}
-
-void Site::SendMessagePage(Exchange& ex, int status, const std::string& heading, const std::string& message,
-                           const std::string& link, const std::string& link_text) const {
-  PageData d = BasePage(heading);
-  d.set("heading", heading);
-  d.set("message", message);
-  if (!link.empty()) {
-    d.set("link", link);
-    d.set("link_text", link_text);
-  }
   SendPage(ex, status, "message", d);
 }
 

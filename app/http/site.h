@@ -53,9 +53,6 @@ class Site {
   // back here afterwards) and returns nullopt.
   std::optional<Principal> PageUserOrLogin(Exchange& ex, TokenRole role);
 
-  // A page's data with its title and the node's name.
-  PageData BasePage(const std::string& title) const;
-
   // The language a person reads this page in: `?lang=` (which also sets a cookie), the
   // `lang` cookie, then Accept-Language; zh-CN by default.
   std::string Lang(Exchange& ex) const;
@@ -73,9 +70,6 @@ class Site {
   void SendErrorPage(Exchange& ex, int status, const std::string& code, const std::string& field);
   // Renders template `name` with `data` and sends it.
   void SendPage(Exchange& ex, int status, const std::string& name, const PageData& data) const;
-  // A page with a heading, a message and optionally one link.
-  void SendMessagePage(Exchange& ex, int status, const std::string& heading, const std::string& message,
-                       const std::string& link = "", const std::string& link_text = "") const;
 
   // GET and POST /login, POST /logout: employees and finance sign in at a taxpayer node,
   // auditors at the authority.

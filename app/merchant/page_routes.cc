@@ -13,6 +13,7 @@
 #include "app/merchant/payment_crypto.h"
 #include "app/merchant/payment_sim.h"
 #include "invoice/amount_words.h"
+#include "invoice/credit_code.h"
 #include "invoice/national_xml.h"
 #include "invoice/qr.h"
 #include "invoice/ubl.h"
@@ -35,6 +36,40 @@ const Product kProducts[] = {
     {"cups", "纸杯", "个", 50, "0.01"},         {"book", "图书", "本", 4800, "0"},
 };
 
+// A tax id as typed: letters in upper case (credit codes have no lower case; phones often
+// type it).
+std::string UpperAscii(std::string s) {
+  for (char& c : s)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return s;
+}
+
+// The catalog key saying what is wrong with a buyer from a form (the application or the
+// checkout), or "" when nothing is: the rules the authority applies (CheckBuyer), and a
+// title of at most 100 bytes.
+std::string BuyerProblem(const invoice::Party& buyer) {
+  try {
+    CheckBuyer(buyer, "");
+  } catch (const ApiError& e) {
+    if (e.field() == "tax_id") {
+      invoice::CreditCodeError error = invoice::CheckCreditCode(buyer.tax_id);
+      if (error != invoice::CreditCodeError::kOk) return "error.tax_id." + std::string(invoice::CreditCodeErrorName(error));
+    }
+    if (e.field() == "email") return "apply.error.email";
+    if (e.field() == "name" && e.code() == "missing_field") return "apply.error.title_missing";
+    if (e.field() == "name" && e.code() == "too_long") return "apply.error.title_too_long";
+    if (e.field() == "name") return "apply.error.title_invalid";
+    return "apply.error.other";
+  }
+  if (buyer.name.size() > 100) return "apply.error.title_too_long";
+  return "";
+}
+
+// The catalog's word for state `value` (`prefix` + value), or the value if it has none.
+std::string Word(const Site& site, Exchange& ex, const std::string& prefix, const std::string& value) {
+  std::string key = prefix + value;
+  return site.templates().catalog().Has(key) ? site.Text(ex, key) : value;
+}
 
 }  // namespace
 
@@ -62,7 +97,7 @@ void MerchantPages::Add(Router& r) {
     std::string key = ex.Query("k").value_or("");
     // The key is the QR code's h: without it, invoice numbers (sequential) reveal nothing.
     if (!rec || key.size() != 16 || !payment::ConstantTimeEquals(key, rec->leaf_hash.substr(0, 16)))
-      return site_.SendMessagePage(ex, 404, "Invoice not found", "No invoice with this number and key is held by this node.");
+      return site_.SendNotice(ex, 404, "invoice.not_found");
     const std::string& format = ex.Param(1);
     const invoice::Invoice& inv = rec->invoice;
     std::string qr_url = merchant_->QrUrl(*rec);
@@ -74,13 +109,13 @@ void MerchantPages::Add(Router& r) {
       return ex.Send(200, "image/png", std::string(png->begin(), png->end()));
     }
     bool red = inv.color == invoice::Color::kRed;
-    PageData d = site_.BasePage("发票 " + inv.invoice_no);
-    d.set("heading", red ? "电子发票（红字）" : "电子发票（普通发票）");
+    PageData d = site_.Page(ex, "invoice.title", {{"invoice_no", inv.invoice_no}});
+    d.set("heading", site_.Text(ex, red ? "invoice.heading.red" : "invoice.heading.blue"));
     d.set("color", std::string(invoice::ColorName(inv.color)));
     d.set("invoice_no", inv.invoice_no);
     d.set("issue_date", invoice::ChinaDate(inv.issued_at_ms));
     d.set("buyer_name", inv.buyer.name);
-    d.set("buyer_tax_id", inv.buyer.tax_id.empty() ? "（个人 individual）" : inv.buyer.tax_id);
+    d.set("buyer_tax_id", inv.buyer.tax_id.empty() ? site_.Text(ex, "invoice.individual") : inv.buyer.tax_id);
     d.set("seller_name", inv.seller.name);
     d.set("seller_tax_id", inv.seller.tax_id);
     PageData lines = List();
@@ -105,21 +140,28 @@ void MerchantPages::Add(Router& r) {
     d.set("tax_total", invoice::FormatYuan(inv.TaxFen()));
     d.set("total", invoice::FormatYuan(inv.TotalFen()));
     d.set("total_in_words", invoice::AmountInWords(inv.TotalFen()).value_or(""));
-    d.set("order_id", inv.order_id);
-    d.set("payment_id", inv.payment_id);
-    if (red) {
-      d.set("original_no", inv.original_no);
-      d.set("red_reason", inv.red_reason);
-    }
+    std::string remarks = site_.Text(ex, "invoice.remarks_text", {{"order_id", inv.order_id}, {"payment_id", inv.payment_id}});
+    if (red)
+      remarks += site_.Text(ex, "invoice.remarks_red",
+                            {{"original_no", inv.original_no}, {"reason", Word(site_, ex, "state.red_reason.", inv.red_reason)}});
+    d.set("remarks", remarks);
     d.set("status", rec->status);
     d.set(rec->status, true);
-    d.set("height", std::to_string(rec->height));
-    d.set("leaf_index", std::to_string(rec->leaf_index));
+    d.set("status_word", Word(site_, ex, "state.status.", rec->status));
+    if (rec->status == "sealed")
+      d.set("status_text", site_.Text(ex, "invoice.sealed_text",
+                                      {{"block", site_.Text(ex, "step.block", {{"height", std::to_string(rec->height)}})}}));
+    else if (rec->status == "pending")
+      d.set("status_text", site_.Text(ex, "invoice.pending_text"));
+    else if (rec->status == "rejected")
+      d.set("status_text", site_.Text(ex, "invoice.rejected_text"));
     d.set("refusal_code", rec->refusal_code);
     d.set("refusal_message", rec->refusal_message);
     view_->With([&](const invoice::Lifecycle& lc) {
       const invoice::InvoiceState* st = lc.FindInvoice(inv.invoice_no);
-      d.set("reimbursement", std::string(invoice::ReimbursementName(st ? st->reimbursement : invoice::Reimbursement::kNone)));
+      std::string reimbursement(invoice::ReimbursementName(st ? st->reimbursement : invoice::Reimbursement::kNone));
+      d.set("reimbursement", reimbursement);
+      d.set("reimbursement_word", Word(site_, ex, "state.reimbursement.", reimbursement));
       if (!st) return;
       PageData trace = List();
       for (const invoice::Step& step : st->history) trace.push_back(StepRow(site_.templates().catalog(), site_.Lang(ex), step));
@@ -134,20 +176,25 @@ void MerchantPages::Add(Router& r) {
     site_.SendPage(ex, 200, "invoice", d);
   });
 
-  auto apply_page = [this](Exchange& ex, const OrderRecord& order, const std::string& token, const std::string& error,
-                           const invoice::Party& entered) {
-    PageData d = site_.BasePage("申请开票 Apply for an invoice");
-    d.set("order_id", order.order.order_id);
-    d.set("seller_name", config_.name);
-    d.set("total", invoice::FormatYuan(order.order.TotalFen()));
-    d.set("total_in_words", invoice::AmountInWords(order.order.TotalFen()).value_or(""));
+  // The buyer's form; `company`: the title is a company's (its tax id is asked for).
+  auto apply_page = [this](Exchange& ex, const OrderRecord& order, const std::string& token, const std::string& error_key,
+                           const invoice::Party& entered, bool company) {
+    PageData d = site_.Page(ex, "apply.title");
+    std::string total = invoice::FormatYuan(order.order.TotalFen());
+    d.set("intro", site_.Text(ex, "apply.intro",
+                              {{"order_id", order.order.order_id},
+                               {"seller", config_.name},
+                               {"total", total},
+                               {"total_in_words", invoice::AmountInWords(order.order.TotalFen()).value_or("")}}));
     d.set("token", token);
-    d.set("title", entered.name);
+    d.set("buyer_name", entered.name);
     d.set("tax_id", entered.tax_id);
     d.set("email", entered.email);
-    if (!error.empty()) d.set("error", error);
-    site_.SendPage(ex, error.empty() ? 200 : 422, "apply", d);
+    d.set("company", company);
+    if (!error_key.empty()) d.set("error", site_.Text(ex, error_key));
+    site_.SendPage(ex, error_key.empty() ? 200 : 422, "apply", d);
   };
+  // Once the buyer has applied: the invoice, or word that it is on its way.
   auto applied_page = [this](Exchange& ex, const OrderRecord& order) {
     std::string link;
     for (const std::string& no : order.invoices) {  // the blue invoice the authority did not refuse
@@ -155,31 +202,33 @@ void MerchantPages::Add(Router& r) {
       if (inv && inv->invoice.color == invoice::Color::kBlue && inv->status != "rejected")
         link = "/invoices/" + inv->invoice.invoice_no + "?k=" + inv->leaf_hash.substr(0, 16);
     }
-    site_.SendMessagePage(ex, 200, "Invoice requested", "The invoice for order " + order.order.order_id + " has been issued.",
-                    link, "View your invoice");
+    if (link.empty()) return site_.SendNotice(ex, 200, "apply.requested", {{"order_id", order.order.order_id}});
+    site_.SendNotice(ex, 200, "apply.issued", {{"order_id", order.order.order_id}}, link, "apply.view_invoice");
   };
 
   r.Add("GET", "/apply/([0-9a-f]{32})", [this, apply_page, applied_page](Exchange& ex) {
     auto order = merchant_->GetOrderByApplyToken(ex.Param(0));
-    if (!order) return site_.SendMessagePage(ex, 404, "Link not valid", "This application link is not valid.");
+    if (!order) return site_.SendNotice(ex, 404, "apply.not_found");
     if (order->order.buyer) return applied_page(ex, *order);
-    apply_page(ex, *order, ex.Param(0), "", {});
+    apply_page(ex, *order, ex.Param(0), "", {}, true);
   });
 
-  r.Add("POST", "/apply/([0-9a-f]{32})", [this, apply_page, applied_page](Exchange& ex) {
+  r.Add("POST", "/apply/([0-9a-f]{32})", [this, apply_page](Exchange& ex) {
     auto order = merchant_->GetOrderByApplyToken(ex.Param(0));
-    if (!order) return site_.SendMessagePage(ex, 404, "Link not valid", "This application link is not valid.");
-    if (order->order.buyer) return applied_page(ex, *order);
+    if (!order) return site_.SendNotice(ex, 404, "apply.not_found");
+    if (order->order.buyer) return ex.Redirect("/apply/" + ex.Param(0));  // applied already
     auto form = FormOf(ex);
-    invoice::Party buyer{TrimmedField(form->get("title", "")), TrimmedField(form->get("tax_id", "")), TrimmedField(form->get("email", ""))};
-    try {
-      CheckBuyer(buyer, "");
-      if (buyer.name.size() > 100) throw ApiError(422, "too_long", "the title is at most 100 characters", "title");
-    } catch (const ApiError& e) {
-      return apply_page(ex, *order, ex.Param(0), e.what(), buyer);
-    }
+    invoice::Party buyer{TrimmedField(form->get("title", "")), UpperAscii(TrimmedField(form->get("tax_id", ""))),
+                         TrimmedField(form->get("email", ""))};
+    // Without the switch (a form of an older page, a script): a tax id makes it a company's.
+    std::string kind = form->get("buyer_kind", "");
+    bool company = kind == "company" || (kind != "individual" && !buyer.tax_id.empty());
+    if (!company) buyer.tax_id.clear();  // an individual has none
+    std::string problem = BuyerProblem(buyer);
+    if (problem.empty() && company && buyer.tax_id.empty()) problem = "apply.error.tax_id_missing";
+    if (!problem.empty()) return apply_page(ex, *order, ex.Param(0), problem, buyer, company);
     merchant_->ApplyBuyer(ex.Param(0), buyer);
-    applied_page(ex, *merchant_->GetOrder(order->order.order_id));
+    ex.Redirect("/apply/" + ex.Param(0));  // the invoice's page link, on a page that can be reloaded
   });
 
   if (!config_.demo_checkout) return;
@@ -205,15 +254,11 @@ void MerchantPages::Add(Router& r) {
     l.gross_fen = product->price_fen * qty;
     l.rate = *invoice::TaxRate::Parse(product->rate);
     order.items = {l};
-    std::string buyer = TrimmedField(form->get("buyer", "")), tax_id = TrimmedField(form->get("buyer_tax_id", ""));
+    std::string buyer = TrimmedField(form->get("buyer", "")), tax_id = UpperAscii(TrimmedField(form->get("buyer_tax_id", "")));
     if (!buyer.empty()) {
       order.buyer = invoice::Party{buyer, tax_id, ""};
-      try {
-        CheckBuyer(*order.buyer, "buyer.");
-        if (buyer.size() > 100) throw ApiError(422, "too_long", "the title is at most 100 characters", "buyer");
-      } catch (const ApiError& e) {
-        return site_.SendMessagePage(ex, 422, "Checkout", e.what(), "/", "Back");
-      }
+      if (std::string problem = BuyerProblem(*order.buyer); !problem.empty())
+        return site_.SendNotice(ex, 422, "order.buyer_refused", {{"reason", site_.Text(ex, problem)}}, "/", "checkout.back");
     }
     merchant_->CreateOrder(order);
     merchant_->MarkDemoOrder(order.order_id);
@@ -231,25 +276,31 @@ void MerchantPages::Add(Router& r) {
   r.Add("GET", "/demo/orders/([A-Za-z0-9._-]{1,64})", [this](Exchange& ex) {
     // Only orders of this checkout: one created through the API is the merchant's business.
     auto order = merchant_->IsDemoOrder(ex.Param(0)) ? merchant_->GetOrder(ex.Param(0)) : std::nullopt;
-    if (!order) return site_.SendMessagePage(ex, 404, "Order not found", "No such order.");
-    PageData d = site_.BasePage("Order " + order->order.order_id);
+    if (!order) return site_.SendNotice(ex, 404, "order.not_found");
+    PageData d = site_.Page(ex, "order.title", {{"order_id", order->order.order_id}});
     d.set("order_id", order->order.order_id);
-    d.set("status", order->status);
+    d.set("status", Word(site_, ex, "order.state.", order->status));
     d.set("total", invoice::FormatYuan(order->order.TotalFen()));
-    if (!order->order.buyer && !order->apply_token.empty())
-      d.set("apply_url", config_.public_url + "/apply/" + order->apply_token);
+    if (!order->order.buyer && !order->apply_token.empty()) {
+      std::string apply_url = config_.public_url + "/apply/" + order->apply_token;
+      d.set("apply_url", apply_url);
+      d.set("apply_qr_svg", invoice::QrSvg(apply_url, 3).value_or(""));  // markup made here: rendered raw
+    }
     PageData invoices = List();
     bool waiting = order->order.buyer.has_value() && order->invoices.empty();
     for (const auto& no : order->invoices) {
       auto inv = merchant_->GetInvoice(no);
       PageData i;
       i.set("invoice_no", no);
-      i.set("status", inv->status);
-      i.set("color_text", inv->invoice.color == invoice::Color::kBlue ? "Blue" : "Red");
+      i.set("text", site_.Text(ex, "order.invoice_item",
+                               {{"color", Word(site_, ex, "state.color.", std::string(invoice::ColorName(inv->invoice.color)))},
+                                {"invoice_no", no}}));
+      i.set("status", Word(site_, ex, "state.status.", inv->status));
       i.set("url", "/invoices/" + no + "?k=" + inv->leaf_hash.substr(0, 16));
       invoices.push_back(i);
       waiting = waiting || inv->status == "pending";
     }
+    d.set("has_invoices", !order->invoices.empty());
     d.set("invoices", invoices);
     if (waiting) {
       d.set("waiting", true);

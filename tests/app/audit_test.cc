@@ -1,5 +1,7 @@
 // The bureau's anomaly rules, each triggered once and shown not to fire on its honest
 // counterpart: an authority, a merchant and a buyer company, real nodes over loopback.
+#include <cctype>
+
 #include "invoice/event_codec.h"
 #include "ledger/entry.h"
 #include "three_nodes.h"
@@ -213,6 +215,77 @@ TEST_F(Audit, VerifyReportsTheChain) {
   EXPECT_TRUE(v->getValue<bool>("ok"));
   EXPECT_GT(v->getValue<uint64_t>("entries"), 0u);
   ExpectError(Http(authority_->port(), "GET", "/v1/audit/verify", "", {{"Authorization", "Bearer " + admin_}}), 403, "forbidden");
+}
+
+// The auditor's pages: in Chinese by default, anomalies in words with their evidence as
+// readable items (never the API's JSON or English), a search that goes to the invoice or the
+// taxpayer, a refused period explained on the page, and the taxpayer's invoices as CSV.
+TEST_F(Audit, AuditorPagesSearchExplainAndExport) {
+  auto [no, h] = Sold("ORD-A8", 5000);
+  ReportPayment("T-NEVER", 1234, Now() - 3 * kDay);
+  std::string alarm = "{\"reason\":\"block 7 differs from the one held\",\"local_height\":7}";
+  EXPECT_EQ(Http(authority_->port(), "POST", "/v1/alarms", alarm,
+                 apptest::NodeSigned(kMerchant, merchant_->key(), "POST", "/v1/alarms", alarm, Now())).status, 204);
+  auto login = Http(authority_->port(), "POST", "/login", "token=" + auditor_,
+                    {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(login.status, 303) << login.body;
+  const std::map<std::string, std::string> cookie = {{"Cookie", login.set_cookie.substr(0, login.set_cookie.find(';'))}};
+  auto page = [&](const std::string& uri) { return Http(authority_->port(), "GET", uri, "", cookie); };
+
+  auto audit = page("/audit");
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  EXPECT_NE(audit.body.find("收款未开票"), std::string::npos) << audit.body;
+  EXPECT_NE(audit.body.find("账本分叉告警"), std::string::npos);
+  EXPECT_NE(audit.body.find("收款金额：¥12.34"), std::string::npos) << "evidence in words, money in yuan";
+  EXPECT_NE(audit.body.find("节点的区块高度：第 7 号区块"), std::string::npos) << "the alarm's JSON as readable items";
+  EXPECT_EQ(audit.body.find("{&quot;"), std::string::npos) << "no JSON on the page";
+  EXPECT_EQ(audit.body.find("payment_id"), std::string::npos) << "no API names on the page";
+  EXPECT_NE(audit.body.find("<table id=\"anomalies\" class=\"cards\">"), std::string::npos);
+
+  // The search: an invoice number or a tax id (in any case) to its page; otherwise why not.
+  auto invoice = page("/audit/search?q=" + no);
+  EXPECT_EQ(invoice.status, 303);
+  EXPECT_EQ(invoice.location, "/audit/invoices/" + no);
+  std::string lower = kMerchant;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto taxpayer = page("/audit/search?q=%20" + lower);
+  EXPECT_EQ(taxpayer.status, 303);
+  EXPECT_EQ(taxpayer.location, "/audit/taxpayers/" + kMerchant);
+  auto unknown = page("/audit/search?q=26441000000099999999");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_NE(unknown.body.find("账本中没有号码为 26441000000099999999 的发票"), std::string::npos) << unknown.body;
+  auto neither = page("/audit/search?q=hello");
+  EXPECT_EQ(neither.status, 422);
+  EXPECT_NE(neither.body.find("既不是 20 位发票号码"), std::string::npos) << neither.body;
+
+  // A period that is not one: the page says so (not the API's JSON).
+  auto period = page("/audit?period=2026-13");
+  EXPECT_EQ(period.status, 422);
+  EXPECT_NE(period.content_type.find("text/html"), std::string::npos);
+  EXPECT_NE(period.body.find("所属期“2026-13”无效"), std::string::npos) << period.body;
+  EXPECT_NE(page("/audit?period=2026-10").body.find("2026 年 10 月"), std::string::npos);
+
+  // The invoice: its proof in words, the hashes under 技术信息.
+  auto shown = page("/audit/invoices/" + no);
+  ASSERT_EQ(shown.status, 200);
+  EXPECT_NE(shown.body.find("蓝字发票 " + no), std::string::npos);
+  EXPECT_NE(shown.body.find("<details id=\"technical\">"), std::string::npos);
+  EXPECT_NE(shown.body.find("✔"), std::string::npos);
+
+  // The taxpayer: invoices a page at a time and all of them as CSV, with a BOM for Excel.
+  auto drill = page("/audit/taxpayers/" + kMerchant + "?page=9");
+  ASSERT_EQ(drill.status, 200);
+  EXPECT_NE(drill.body.find(no), std::string::npos) << "a page past the last shows the last";
+  EXPECT_NE(drill.body.find("/audit/taxpayers/" + kMerchant + "/invoices.csv"), std::string::npos);
+  auto csv = page("/audit/taxpayers/" + kMerchant + "/invoices.csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.content_type, "text/csv; charset=utf-8");
+  EXPECT_EQ(csv.body.rfind("\xEF\xBB\xBFinvoice_no,type,date,total_yuan,tax_yuan,reimbursement,block\r\n", 0), 0u) << csv.body;
+  EXPECT_NE(csv.body.find(no + ",蓝字发票,"), std::string::npos) << csv.body;
+  EXPECT_NE(csv.body.find(",50.00,"), std::string::npos) << csv.body;
+  EXPECT_EQ(page("/audit/taxpayers/" + kCompany.substr(0, 17) + "0/invoices.csv").status, 404);
+  EXPECT_EQ(Http(authority_->port(), "GET", "/audit/taxpayers/" + kMerchant + "/invoices.csv").status, 303)
+      << "signed-in auditors only";
 }
 
 }  // namespace

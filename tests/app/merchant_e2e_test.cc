@@ -72,10 +72,10 @@ TEST_F(MerchantE2E, QrCodeOpensThePublicCheck) {
   std::string path = url.substr(std::string("http://tax.example").size());
   auto page = Http(authority_->port(), "GET", path);
   EXPECT_EQ(page.status, 200) << page.body;
-  EXPECT_NE(page.body.find("Authentic invoice"), std::string::npos);
+  EXPECT_NE(page.body.find("真票"), std::string::npos);
   EXPECT_NE(page.body.find("深圳市前海咖啡有限公司"), std::string::npos);
   EXPECT_NE(page.body.find("壹仟肆佰零玖元伍角"), std::string::npos);
-  EXPECT_NE(page.body.find("<td id=\"reimbursement\">none</td>"), std::string::npos);
+  EXPECT_NE(page.body.find("<td id=\"reimbursement\">未报销</td>"), std::string::npos);
   EXPECT_EQ(page.body.find("91110108MA01G7GK9M"), std::string::npos) << "the buyer's tax id is private";
   EXPECT_EQ(page.body.find("拿铁咖啡"), std::string::npos) << "the lines are private";
   std::string h = path.substr(path.find("h=") + 2, 16);
@@ -85,13 +85,13 @@ TEST_F(MerchantE2E, QrCodeOpensThePublicCheck) {
                                  "/r/26441000000000099999?h=" + h + "&a=1409.50"}) {
     auto r = Http(authority_->port(), "GET", bad);
     EXPECT_EQ(r.status, 404) << bad;
-    EXPECT_NE(r.body.find("Not genuine"), std::string::npos) << bad;
+    EXPECT_NE(r.body.find("非真票"), std::string::npos) << bad;
   }
   // A partial refund shows on the check.
   ASSERT_EQ(Deliver(payment::WechatRefund(keys_, "ORD-Q", "4200000401", "50300401", 140950, 950, NowS())).status, 204);
   WaitInvoice(Order("ORD-Q")->getArray("invoices")->getObject(1)->getValue<std::string>("invoice_no"), "sealed");
   page = Http(authority_->port(), "GET", path);
-  EXPECT_NE(page.body.find("¥9.50 reversed by red invoices; ¥1400.00 remains"), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("已被红字发票冲销 ¥9.50，剩余 ¥1400.00"), std::string::npos) << page.body;
 }
 
 TEST_F(MerchantE2E, BadNotificationsAreRefusedAndRecordNothing) {

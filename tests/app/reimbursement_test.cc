@@ -73,7 +73,7 @@ TEST_F(Reimbursement, ClaimSettleAndTheContractsRefusals) {
   EXPECT_EQ(audit->getObject("claim")->getValue<std::string>("employee"), "李四");
   // The merchant's printable page says so too.
   auto page = Http(merchant_->port(), "GET", "/invoices/" + no + "?k=" + h);
-  EXPECT_NE(page.body.find("<span id=\"reimbursement\">settled</span>"), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("<span id=\"reimbursement\" data-state=\"settled\">"), std::string::npos) << page.body;
   EXPECT_NE(page.body.find("step-settled"), std::string::npos);
 }
 
@@ -193,11 +193,88 @@ TEST_F(Reimbursement, ScanDecodesTheInvoicesQrPicture) {
   auto fake = Http(company_->port(), "GET", "/scan?no=" + no + "&h=0000000000000000&a=48.00");
   EXPECT_EQ(fake.status, 422);
   EXPECT_EQ(fake.body.find("id=\"claim\""), std::string::npos);
+  EXPECT_NE(fake.body.find("查验未通过"), std::string::npos) << fake.body;
+  // The public check the code opens, at the authority: words, the block, the proof's
+  // figures only under technical details.
+  std::string code = d->getValue<std::string>("code");
+  auto check = Http(authority_->port(), "GET", code.substr(code.find("/r/")));
+  EXPECT_EQ(check.status, 200) << check.body;
+  EXPECT_NE(check.body.find("class=\"genuine\""), std::string::npos);
+  EXPECT_NE(check.body.find("<td id=\"reimbursement\">未报销</td>"), std::string::npos) << check.body;
+  EXPECT_NE(check.body.find("<td id=\"block\">第 "), std::string::npos);
+  EXPECT_NE(check.body.find("<details id=\"technical\">"), std::string::npos);
+  auto forged = Http(authority_->port(), "GET", "/r/" + no + "?h=0000000000000000&a=48.00");
+  EXPECT_EQ(forged.status, 404);
+  EXPECT_NE(forged.body.find("二维码与该号码下登记的发票不一致"), std::string::npos) << forged.body;
   ExpectError(Http(company_->port(), "POST", "/scan/decode", "not a picture", {{"Content-Type", "image/png"}, {"Cookie", cookie}}),
               422, "unreadable_image");
   // A picture without a code: the PNG of a blank page.
   auto blank = Http(merchant_->port(), "GET", "/invoices/" + no + ".svg?k=" + h);
   ExpectError(Http(company_->port(), "POST", "/scan/decode", blank.body, {{"Cookie", cookie}}), 422, "unreadable_image");
+}
+
+// The pages: a claim and finance's buttons answer 303 to the claims page (POST-redirect-GET),
+// which says what happened in words; refusals are sentences, not codes.
+TEST_F(Reimbursement, PagesRedirectAfterEachActionAndSayWhatHappened) {
+  auto [a, ha] = Sold("ORD-R7", "4200009007", 1000, kCompany);
+  auto [b, hb] = Sold("ORD-R8", "4200009008", 2000, kCompany);
+  auto post = [&](const std::string& cookie, const std::string& uri, const std::string& body) {
+    return Http(company_->port(), "POST", uri, body,
+                {{"Content-Type", "application/x-www-form-urlencoded"}, {"Cookie", cookie}});
+  };
+  auto get = [&](const std::string& cookie, const std::string& uri) {
+    return Http(company_->port(), "GET", uri, "", {{"Cookie", cookie}});
+  };
+  const std::string employee = SignIn(employee_);
+  for (const auto& [no, h] : {std::pair{a, ha}, std::pair{b, hb}}) {
+    auto r = post(employee, "/scan/claim", "invoice_no=" + no + "&h=" + h);
+    ASSERT_EQ(r.status, 303) << r.body;
+    EXPECT_EQ(r.location, "/claims?done=claimed");
+  }
+  auto mine = get(employee, "/claims?done=claimed");
+  ASSERT_EQ(mine.status, 200);
+  EXPECT_NE(mine.body.find("id=\"notice\""), std::string::npos);
+  EXPECT_NE(mine.body.find("已提交报销"), std::string::npos) << mine.body;
+  EXPECT_NE(mine.body.find(">待审核</td>"), std::string::npos);
+  EXPECT_NE(mine.body.find("id=\"scan-another\""), std::string::npos);
+  EXPECT_NE(mine.body.find("http://tax.example/r/" + a + "?h=" + ha), std::string::npos) << "the invoice's check link";
+  // A second claim: one sentence naming the block of the winning claim.
+  auto again = post(SignIn(employee2_), "/scan/claim", "invoice_no=" + a + "&h=" + ha);
+  EXPECT_EQ(again.status, 409);
+  EXPECT_NE(again.body.find("这张发票已被报销锁定（记录在第 "), std::string::npos) << again.body;
+
+  const std::string finance = SignIn(finance_);
+  auto review = get(finance, "/claims");
+  EXPECT_NE(review.body.find("data-confirm="), std::string::npos);
+  EXPECT_NE(review.body.find("id=\"settle-selected\""), std::string::npos);
+  auto one = post(finance, "/claims/" + a + "/settle", "");
+  ASSERT_EQ(one.status, 303) << one.body;
+  EXPECT_EQ(one.location, "/claims?done=settled");
+  EXPECT_NE(get(finance, one.location).body.find("已付款，付款记录已上链。"), std::string::npos);
+  // Settle selected: each as one settle; the one already paid fails and is named.
+  auto bulk = post(finance, "/claims/settle?status=locked", "invoice_no=" + a + "&invoice_no=" + b);
+  ASSERT_EQ(bulk.status, 303) << bulk.body;
+  EXPECT_EQ(bulk.location, "/claims?done=settled&n=1&failed=1&failed_no=" + a + "&status=locked");
+  auto after = get(finance, bulk.location);
+  EXPECT_NE(after.body.find("已为 1 张发票付款"), std::string::npos) << after.body;
+  EXPECT_NE(after.body.find("1 张发票未能付款"), std::string::npos);
+  EXPECT_NE(after.body.find("<li>" + a + "</li>"), std::string::npos);
+  EXPECT_EQ(post(finance, "/claims/settle", "").location, "/claims?error=nothing_selected");
+  // Refusals come back as ?error=<code> and are read as words.
+  auto late = post(finance, "/claims/" + a + "/release", "");
+  ASSERT_EQ(late.status, 303);
+  EXPECT_EQ(late.location, "/claims?error=already_settled");
+  EXPECT_NE(get(finance, late.location).body.find("该报销已付款，不能再更改。"), std::string::npos);
+  EXPECT_NE(get(finance, "/claims?error=%3Cb%3E").body.find("操作未能完成"), std::string::npos);
+  // The status filter.
+  auto paid = get(finance, "/claims?status=settled");
+  EXPECT_NE(paid.body.find("id=\"claim-" + a + "\""), std::string::npos);
+  EXPECT_NE(paid.body.find("id=\"claim-" + b + "\""), std::string::npos);
+  EXPECT_EQ(get(finance, "/claims?status=locked").body.find("id=\"claim-" + a + "\""), std::string::npos);
+  // Only finance presses finance's buttons.
+  auto stranger = post(employee, "/claims/" + b + "/release", "");
+  EXPECT_EQ(stranger.status, 303);
+  EXPECT_EQ(stranger.location.rfind("/login", 0), 0u);
 }
 
 }  // namespace

@@ -58,17 +58,22 @@ test('dashboard: charts, anomalies and their links; the report file', async () =
   await auditor.waitForURL(/\/audit$/);
   await auditor.click('#verify');
   await auditor.waitForURL(/\/audit$/);
-  assert.match(await auditor.textContent('#verify-result'), /^OK/);
+  assert.match(await auditor.textContent('#verify-result'), /^校验通过/);
   assert.equal(await auditor.locator('figure.chart svg').count(), 2, 'two charts');
   assert.ok(await auditor.locator('figure.chart svg rect.bar').count() >= 2, 'bars drawn from the data');
   assert.equal(await auditor.locator('tr.rule-payment_amount_differs').count(), 1);
   assert.equal(await auditor.locator('tr.rule-payment_without_invoice').count(), 1);
   await auditor.screenshot({ path: path.join(OUT, 'audit-dashboard.png'), fullPage: true });
+  // On a phone the dashboard fits: the tables of records become cards.
+  await auditor.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await auditor.evaluate(() => document.documentElement.scrollWidth) <= 390, 'no horizontal scrolling at 390 px');
+  await auditor.screenshot({ path: path.join(OUT, 'audit-dashboard-phone.png'), fullPage: true });
+  await auditor.setViewportSize({ width: 1280, height: 800 });
 
   // The anomaly's invoice link: its lifecycle and inclusion proof.
   await auditor.click('tr.rule-payment_amount_differs a.invoice-link');
   await auditor.waitForURL(/\/audit\/invoices\/\d{20}$/);
-  assert.equal(await auditor.textContent('#invoice'), `发票 ${inv.invoice_no} (blue)`);
+  assert.equal(await auditor.textContent('#invoice'), `蓝字发票 ${inv.invoice_no}`);
   assert.match(await auditor.textContent('#proof-verdict'), /^✔/);
   assert.equal(await auditor.locator('#lifecycle tr.step-issued').count(), 1);
   await auditor.screenshot({ path: path.join(OUT, 'audit-invoice.png'), fullPage: true });
@@ -78,6 +83,22 @@ test('dashboard: charts, anomalies and their links; the report file', async () =
   await auditor.waitForURL(/\/audit\/taxpayers\//);
   assert.match(await auditor.textContent('#taxpayer'), new RegExp(inv.seller.tax_id));
   assert.ok(await auditor.locator('#invoices tr').count() >= 3);
+  // The invoices as CSV, with a byte order mark so that Excel reads the Chinese.
+  const csv = await auditor.request.get(demo.authority + `/audit/taxpayers/${inv.seller.tax_id}/invoices.csv`);
+  assert.equal(csv.headers()['content-type'], 'text/csv; charset=utf-8');
+  const csvBytes = await csv.body();
+  assert.deepEqual([...csvBytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  assert.ok(csvBytes.toString('utf8').includes(`${inv.invoice_no},蓝字发票,`));
+
+  // The search: an invoice number goes to its page; anything else is explained.
+  await auditor.goto(demo.authority + '/audit');
+  await auditor.fill('#q', inv.invoice_no);
+  await auditor.click('#search-submit');
+  await auditor.waitForURL(new RegExp(`/audit/invoices/${inv.invoice_no}$`));
+  await auditor.goto(demo.authority + '/audit');
+  await auditor.fill('#q', 'hello');
+  await auditor.click('#search-submit');
+  await auditor.locator('#search-error').waitFor();
 
   // The standalone report from the authority's database.
   const report = path.join(OUT, 'audit-report.html');
@@ -85,7 +106,7 @@ test('dashboard: charts, anomalies and their links; the report file', async () =
                                            '--out', report]);
   const file = await browser.newPage();
   await file.goto('file://' + report);
-  assert.match(await file.textContent('#verify-result'), /^OK/);
+  assert.match(await file.textContent('#verify-result'), /^校验通过/);
   assert.equal(await file.locator('figure.chart svg').count(), 2);
   assert.ok(await file.locator('figure.chart svg rect.bar').count() >= 2);
   assert.equal(await file.locator('tr.rule-payment_without_invoice').count(), 1);

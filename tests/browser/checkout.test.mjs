@@ -1,6 +1,7 @@
 // The merchant's checkout simulator in a real browser: order -> signed WeChat Pay
 // notification -> sealed invoice page with the amount in words and a QR code; a buyer name
-// that is a script renders as text; the buyer application link issues on submit.
+// that is a script renders as text; the buyer application link issues on submit (a
+// company's tax id may be typed in lower case).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -49,16 +50,19 @@ test('buyer without a title applies through the link', async () => {
   await page.waitForURL(/\/demo\/orders\//);
   await page.click('#apply-link');
   await page.waitForURL(/\/apply\/[0-9a-f]{32}/);
+  await page.check('#kind-company');
   await page.fill('#title', '北京海淀科技有限公司');
   await page.fill('#tax_id', '91110108MA01G7GK9N');  // one character off: refused, form kept
   await page.click('#submit');
-  assert.match(await page.textContent('#error'), /check character/);
+  assert.match(await page.textContent('#error'), /校验码/);
   assert.equal(await page.inputValue('#title'), '北京海淀科技有限公司');
-  await page.fill('#tax_id', '91110108MA01G7GK9M');
+  assert.equal(await page.isChecked('#kind-company'), true);
+  await page.fill('#tax_id', '91110108ma01g7gk9m');  // typed in lower case: taken in upper case
   await page.click('#submit');
   await page.click('#link');
   await page.waitForSelector('#status.sealed', { timeout: 15000 });
   assert.equal(await page.textContent('#buyer-name'), '北京海淀科技有限公司');
+  assert.equal(await page.textContent('#buyer-tax-id'), '91110108MA01G7GK9M');
   assert.equal(await page.textContent('#amount-in-words'), '肆拾捌元整');
   assert.deepEqual(page.dialogs, []);
   await page.screenshot({ path: path.join(OUT, 'applied-invoice.png'), fullPage: true });

@@ -64,13 +64,27 @@ export function launchOptions() {
   };
 }
 
+// The people who use the pages read Chinese: every context and page reads zh-CN (its
+// Accept-Language) unless a test asks for another locale.
+function inChinese(browser) {
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = (options = {}) => newContext({ locale: 'zh-CN', ...options });
+  browser.newPage = async (options = {}) => {
+    const context = await browser.newContext(options);
+    const page = await context.newPage();
+    page.on('close', () => { context.close().catch(() => {}); });
+    return page;
+  };
+  return browser;
+}
+
 // For a test file: starts the demo network and a headless Chromium before its tests and
 // stops both after. The returned object's `demo` and `browser` are set once started.
 export function useDemoAndBrowser() {
   const ctx = { demo: null, browser: null };
   before(async () => {
     ctx.demo = await startDemo();
-    ctx.browser = await chromium.launch(launchOptions());
+    ctx.browser = inChinese(await chromium.launch(launchOptions()));
   });
   after(async () => {
     await ctx.browser?.close();

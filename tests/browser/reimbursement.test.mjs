@@ -1,7 +1,7 @@
 // Reimbursement in a real browser: a customer checks out on the merchant's node; an employee
 // of the company uploads the invoice's QR code picture on the company node's /scan page,
-// sees it verified and claims it; finance settles it; the merchant's invoice page then says
-// "settled".
+// sees it verified and claims it; finance settles it (confirming the dialog); the merchant's
+// invoice page then says "settled". Pages read Chinese (no Accept-Language).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -44,36 +44,44 @@ test('scan the QR picture, claim, settle; the merchant sees it settled', async (
   await employee.setInputFiles('#photo', pngPath);
   await employee.click('#read');
   await employee.waitForURL(/\/scan\?no=/);
-  assert.match(await employee.textContent('#verdict'), /Authentic/);
+  assert.match(await employee.textContent('#verdict'), /真票/);
   assert.equal(await employee.textContent('#invoice-no'), no);
   assert.equal(await employee.textContent('#total'), '¥31.80');
-  assert.equal(await employee.textContent('#reimbursement'), 'none');
+  assert.equal(await employee.textContent('#reimbursement'), '未报销');
   await employee.screenshot({ path: path.join(OUT, 'scan-verified.png'), fullPage: true });
   await employee.click('#claim');
-  await employee.waitForURL(/\/claims\?claimed=/);
-  assert.equal((await employee.textContent(`#claim-${no} .status-cell`)).trim(), 'locked');
+  await employee.waitForURL(/\/claims\?done=claimed$/);
+  assert.match(await employee.textContent('#notice'), /已提交报销/);
+  assert.equal((await employee.textContent(`#claim-${no} .status-cell`)).trim(), '待审核');
 
-  // Scanning it again shows it locked, with no claim button.
-  await employee.goto(ctx.demo.company + '/scan');
+  // Scanning it again (the next invoice, as it were) shows it locked, with no claim button.
+  await employee.click('#scan-another');
+  await employee.waitForURL(/\/scan$/);
   await employee.setInputFiles('#photo', pngPath);
   await employee.click('#read');
   await employee.waitForURL(/\/scan\?no=/);
-  assert.equal(await employee.textContent('#reimbursement'), 'locked');
+  assert.equal(await employee.textContent('#reimbursement'), '报销中（已锁定）');
   assert.equal(await employee.locator('#claim').count(), 0);
 
   const finance = await ctx.browser.newContext().then((c) => c.newPage());
   await signIn(finance, ctx.demo.tokens.company.finance);
   await finance.goto(ctx.demo.company + '/claims');
+  // Settling asks first: the dialog names the invoice; accepting it posts the form.
+  const asked = [];
+  finance.on('dialog', async (d) => { asked.push(d.message()); await d.accept(); });
   await finance.click(`#claim-${no} button.settle`);
+  await finance.waitForURL(/\/claims\?done=settled$/);
   await finance.waitForSelector('#notice');
-  assert.equal((await finance.textContent(`#claim-${no} .status-cell`)).trim(), 'settled');
+  assert.equal(asked.length, 1);
+  assert.match(asked[0], new RegExp(no));
+  assert.equal((await finance.textContent(`#claim-${no} .status-cell`)).trim(), '已付款');
   await finance.screenshot({ path: path.join(OUT, 'claims-settled.png'), fullPage: true });
 
   // The merchant's invoice page, from its own replica: settled, with the trace.
   let state = '';
   for (let i = 0; i < 50 && state !== 'settled'; i++) {
     await customer.goto(invoiceUrl);
-    state = await customer.textContent('#reimbursement');
+    state = await customer.getAttribute('#reimbursement', 'data-state');
     if (state !== 'settled') await new Promise((r) => setTimeout(r, 200));
   }
   assert.equal(state, 'settled');
@@ -98,8 +106,8 @@ test('a picture without a code, and a forged link, are explained', async () => {
   fs.writeFileSync(blank, Buffer.from(dataUrl.split(',')[1], 'base64'));
   await page.setInputFiles('#photo', blank);
   await page.click('#read');
-  assert.match(await page.textContent('#error'), /No QR code/);
+  assert.match(await page.textContent('#error'), /未识别到二维码/);
   await page.fill('#code', 'https://evil.example/r/26441000000000000001?h=0000000000000000&a=1.00');
   await page.click('#read');
-  assert.match(await page.textContent('#error'), /not an invoice code of this network/);
+  assert.match(await page.textContent('#error'), /不是本网络的发票二维码/);
 });
