@@ -181,6 +181,7 @@ PageData Site::Page(Exchange& ex, std::string_view title_key, Catalog::Args args
       case TokenRole::kEmployee: item("/scan", "nav.scan"); item("/claims", "nav.my_claims"); break;
       case TokenRole::kFinance: item("/claims", "nav.finance_claims"); item("/scan", "nav.scan"); break;
       case TokenRole::kAuditor: item("/audit", "nav.audit"); break;
+      case TokenRole::kMerchant: item("/merchant", "nav.merchant"); item("/merchant/invoices", "nav.merchant_invoices"); break;
       default: break;
     }
     d.set("user_name", who->name);
@@ -232,22 +233,31 @@ void Site::SendErrorPage(Exchange& ex, int status, const std::string& code, cons
 
 void Site::AddSessionRoutes(Router& r) {
   const bool authority = identity_.authority;
-  const std::string home = authority ? "/audit" : "/scan";
-  r.Add("GET", "/login", [this, home](Exchange& ex) {
+  // Where each role starts when it signed in without a page to return to.
+  auto home_of = [](TokenRole role) -> std::string {
+    switch (role) {
+      case TokenRole::kAuditor: return "/audit";
+      case TokenRole::kMerchant: return "/merchant";
+      case TokenRole::kFinance: return "/claims";
+      default: return "/scan";
+    }
+  };
+  r.Add("GET", "/login", [this](Exchange& ex) {
     PageData d = Page(ex, "login.title");
-    d.set("next", SafeNext(ex.Query("next").value_or(home), home));
+    d.set("next", SafeNext(ex.Query("next").value_or(""), ""));
     SendPage(ex, 200, "login", d);
   });
 
-  r.Add("POST", "/login", [this, home, authority](Exchange& ex) {
+  r.Add("POST", "/login", [this, home_of, authority](Exchange& ex) {
     SameOrigin(ex);
     auto form = FormOf(ex);
     std::string token = TrimmedField(form->get("token", ""), kAnyWhiteSpace);
-    std::string next = SafeNext(form->get("next", home), home);
+    std::string next = SafeNext(form->get("next", ""), "");
     auto who = token.empty() ? std::nullopt : tokens_.Authenticate(token);
     const bool allowed = who && ActsHere(*who) &&
                          (authority ? who->role == TokenRole::kAuditor
-                                    : who->role == TokenRole::kEmployee || who->role == TokenRole::kFinance);
+                                    : who->role == TokenRole::kEmployee || who->role == TokenRole::kFinance ||
+                                          who->role == TokenRole::kMerchant);
     if (!allowed) {
       PageData d = Page(ex, "login.title");
       d.set("next", next);
@@ -260,7 +270,7 @@ void Site::AddSessionRoutes(Router& r) {
     auto session = tokens_.StartSession(token, Now(), kSessionMs);
     if (!session) throw ApiError(401, "unauthenticated", "the token is not valid on this node");
     ex.response().addCookie(SessionCookie(*session, static_cast<int>(kSessionMs / 1000)));
-    ex.Redirect(next);
+    ex.Redirect(next.empty() ? home_of(who->role) : next);
   });
 
   r.Add("POST", "/logout", [this](Exchange& ex) {

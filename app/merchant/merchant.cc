@@ -47,6 +47,24 @@ void CreateMerchantSchema(ledger::sql::Db& db) {
   auto has = ValueOrThrow(db.Prepare("SELECT count(*) FROM pragma_table_info('app_invoice') WHERE name = 'refusal_field'"));
   ValueOrThrow(has.Step());
   if (has.Int(0) == 0) OrThrow(db.Exec("ALTER TABLE app_invoice ADD COLUMN refusal_field TEXT"));
+  // The console searches by buyer and sums tax from columns; databases made before they
+  // existed get them filled from their entries, once.
+  auto buyer = ValueOrThrow(db.Prepare("SELECT count(*) FROM pragma_table_info('app_invoice') WHERE name = 'buyer_name'"));
+  ValueOrThrow(buyer.Step());
+  if (buyer.Int(0) == 0) {
+    OrThrow(db.Exec("BEGIN IMMEDIATE; ALTER TABLE app_invoice ADD COLUMN buyer_name TEXT; "
+                    "ALTER TABLE app_invoice ADD COLUMN buyer_tax_id TEXT; ALTER TABLE app_invoice ADD COLUMN tax_fen INTEGER"));
+    auto rows = ValueOrThrow(db.Prepare("SELECT invoice_no, entry FROM app_invoice"));
+    auto set = ValueOrThrow(db.Prepare("UPDATE app_invoice SET buyer_name = ?2, buyer_tax_id = ?3, tax_fen = ?4 WHERE invoice_no = ?1"));
+    while (ValueOrThrow(rows.Step())) {
+      invoice::Invoice inv = StoredInvoice(rows.Blob(1));
+      set.Reset();
+      set.Bind(1, rows.Text(0)).Bind(2, inv.buyer.name).Bind(3, inv.buyer.tax_id).Bind(4, inv.TaxFen());
+      OrThrow(set.Run());
+    }
+    OrThrow(db.Exec("COMMIT"));
+  }
+  OrThrow(db.Exec("CREATE INDEX IF NOT EXISTS app_invoice_issued ON app_invoice(issued_ms)"));
 }
 
 Merchant::Merchant(MerchantConfig config, const ledger::PrivateKey& key, std::unique_ptr<AuthorityClient> authority,
@@ -288,6 +306,72 @@ std::vector<InvoiceRecord> Merchant::ListInvoices(const std::string& order_id, u
   for (const auto& n : numbers)
     if (auto r = GetInvoice(n)) out.push_back(std::move(*r));
   return out;
+}
+
+InvoiceSearch Merchant::SearchInvoices(const InvoiceQuery& q) {
+  // ?1 text: a number or its start, a buyer's tax id, or part of a buyer's name (instr: no
+  // LIKE wildcards to escape). Bound parameters only.
+  static constexpr const char* kWhere =
+      " FROM app_invoice WHERE (?1 = '' OR substr(invoice_no, 1, length(?1)) = ?1 OR buyer_tax_id = upper(?1) "
+      "OR instr(buyer_name, ?1) > 0) AND issued_ms >= ?2 AND issued_ms < ?3 AND (?4 = '' OR status = ?4) "
+      "AND (?5 = '' OR color = ?5)";
+  auto bind = [&](ledger::sql::Stmt& s) {
+    s.Bind(1, q.text).Bind(2, static_cast<int64_t>(std::min<uint64_t>(q.from_ms, INT64_MAX)))
+        .Bind(3, static_cast<int64_t>(std::min<uint64_t>(q.to_ms, INT64_MAX))).Bind(4, q.status).Bind(5, q.color);
+  };
+  MutexLock lock(mu_);
+  InvoiceSearch out;
+  auto sums = Q(std::string("SELECT count(*), coalesce(sum(total_fen), 0), coalesce(sum(tax_fen), 0)") + kWhere);
+  bind(sums);
+  ValueOrThrow(sums.Step());
+  out.matched = static_cast<uint64_t>(sums.Int(0));
+  out.total_fen = sums.Int(1);
+  out.tax_fen = sums.Int(2);
+  auto s = Q(std::string("SELECT invoice_no, order_id, color, status, coalesce(buyer_name, ''), coalesce(buyer_tax_id, ''), "
+                         "total_fen, coalesce(tax_fen, 0), issued_ms, height, leaf_hash") +
+             kWhere + " ORDER BY issued_ms DESC, invoice_no DESC LIMIT ?6 OFFSET ?7");
+  bind(s);
+  s.Bind(6, static_cast<int64_t>(q.limit)).Bind(7, static_cast<int64_t>(q.offset));
+  while (ValueOrThrow(s.Step())) {
+    InvoiceRow r;
+    r.invoice_no = s.Text(0);
+    r.order_id = s.Text(1);
+    r.color = s.Text(2);
+    r.status = s.Text(3);
+    r.buyer_name = s.Text(4);
+    r.buyer_tax_id = s.Text(5);
+    r.total_fen = s.Int(6);
+    r.tax_fen = s.Int(7);
+    r.issued_ms = static_cast<uint64_t>(s.Int(8));
+    if (!s.IsNull(9)) r.height = s.Int(9);
+    r.leaf_hash = s.Text(10);
+    out.rows.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::optional<OrderActivity> Merchant::GetOrderActivity(const std::string& order_id) {
+  MutexLock lock(mu_);
+  auto order = Q("SELECT created_ms FROM app_order WHERE order_id = ?1");
+  if (!ValueOrThrow(order.Bind(1, order_id).Step())) return std::nullopt;
+  OrderActivity a;
+  a.created_ms = static_cast<uint64_t>(order.Int(0));
+  auto pay = Q("SELECT payment_id, amount_fen, received_ms FROM app_payment WHERE order_id = ?1");
+  pay.Bind(1, order_id);
+  while (ValueOrThrow(pay.Step())) a.payments.push_back({pay.Text(0), pay.Int(1), static_cast<uint64_t>(pay.Int(2))});
+  auto ref = Q("SELECT refund_id, amount_fen, received_ms, coalesce(red_invoice_no, '') FROM app_refund WHERE order_id = ?1 "
+               "ORDER BY received_ms");
+  ref.Bind(1, order_id);
+  while (ValueOrThrow(ref.Step()))
+    a.refunds.push_back({ref.Text(0), ref.Int(1), static_cast<uint64_t>(ref.Int(2)), ref.Text(3)});
+  auto conf = Q("SELECT c.request_id, c.invoice_no, c.status, coalesce(c.refusal_code, ''), c.amount_fen, c.height "
+                "FROM app_confirmation c JOIN app_refund r ON r.refund_id = c.refund_id WHERE r.order_id = ?1 "
+                "ORDER BY r.received_ms");
+  conf.Bind(1, order_id);
+  while (ValueOrThrow(conf.Step()))
+    a.confirmations.push_back({conf.Text(0), conf.Text(1), conf.Text(2), conf.Text(3), conf.Int(4),
+                               conf.IsNull(5) ? -1 : conf.Int(5)});
+  return a;
 }
 
 uint64_t Merchant::NumbersLeft() {

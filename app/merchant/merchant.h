@@ -53,6 +53,44 @@ struct PaymentNotice {
   invoice::Fen amount_fen = 0;  // paid amount, or refunded amount
 };
 
+// The merchant console's search over its invoices: `text` is an invoice number (or its
+// start), a buyer's tax id, or part of a buyer's name; dates are Unix ms [from, to).
+struct InvoiceQuery {
+  std::string text;
+  uint64_t from_ms = 0;
+  uint64_t to_ms = UINT64_MAX;
+  std::string status;  // pending, sealed, rejected; empty: any
+  std::string color;   // blue, red; empty: any
+  size_t offset = 0;
+  size_t limit = 50;
+};
+
+// One invoice in a list, from the columns alone (no entry decoded).
+struct InvoiceRow {
+  std::string invoice_no, order_id, color, status, buyer_name, buyer_tax_id;
+  invoice::Fen total_fen = 0, tax_fen = 0;
+  uint64_t issued_ms = 0;
+  int64_t height = -1;
+  std::string leaf_hash;
+};
+
+struct InvoiceSearch {
+  std::vector<InvoiceRow> rows;  // newest first
+  uint64_t matched = 0;          // rows the query matches in all
+  invoice::Fen total_fen = 0, tax_fen = 0;  // their sums
+};
+
+// What happened to an order besides its invoices: payments, refunds, red-letter requests.
+struct OrderActivity {
+  struct Payment { std::string payment_id; invoice::Fen amount_fen; uint64_t received_ms; };
+  struct Refund { std::string refund_id; invoice::Fen amount_fen; uint64_t received_ms; std::string red_invoice_no; };
+  struct Confirmation { std::string request_id, invoice_no, status, refusal_code; invoice::Fen amount_fen; int64_t height; };
+  std::vector<Payment> payments;
+  std::vector<Refund> refunds;
+  std::vector<Confirmation> confirmations;
+  uint64_t created_ms = 0;
+};
+
 // An invoice as this node stored it (an issue entry), read without the rules' checks.
 invoice::Invoice StoredInvoice(const ledger::Bytes& entry);
 
@@ -95,6 +133,9 @@ class Merchant {
   std::vector<InvoiceRecord> ListInvoices(const std::string& order_id, uint64_t from_ms, uint64_t to_ms,
                                           const std::string& status, size_t limit);
   uint64_t NumbersLeft();
+  // The console's list: one page of the invoices `q` matches, with the count and sums of all.
+  InvoiceSearch SearchInvoices(const InvoiceQuery& q);
+  std::optional<OrderActivity> GetOrderActivity(const std::string& order_id);
   std::string QrUrl(const InvoiceRecord& r) const;
 
   struct Counters { uint64_t issued = 0, sealed = 0, rejected = 0, pending = 0; };

@@ -35,12 +35,12 @@ void Merchant::InsertInvoiceLocked(const invoice::Invoice& inv) {
   OrThrow(entry);
   ledger::Bytes bytes = entry->Encode();
   auto s = Q("INSERT INTO app_invoice(invoice_no, order_id, color, original_no, total_fen, issued_ms, status, entry, "
-             "leaf_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8)");
+             "leaf_hash, buyer_name, buyer_tax_id, tax_fen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9, ?10, ?11)");
   s.Bind(1, inv.invoice_no).Bind(2, inv.order_id).Bind(3, std::string(invoice::ColorName(inv.color)));
   if (inv.original_no.empty()) s.BindNull(4);
   else s.Bind(4, inv.original_no);
   s.Bind(5, inv.TotalFen()).Bind(6, static_cast<int64_t>(inv.issued_at_ms)).Bind(7, ledger::ByteView(bytes))
-      .Bind(8, ledger::LeafHash(bytes).Hex());
+      .Bind(8, ledger::LeafHash(bytes).Hex()).Bind(9, inv.buyer.name).Bind(10, inv.buyer.tax_id).Bind(11, inv.TaxFen());
   OrThrow(s.Run());
 }
 

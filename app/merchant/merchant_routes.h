@@ -66,6 +66,7 @@ class MerchantPages {
     std::string wechat_mchid, wechat_serial, wechat_private_key_file, wechat_api_v3_key;
     std::string listen_host;
     std::function<uint16_t()> port;  // the node's bound port
+    std::string drawer, tax_bureau;  // invoice.drawer (开票人) and invoice.tax_bureau, on the invoice page
   };
   MerchantPages(Config config, Site& site, Merchant& merchant, PartyView& view);
   void Add(Router& r);
@@ -73,6 +74,9 @@ class MerchantPages {
   static PageData CheckoutProducts(const Site& site, Exchange& ex);
 
  private:
+  // console_pages.cc: /merchant, /merchant/invoices(.csv), /merchant/orders/<id>.
+  void AddConsole(Router& r);
+
   const Config config_;
   Site& site_;
   Merchant* merchant_;

@@ -69,6 +69,8 @@ async function makePages() {
   states.employee = employee.state;
   states.finance = (await signIn(d.company, d.tokens.company.finance)).state;
   states.auditor = (await signIn(d.authority, d.tokens.authority.auditor)).state;
+  states.merchant = (await signIn(d.merchant, d.tokens.merchant.merchant)).state;
+  const soldOrderId = decodeURIComponent(new URL(sold.page.url()).pathname.split('/').pop());
   const merchantTaxId = '91440300MA5DQ3QP4X';
   pages.push(
     { name: 'merchant-home', url: d.merchant + '/' },
@@ -85,6 +87,9 @@ async function makePages() {
     { name: 'scan-checked', url: scannedUrl, as: 'employee' },
     { name: 'claims', url: d.company + '/claims', as: 'employee' },
     { name: 'finance-claims', url: d.company + '/claims', as: 'finance' },
+    { name: 'merchant-console', url: d.merchant + '/merchant', as: 'merchant' },
+    { name: 'merchant-invoices', url: d.merchant + '/merchant/invoices', as: 'merchant' },
+    { name: 'merchant-order', url: `${d.merchant}/merchant/orders/${soldOrderId}`, as: 'merchant' },
     { name: 'audit', url: d.authority + '/audit', as: 'auditor' },
     { name: 'audit-invoice', url: `${d.authority}/audit/invoices/${no}`, as: 'auditor' },
     { name: 'audit-taxpayer', url: `${d.authority}/audit/taxpayers/${merchantTaxId}`, as: 'auditor' },
