@@ -76,6 +76,24 @@ std::optional<Decimal> Decimal::Parse(std::string_view t, int max_scale) {
   return d;
 }
 
+Decimal Line::NetUnitPriceYuan() const {
+  // |net fen| / |quantity| in units of 1e-8 yuan: |net| * 10^6 * 10^scale / |units|.
+  __int128 net = Split().net_fen, units = quantity.units;
+  if (units == 0) return Decimal{0, 0};
+  if (net < 0) net = -net;  // a red line: the amount and the quantity are negative, the price is not
+  if (units < 0) units = -units;
+  __int128 scaled = net * 1000000;
+  for (int i = 0; i < quantity.scale; ++i) scaled *= 10;
+  __int128 q = scaled / units;
+  if ((scaled % units) * 2 >= units) ++q;  // half up
+  int scale = 8;
+  while (q > INT64_MAX && scale > 0) {  // absurd quantities only: fewer decimals
+    q = (q + 5) / 10;
+    --scale;
+  }
+  return Decimal{q > INT64_MAX ? INT64_MAX : static_cast<int64_t>(q), scale};
+}
+
 std::string Decimal::ToString() const {
   Decimal c = *this;  // canonical: no trailing fraction zeros
   while (c.scale > 0 && c.units % 10 == 0) {

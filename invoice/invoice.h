@@ -45,6 +45,9 @@ struct Line {
   TaxRate rate = *TaxRate::FromPercent(13);
   // Derived by the contract's per-line rule.
   VatSplit Split() const { return SplitGross(gross_fen, rate); }
+  // The national layout's unit price (单价): without tax, in yuan, the net amount divided
+  // by the quantity, rounded half up to 8 decimals (always positive).
+  Decimal NetUnitPriceYuan() const;
   bool operator==(const Line&) const = default;
 };
 
@@ -67,6 +70,10 @@ struct Invoice {
   std::string original_no;   // red only: the blue invoice it reverses
   std::string red_reason;    // red only: 01 invoicing error, 02 sales return, 03 service stopped, 04 allowance
   std::string confirmation_id;  // red only, when the original was claimed: the buyer's confirmation
+  // Documents made before the national XML's UnPrice was the price without tax held the
+  // price with tax there (and no UnPriceWithTax); such an invoice, read from a chain,
+  // encodes back to exactly those bytes.
+  bool legacy_unit_price = false;
 
   Fen TotalFen() const;
   Fen NetFen() const;

@@ -48,7 +48,14 @@ std::string EncodeInvoiceXml(const Invoice& inv) {
     AddIf(item, "SpecMod", l.spec);
     AddIf(item, "MeaUnits", l.unit);
     Add(item, "Quantity", l.quantity.ToString());
-    Add(item, "UnPrice", FenDecimalToYuan(l.unit_price_fen));
+    // The national layout: the unit price without tax; ours with tax beside it, from which
+    // the line is read back (older documents held the price with tax in UnPrice alone).
+    if (inv.legacy_unit_price) {
+      Add(item, "UnPrice", FenDecimalToYuan(l.unit_price_fen));
+    } else {
+      Add(item, "UnPrice", l.NetUnitPriceYuan().ToString());
+      Add(item, "UnPriceWithTax", FenDecimalToYuan(l.unit_price_fen));
+    }
     Add(item, "Amount", FormatYuan(l.Split().net_fen));
     Add(item, "TaxRate", l.rate.ToString());
     Add(item, "ComTaxAm", FormatYuan(l.Split().tax_fen));
@@ -108,7 +115,11 @@ std::variant<Invoice, Problem> DecodeInvoiceXml(std::string_view text, bool chec
     l.spec = it.Optional("SpecMod");
     l.unit = it.Optional("MeaUnits");
     auto qty = Decimal::Parse(it.Text("Quantity").value_or(""));
-    auto price = YuanToFenDecimal(it.Text("UnPrice").value_or(""));
+    std::string unit_price = it.Text("UnPrice").value_or("");
+    std::string with_tax = it.Optional("UnPriceWithTax");
+    // Every line of a document in one form: the first line decides, re-encoding checks the rest.
+    if (inv.lines.empty()) inv.legacy_unit_price = with_tax.empty();
+    auto price = YuanToFenDecimal(inv.legacy_unit_price ? unit_price : with_tax);
     it.Text("Amount");
     auto rate = TaxRate::Parse(it.Text("TaxRate").value_or(""));
     it.Text("ComTaxAm");
@@ -117,7 +128,7 @@ std::variant<Invoice, Problem> DecodeInvoiceXml(std::string_view text, bool chec
     bool negative = !gross.empty() && gross[0] == '-';
     auto gross_fen = ParseYuan(negative ? std::string_view(gross).substr(1) : std::string_view(gross));
     if (!qty) return Bad("Quantity", "Quantity is a decimal");
-    if (!price) return Bad("UnPrice", "UnPrice is a decimal");
+    if (!price) return Bad(inv.legacy_unit_price ? "UnPrice" : "UnPriceWithTax", "the unit price is a decimal");
     if (!rate) return Bad("TaxRate", "TaxRate is one of 0.13 0.09 0.06 0.03 0.01 0");
     if (!gross_fen) return Bad("TotaltaxIncludedAmount", "TotaltaxIncludedAmount is yuan with 2 decimals");
     l.quantity = *qty;

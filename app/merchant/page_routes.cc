@@ -91,6 +91,7 @@ MerchantPages::MerchantPages(Config config, Site& site, Merchant& merchant, Part
     : config_(std::move(config)), site_(site), merchant_(&merchant), view_(&view) {}
 
 void MerchantPages::Add(Router& r) {
+  AddConsole(r);
 
   r.Add("GET", "/invoices/([0-9]{20})(|\\.xml|\\.ubl\\.xml|\\.png|\\.svg)", [this](Exchange& ex) {
     auto rec = merchant_->GetInvoice(ex.Param(0));
@@ -125,7 +126,8 @@ void MerchantPages::Add(Router& r) {
       row.set("spec", l.spec);
       row.set("unit", l.unit);
       row.set("quantity", l.quantity.ToString());
-      std::string price = invoice::FenDecimalToYuan(l.unit_price_fen);  // at least 2 decimals, as on paper
+      // The national layout: the unit price without tax (net / quantity), at least 2 decimals.
+      std::string price = l.NetUnitPriceYuan().ToString();
       size_t dot = price.find('.');
       if (dot == std::string::npos) price += ".00";
       else if (price.size() - dot == 2) price += "0";
@@ -145,6 +147,8 @@ void MerchantPages::Add(Router& r) {
       remarks += site_.Text(ex, "invoice.remarks_red",
                             {{"original_no", inv.original_no}, {"reason", Word(site_, ex, "state.red_reason.", inv.red_reason)}});
     d.set("remarks", remarks);
+    d.set("drawer", config_.drawer.empty() ? std::string("—") : config_.drawer);
+    if (!config_.tax_bureau.empty()) d.set("tax_bureau", config_.tax_bureau);
     d.set("status", rec->status);
     d.set(rec->status, true);
     d.set("status_word", Word(site_, ex, "state.status.", rec->status));

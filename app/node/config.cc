@@ -41,6 +41,12 @@ NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
   n.invoice_range_size = c.getUInt64("invoice.range_size", 100000);
   if (n.invoice_range_size < 10 || n.invoice_range_size > 100000000)
     throw std::invalid_argument("invoice.range_size must be 10..100000000");
+  n.invoice_drawer = c.getString("invoice.drawer", "");
+  n.tax_bureau = c.getString("invoice.tax_bureau", "");
+  for (const auto& [key, value] : {std::pair<const char*, const std::string&>{"invoice.drawer", n.invoice_drawer},
+                                   {"invoice.tax_bureau", n.tax_bureau}})
+    if (value.size() > 100 || value.find_first_of("\r\n") != std::string::npos)
+      throw std::invalid_argument(std::string(key) + " is one line of at most 100 bytes");
   // ui.templates_dir; by default ./ui-templates, else the source tree's (built in).
   n.templates_dir = c.getString("ui.templates_dir", "");
   if (n.templates_dir.empty())

@@ -26,6 +26,8 @@ struct NodeConfig {
   std::string authority_public_url;  // authority.public_url: base of QR codes (default authority.url)
   int invoice_channel = 1;      // invoice.channel: the channel digit of invoice numbers
   uint64_t invoice_range_size = 100000;  // invoice.range_size: numbers asked for per apply
+  std::string invoice_drawer;   // invoice.drawer: 开票人, printed on the invoice page
+  std::string tax_bureau;       // invoice.tax_bureau: the issuing tax bureau's name, printed likewise
   std::string templates_dir = EINVOICE_DEFAULT_TEMPLATES_DIR;  // ui.templates_dir
 
   // Payment providers (merchant nodes). Test keys only in fixtures/.

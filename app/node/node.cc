@@ -152,7 +152,7 @@ void Node::MakeRoutes() {
       wechat_public_key_, *site_, *merchant_, metrics_);
   MerchantPages::Config pages{config_.name, config_.public_url, config_.demo_checkout, config_.wechat_mchid, config_.wechat_serial,
                               config_.wechat_private_key_file, config_.wechat_api_v3_key, config_.listen_host,
-                              [this] { return port(); }};
+                              [this] { return port(); }, config_.invoice_drawer, config_.tax_bureau};
   merchant_pages_ = std::make_unique<MerchantPages>(std::move(pages), *site_, *merchant_, *view_);
   company_routes_ = std::make_unique<CompanyRoutes>(
       CompanyRoutes::Config{config_.name, config_.tax_id, config_.authority_public_url}, *site_, *company_, *view_,

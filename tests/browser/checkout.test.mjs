@@ -34,6 +34,10 @@ test('checkout simulator to invoice page, hostile buyer name rendered as text', 
   await page.waitForSelector('#status.sealed', { timeout: 15000 });
   assert.equal(await page.textContent('#amount-in-words'), '陆拾肆元整');
   assert.equal(await page.textContent('#amount'), '¥64.00');
+  // The national layout: the unit price without tax (56.64 / 2), the drawer and the bureau.
+  assert.equal((await page.textContent('#lines td.unit-price')).trim(), '28.32');
+  assert.equal(await page.textContent('#drawer'), '王芳');
+  assert.equal(await page.textContent('#tax-bureau'), '国家税务总局深圳市税务局（演示）');
   assert.equal(await page.textContent('#buyer-name'), '<script>alert(1)</script>');
   assert.equal(await page.locator('#qr svg path').count(), 1, 'the QR code is drawn');
   assert.deepEqual(page.dialogs, [], 'the buyer name must not run as script');

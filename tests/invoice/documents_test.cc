@@ -215,6 +215,62 @@ TEST(Qr, PngDecodesToTheExactPayloadUrl) {
   fs::remove_all(dir);
 }
 
+// The national layout: UnPrice is the unit price without tax (net / quantity, 8 decimals,
+// half up), UnPriceWithTax ours beside it; quantity x UnPrice is the line's amount.
+TEST(NationalXml, UnitPriceWithoutTaxAsTheNationalLayoutHasIt) {
+  Line l;
+  l.name = "拿铁咖啡";
+  l.quantity = *Decimal::Parse("2");
+  l.unit_price_fen = Decimal{3200, 0};
+  l.gross_fen = 6400;
+  l.rate = *TaxRate::Parse("0.13");
+  EXPECT_EQ(l.Split().net_fen, 5664);
+  EXPECT_EQ(l.NetUnitPriceYuan().ToString(), "28.32");
+  l.quantity = *Decimal::Parse("3");
+  l.unit_price_fen = Decimal{1250, 0};
+  l.gross_fen = 3750;
+  EXPECT_EQ(l.Split().net_fen, 3319);
+  EXPECT_EQ(l.NetUnitPriceYuan().ToString(), "11.06333333");
+  l.quantity = *Decimal::Parse("-3");  // a red line
+  l.gross_fen = -3750;
+  EXPECT_EQ(l.NetUnitPriceYuan().ToString(), "11.06333333");
+  l.quantity = *Decimal::Parse("0.3");
+  l.unit_price_fen = Decimal{2, 0};
+  l.gross_fen = 1;  // 0.3 x 2 fen, rounded
+  l.rate = *TaxRate::Parse("0");
+  EXPECT_EQ(l.NetUnitPriceYuan().ToString(), "0.03333333");
+
+  Invoice inv = FixtureInvoices().front();
+  std::string xml = EncodeInvoiceXml(inv);
+  EXPECT_NE(xml.find("<UnPrice>28.32</UnPrice><UnPriceWithTax>32</UnPriceWithTax><Amount>56.64</Amount>"),
+            std::string::npos) << xml;
+  auto back = DecodeInvoiceXml(xml, true);
+  ASSERT_TRUE(std::holds_alternative<Invoice>(back)) << std::get<Problem>(back).message;
+  EXPECT_EQ(std::get<Invoice>(back), inv);
+}
+
+// A document made before UnPrice was the price without tax (fixtures/legacy) is still read,
+// and encodes back to exactly its bytes: chains sealed before keep verifying.
+TEST(NationalXml, DocumentsWithTheOldUnitPriceStillDecodeToTheirOwnBytes) {
+  fs::path legacy = fs::path(EINVOICE_SOURCE_DIR) / "fixtures" / "legacy" / "26441000000000000001.unprice-with-tax.xml";
+  std::ifstream in(legacy);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  ASSERT_NE(text.find("<UnPrice>32</UnPrice><Amount>"), std::string::npos);
+  auto inv = DecodeInvoiceXml(text, true);
+  ASSERT_TRUE(std::holds_alternative<Invoice>(inv)) << std::get<Problem>(inv).message;
+  EXPECT_TRUE(std::get<Invoice>(inv).legacy_unit_price);
+  EXPECT_EQ(std::get<Invoice>(inv).lines[0].unit_price_fen, (Decimal{3200, 0}));
+  EXPECT_EQ(EncodeInvoiceXml(std::get<Invoice>(inv)), text);
+  // A document mixing the two forms is not canonical and is refused.
+  std::string mixed = EncodeInvoiceXml(FixtureInvoices().front());
+  size_t second = mixed.find("<UnPriceWithTax>", mixed.find("<UnPriceWithTax>") + 1);
+  ASSERT_NE(second, std::string::npos);
+  mixed.erase(second, mixed.find("</UnPriceWithTax>", second) + 17 - second);
+  EXPECT_TRUE(std::holds_alternative<Problem>(DecodeInvoiceXml(mixed, true)));
+}
+
 // fixtures/golden holds the documents of the fixture invoices; EINVOICE_UPDATE_GOLDEN=1
 // rewrites them (review the diff before committing).
 TEST(Golden, DocumentsMatchFixtures) {
