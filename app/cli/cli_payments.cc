@@ -31,11 +31,18 @@ int Simulate(const Args& a) {
     payment::WechatSimKeys k{cfg.wechat_mchid, cfg.wechat_serial, key, cfg.wechat_api_v3_key};
     n = refund ? payment::WechatRefund(k, order, txn, refund_id, amount, refund, now)
                : payment::WechatTransaction(k, order, txn, amount, now);
+  } else if (provider == "alipay") {
+    std::string key = ReadTextFile(cfg.alipay_private_key_file);
+    if (key.empty()) throw std::runtime_error("payment.alipay.private_key_file is not readable");
+    payment::AlipaySimKeys k{cfg.alipay_app_id, cfg.alipay_seller_id, key};
+    // An Alipay refund notice carries the trade's refunded total: --refund-fen is that total.
+    n = refund ? payment::AlipayRefund(k, order, txn, refund_id, amount, refund, now)
+               : payment::AlipayPayment(k, order, txn, amount, now);
   } else if (provider == "generic") {
     n = refund ? payment::GenericNotice(cfg.generic_secret, "refund.succeeded", order, txn, amount, refund_id, refund, now)
                : payment::GenericNotice(cfg.generic_secret, "payment.succeeded", order, txn, amount, "", 0, now);
   } else {
-    std::cerr << "einvoice simulate-payment: --provider is wechatpay or generic\n";
+    std::cerr << "einvoice simulate-payment: --provider is wechatpay, alipay or generic\n";
     return 2;
   }
   if (!a.count("send")) {
@@ -52,7 +59,7 @@ int Simulate(const Args& a) {
 
 void AddPaymentVerbs(std::vector<Verb>& verbs) {
   Verb v{"simulate-payment", "build (and with --send, deliver) a signed payment or refund notification",
-         "--config NODE.properties --order ID --amount-fen N [--refund-fen N] [--provider wechatpay|generic] [--send]", {},
+         "--config NODE.properties --order ID --amount-fen N [--refund-fen N] [--provider wechatpay|alipay|generic] [--send]", {},
          Simulate};
   v.options.addOption(Required("config", "FILE", "the merchant node's properties (payment settings, listen address)"));
   v.options.addOption(Required("order", "ID", "the order id (out_trade_no)"));
@@ -60,7 +67,7 @@ void AddPaymentVerbs(std::vector<Verb>& verbs) {
   v.options.addOption(Optional("refund-fen", "N", "make it a refund of N fen"));
   v.options.addOption(Optional("refund-id", "ID", "the refund's id (default derived from the order)"));
   v.options.addOption(Optional("transaction", "ID", "the payment's transaction id (default derived from the order)"));
-  v.options.addOption(Optional("provider", "P", "wechatpay (default) or generic"));
+  v.options.addOption(Optional("provider", "P", "wechatpay (default), alipay or generic"));
   v.options.addOption(Flag("send", "deliver it to the node instead of printing it"));
   verbs.push_back(std::move(v));
 }

@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Array.h>
 
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <sstream>
@@ -68,6 +69,101 @@ PaymentNotice WechatResourceNotice(const std::string& resource, const std::strin
   // The ids become invoice text (PaymentId) and log lines: the invoice's text rules.
   CheckReference(notice.order_id, "out_trade_no");
   CheckReference(notice.payment_id, "transaction_id");
+  return notice;
+}
+
+AlipayParams ParseAlipayForm(const std::string& body) {
+  AlipayParams params;
+  // application/x-www-form-urlencoded: name=value pairs joined by &, '+' a space, %XX a byte.
+  auto decode = [](std::string_view s, const char* field) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '+') {
+        out += ' ';
+      } else if (s[i] == '%') {
+        auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+        if (i + 2 >= s.size() || !hex(s[i + 1]) || !hex(s[i + 2]))
+          throw ApiError::BadRequest("malformed_form", "a %-escape is not two hex digits", field);
+        out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    }
+    return out;
+  };
+  std::string_view rest = body;
+  while (!rest.empty()) {
+    size_t amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    std::string name = decode(pair.substr(0, eq), "body");
+    std::string value = eq == std::string_view::npos ? "" : decode(pair.substr(eq + 1), "body");
+    if (name.empty() || name.size() > 64) throw ApiError::BadRequest("malformed_form", "a parameter name is empty or too long", "body");
+    if (params.size() >= 64) throw ApiError::BadRequest("malformed_form", "more than 64 parameters", "body");
+    if (!params.emplace(name, std::move(value)).second)
+      throw ApiError::BadRequest("duplicate_parameter", name + " is given twice", name);
+  }
+  return params;
+}
+
+std::string AlipaySignedContent(const AlipayParams& params) {
+  std::string content;
+  for (const auto& [name, value] : params) {  // std::map: sorted by name (bytes), as Alipay sorts
+    if (name == "sign" || name == "sign_type" || value.empty()) continue;
+    if (!content.empty()) content += '&';
+    content += name + "=" + value;
+  }
+  return content;
+}
+
+std::optional<PaymentNotice> AlipayNotice(const AlipayParams& params, const std::string& app_id,
+                                          const std::string& seller_id) {
+  auto get = [&](const char* name) -> std::string {
+    auto it = params.find(name);
+    if (it == params.end() || it->second.empty())
+      throw ApiError::BadRequest("missing_field", std::string(name) + " is required", name);
+    return it->second;
+  };
+  auto optional = [&](const char* name) {
+    auto it = params.find(name);
+    return it == params.end() ? std::string() : it->second;
+  };
+  auto yuan = [&](const char* name) {
+    auto fen = invoice::ParseYuan(get(name));
+    if (!fen) throw ApiError::BadRequest("invalid_field", std::string(name) + " is yuan with at most 2 decimals", name);
+    return *fen;
+  };
+  if (std::string charset = optional("charset"); !charset.empty() && charset != "utf-8" && charset != "UTF-8")
+    throw ApiError::BadRequest("invalid_field", "charset must be utf-8 (set it so in the Alipay application)", "charset");
+  if (get("app_id") != app_id) throw ApiError(422, "wrong_app", "the notification is for another Alipay application", "app_id");
+  if (!seller_id.empty() && get("seller_id") != seller_id)
+    throw ApiError(422, "wrong_merchant", "the notification is for another Alipay seller", "seller_id");
+  PaymentNotice notice;
+  notice.order_id = get("out_trade_no");
+  notice.payment_id = get("trade_no");
+  const std::string status = get("trade_status");
+  const bool refund = !optional("out_biz_no").empty() || !optional("refund_fee").empty();
+  if (refund) {
+    if (status != "TRADE_SUCCESS" && status != "TRADE_FINISHED" && status != "TRADE_CLOSED")
+      throw ApiError(422, "not_successful", "a refund's trade_status is TRADE_SUCCESS, TRADE_FINISHED or TRADE_CLOSED",
+                     "trade_status");
+    notice.kind = PaymentNotice::Kind::kRefund;
+    notice.refund_id = get("out_biz_no");
+    notice.amount_fen = yuan("refund_fee");  // Alipay's refund_fee: the trade's refunded total
+    notice.refunded_total = true;
+    get("gmt_refund");
+    CheckReference(notice.refund_id, "out_biz_no");
+  } else {
+    if (status == "WAIT_BUYER_PAY" || status == "TRADE_CLOSED") return std::nullopt;  // nothing paid
+    if (status != "TRADE_SUCCESS" && status != "TRADE_FINISHED")
+      throw ApiError(422, "not_successful", "trade_status is not TRADE_SUCCESS or TRADE_FINISHED", "trade_status");
+    notice.amount_fen = yuan("total_amount");
+  }
+  CheckReference(notice.order_id, "out_trade_no");
+  CheckReference(notice.payment_id, "trade_no");
   return notice;
 }
 

@@ -8,6 +8,7 @@
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,19 @@ WechatNotification ParseWechatNotification(const std::string& body, const std::s
 // The decrypted resource of a TRANSACTION.SUCCESS or REFUND.SUCCESS notification for
 // merchant `mchid` (422 wrong_merchant for another), as the payment or refund it reports.
 PaymentNotice WechatResourceNotice(const std::string& resource, const std::string& event_type, const std::string& mchid);
+
+// An Alipay asynchronous notification (application/x-www-form-urlencoded), as its
+// parameters: each name once (400 duplicate_parameter otherwise), at most 64 of them.
+using AlipayParams = std::map<std::string, std::string>;
+AlipayParams ParseAlipayForm(const std::string& body);
+// What Alipay signs (RSA2): every parameter but sign and sign_type, with a non-empty value,
+// sorted by name, as name=value joined by & (values decoded, as received).
+std::string AlipaySignedContent(const AlipayParams& params);
+// The payment or refund an authenticated notification reports, for app `app_id` and seller
+// `seller_id` (422 wrong_app / wrong_merchant for others); nullopt for a notification that
+// reports neither (a trade waiting or closed without a refund), which is acknowledged.
+std::optional<PaymentNotice> AlipayNotice(const AlipayParams& params, const std::string& app_id,
+                                          const std::string& seller_id);
 
 // X-Signature of the generic scheme: "t=<unix>,v1=<hex>" (parts in any order; unknown parts
 // and a missing part leave the field empty: the caller refuses that).

@@ -49,10 +49,12 @@ void Answer(Exchange& ex, Metrics& m, const std::string& provider, NoticeOutcome
 
 }  // namespace
 
-CallbackRoutes::CallbackRoutes(Config config, std::optional<payment::RsaPublicKey> wechat_public_key, Site& site,
-                               Merchant& merchant, Metrics& metrics)
+CallbackRoutes::CallbackRoutes(Config config, std::optional<payment::RsaPublicKey> wechat_public_key,
+                               std::optional<payment::RsaPublicKey> alipay_public_key, Site& site, Merchant& merchant,
+                               Metrics& metrics)
     : config_(std::move(config)),
       wechat_public_key_(std::move(wechat_public_key)),
+      alipay_public_key_(std::move(alipay_public_key)),
       site_(site),
       merchant_(&merchant),
       metrics_(metrics) {}
@@ -92,6 +94,39 @@ void CallbackRoutes::Add(Router& r) {
       Reject(metrics_, p, e.status(), e.code(), e.what(), e.field());
     }
     Answer(ex, metrics_, p, merchant_->Record(notice));
+  });
+
+  // Alipay's asynchronous notifications: a form signed RSA2 over its sorted parameters.
+  // Alipay retries until it reads the body `success`, which is sent only once the payment
+  // or refund is durably recorded (or was recorded before: a repeated notification).
+  r.Add("POST", "/v1/callbacks/alipay", [this](Exchange& ex) {
+    const std::string p = "alipay";
+    if (config_.alipay_app_id.empty() || !alipay_public_key_) Reject(metrics_, p, 404, "not_configured", "Alipay is not configured");
+    std::string body = CallbackBody(ex, metrics_, p);
+    AlipayParams params;
+    try {
+      params = ParseAlipayForm(body);
+    } catch (const ApiError& e) {
+      Reject(metrics_, p, e.status(), e.code(), e.what(), e.field());
+    }
+    auto sign = params.find("sign");
+    auto sign_type = params.find("sign_type");
+    if (sign == params.end() || sign->second.empty()) Reject(metrics_, p, 401, "missing_signature", "sign is required", "sign");
+    if (sign_type != params.end() && sign_type->second != "RSA2")
+      Reject(metrics_, p, 401, "unsupported_signature", "sign_type must be RSA2", "sign_type");
+    if (!alipay_public_key_->VerifySha256(AlipaySignedContent(params), sign->second))
+      Reject(metrics_, p, 401, "invalid_signature", "sign does not verify with the Alipay public key", "sign");
+    std::optional<PaymentNotice> notice;
+    try {
+      notice = AlipayNotice(params, config_.alipay_app_id, config_.alipay_seller_id);
+    } catch (const ApiError& e) {
+      Reject(metrics_, p, e.status(), e.code(), e.what(), e.field());
+    }
+    if (notice) {
+      NoticeOutcome outcome = merchant_->Record(*notice);
+      if (outcome != NoticeOutcome::kRecorded && outcome != NoticeOutcome::kDuplicate) Answer(ex, metrics_, p, outcome);
+    }
+    ex.Send(200, "text/plain", "success");
   });
 
   r.Add("POST", "/v1/callbacks/generic", [this](Exchange& ex) {

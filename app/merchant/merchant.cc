@@ -203,11 +203,18 @@ NoticeOutcome Merchant::RecordLocked(const PaymentNotice& n) {
     auto sum = Q("SELECT coalesce(sum(amount_fen), 0) FROM app_refund WHERE order_id = ?1");
     ValueOrThrow(sum.Bind(1, n.order_id).Step());
     invoice::Fen refunded = sum.Int(0);
-    if (n.amount_fen <= 0 || refunded + n.amount_fen > total) return NoticeOutcome::kRefundTooLarge;
+    invoice::Fen amount = n.amount_fen;
+    if (n.refunded_total) {
+      // A total no larger than what is recorded: an older refund's notice arriving after a
+      // newer one's, whose total covered it already.
+      if (n.amount_fen > 0 && n.amount_fen <= refunded) return NoticeOutcome::kDuplicate;
+      amount = n.amount_fen - refunded;
+    }
+    if (amount <= 0 || refunded + amount > total) return NoticeOutcome::kRefundTooLarge;
     OrThrow(Q("INSERT INTO app_refund(refund_id, order_id, amount_fen, received_ms) VALUES (?1, ?2, ?3, ?4)")
-              .Bind(1, n.refund_id).Bind(2, n.order_id).Bind(3, n.amount_fen).Bind(4, static_cast<int64_t>(clock_()))
+              .Bind(1, n.refund_id).Bind(2, n.order_id).Bind(3, amount).Bind(4, static_cast<int64_t>(clock_()))
               .Run());
-    if (refunded + n.amount_fen == total)
+    if (refunded + amount == total)
       OrThrow(Q("UPDATE app_order SET status = 'refunded' WHERE order_id = ?1").Bind(1, n.order_id).Run());
   }
   return NoticeOutcome::kRecorded;

@@ -51,6 +51,9 @@ struct PaymentNotice {
   std::string payment_id;  // the provider's transaction id
   std::string refund_id;   // refunds
   invoice::Fen amount_fen = 0;  // paid amount, or refunded amount
+  // A refund's amount_fen is the order's refunded total after it (Alipay's refund_fee), not
+  // this refund's own amount: what is recorded is the difference to what was recorded before.
+  bool refunded_total = false;
 };
 
 // The merchant console's search over its invoices: `text` is an invoice number (or its

@@ -41,15 +41,17 @@ class CallbackRoutes {
     std::string wechat_serial;      // payment.wechatpay.platform_serial
     std::string wechat_api_v3_key;  // payment.wechatpay.api_v3_key (empty: WeChat Pay not configured)
     std::string generic_secret;     // payment.generic.secret (empty: not configured)
+    std::string alipay_app_id, alipay_seller_id;  // payment.alipay.* (empty app id: Alipay not configured)
     int callback_tolerance_s = 300;  // payment.timestamp_tolerance_s
   };
-  CallbackRoutes(Config config, std::optional<payment::RsaPublicKey> wechat_public_key, Site& site, Merchant& merchant,
-                 Metrics& metrics);
+  CallbackRoutes(Config config, std::optional<payment::RsaPublicKey> wechat_public_key,
+                 std::optional<payment::RsaPublicKey> alipay_public_key, Site& site, Merchant& merchant, Metrics& metrics);
   void Add(Router& r);
 
  private:
   const Config config_;
-  const std::optional<payment::RsaPublicKey> wechat_public_key_;  // the WeChat Pay platform key
+  const std::optional<payment::RsaPublicKey> wechat_public_key_;
+  std::optional<payment::RsaPublicKey> alipay_public_key_;  // the WeChat Pay platform key
   Site& site_;
   Merchant* merchant_;
   Metrics& metrics_;
@@ -67,6 +69,8 @@ class MerchantPages {
     std::string listen_host;
     std::function<uint16_t()> port;  // the node's bound port
     std::string drawer, tax_bureau;  // invoice.drawer (开票人) and invoice.tax_bureau, on the invoice page
+    // ...and as Alipay would, when configured (payment.alipay.*, with the test signing key):
+    std::string alipay_app_id, alipay_seller_id, alipay_private_key_file;
   };
   MerchantPages(Config config, Site& site, Merchant& merchant, PartyView& view);
   void Add(Router& r);

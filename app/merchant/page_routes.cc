@@ -266,13 +266,20 @@ void MerchantPages::Add(Router& r) {
     }
     merchant_->CreateOrder(order);
     merchant_->MarkDemoOrder(order.order_id);
-    // Pay it the way WeChat Pay would: a signed, encrypted notification over HTTP.
-    payment::WechatSimKeys keys{config_.wechat_mchid, config_.wechat_serial, ReadTextFile(config_.wechat_private_key_file),
-                                config_.wechat_api_v3_key};
-    auto n = payment::WechatTransaction(keys, order.order_id, "42000" + std::to_string(site_.Now()), order.TotalFen(),
-                                        static_cast<int64_t>(site_.Now() / 1000));
-    auto [status, answer] = payment::Deliver(config_.listen_host, config_.port(), "wechatpay", n);
-    if (status != 204)
+    // Pay it the way the chosen provider would: a signed notification over HTTP to this node.
+    const bool alipay = form->get("provider", "wechatpay") == "alipay" && !config_.alipay_app_id.empty();
+    const int64_t now_s = static_cast<int64_t>(site_.Now() / 1000);
+    payment::SignedNotification n;
+    if (alipay) {
+      payment::AlipaySimKeys keys{config_.alipay_app_id, config_.alipay_seller_id, ReadTextFile(config_.alipay_private_key_file)};
+      n = payment::AlipayPayment(keys, order.order_id, "2026" + std::to_string(site_.Now()), order.TotalFen(), now_s);
+    } else {
+      payment::WechatSimKeys keys{config_.wechat_mchid, config_.wechat_serial, ReadTextFile(config_.wechat_private_key_file),
+                                  config_.wechat_api_v3_key};
+      n = payment::WechatTransaction(keys, order.order_id, "42000" + std::to_string(site_.Now()), order.TotalFen(), now_s);
+    }
+    auto [status, answer] = payment::Deliver(config_.listen_host, config_.port(), alipay ? "alipay" : "wechatpay", n);
+    if (alipay ? !(status == 200 && answer == "success") : status != 204)
       return site_.SendNotice(ex, 502, "checkout.payment_failed", {{"status", std::to_string(status)}}, "/", "checkout.back");
     ex.Redirect("/demo/orders/" + order.order_id);
   });

@@ -51,6 +51,12 @@ NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
   n.templates_dir = c.getString("ui.templates_dir", "");
   if (n.templates_dir.empty())
     n.templates_dir = std::filesystem::is_directory("ui-templates") ? "ui-templates" : EINVOICE_DEFAULT_TEMPLATES_DIR;
+  n.alipay_app_id = c.getString("payment.alipay.app_id", "");
+  n.alipay_seller_id = c.getString("payment.alipay.seller_id", "");
+  n.alipay_public_key_file = c.getString("payment.alipay.public_key_file", "");
+  n.alipay_private_key_file = c.getString("payment.alipay.private_key_file", "");
+  if (!n.alipay_app_id.empty() && n.alipay_public_key_file.empty())
+    throw std::invalid_argument("payment.alipay.app_id needs payment.alipay.public_key_file");
   n.wechat_mchid = c.getString("payment.wechatpay.mchid", "");
   n.wechat_serial = c.getString("payment.wechatpay.platform_serial", "");
   n.wechat_public_key_file = c.getString("payment.wechatpay.platform_public_key_file", "");

@@ -31,6 +31,10 @@ struct NodeConfig {
   std::string templates_dir = EINVOICE_DEFAULT_TEMPLATES_DIR;  // ui.templates_dir
 
   // Payment providers (merchant nodes). Test keys only in fixtures/.
+  std::string alipay_app_id;            // payment.alipay.app_id (empty: Alipay not configured)
+  std::string alipay_seller_id;         // payment.alipay.seller_id (the merchant's Alipay account, 2088...)
+  std::string alipay_public_key_file;   // payment.alipay.public_key_file: Alipay's RSA public key
+  std::string alipay_private_key_file;  // payment.alipay.private_key_file: the simulator's (test) signing key
   std::string wechat_mchid;             // payment.wechatpay.mchid
   std::string wechat_serial;            // payment.wechatpay.platform_serial
   std::string wechat_public_key_file;   // payment.wechatpay.platform_public_key_file

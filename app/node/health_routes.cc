@@ -37,6 +37,7 @@ void Node::AddHealthRoutes(Router& r) {
     if (!config_.tax_id.empty()) d.set("tax_id_text", site_->Text(ex, "home.tax_id", {{"tax_id", config_.tax_id}}));
     if (merchant_ && config_.demo_checkout) {
       d.set("checkout", true);
+      if (!config_.alipay_app_id.empty()) d.set("alipay", true);
       d.set("products", MerchantPages::CheckoutProducts(*site_, ex));
     }
     site_->SendPage(ex, 200, "home", d);

@@ -120,6 +120,10 @@ Node::Node(NodeConfig config, Clock clock)
     if (!wechat_public_key_)
       throw std::runtime_error("payment.wechatpay.platform_public_key_file is not an RSA public key");
   }
+  if (!config_.alipay_public_key_file.empty()) {
+    alipay_public_key_ = payment::RsaPublicKey::FromPem(ReadTextFile(config_.alipay_public_key_file));
+    if (!alipay_public_key_) throw std::runtime_error("payment.alipay.public_key_file is not an RSA public key");
+  }
   MakeRoutes();
 }
 
@@ -148,11 +152,12 @@ void Node::MakeRoutes() {
   merchant_routes_ = std::make_unique<MerchantRoutes>(MerchantRoutes::Config{config_.public_url}, *site_, *merchant_, *view_);
   callback_routes_ = std::make_unique<CallbackRoutes>(
       CallbackRoutes::Config{config_.wechat_mchid, config_.wechat_serial, config_.wechat_api_v3_key, config_.generic_secret,
-                             config_.callback_tolerance_s},
-      wechat_public_key_, *site_, *merchant_, metrics_);
+                             config_.alipay_app_id, config_.alipay_seller_id, config_.callback_tolerance_s},
+      wechat_public_key_, alipay_public_key_, *site_, *merchant_, metrics_);
   MerchantPages::Config pages{config_.name, config_.public_url, config_.demo_checkout, config_.wechat_mchid, config_.wechat_serial,
                               config_.wechat_private_key_file, config_.wechat_api_v3_key, config_.listen_host,
-                              [this] { return port(); }, config_.invoice_drawer, config_.tax_bureau};
+                              [this] { return port(); }, config_.invoice_drawer, config_.tax_bureau,
+                              config_.alipay_app_id, config_.alipay_seller_id, config_.alipay_private_key_file};
   merchant_pages_ = std::make_unique<MerchantPages>(std::move(pages), *site_, *merchant_, *view_);
   company_routes_ = std::make_unique<CompanyRoutes>(
       CompanyRoutes::Config{config_.name, config_.tax_id, config_.authority_public_url}, *site_, *company_, *view_,

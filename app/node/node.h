@@ -96,6 +96,7 @@ class Node {
   std::unique_ptr<Company> company_;
   std::unique_ptr<QrDecoder> qr_decoder_;  // /scan pictures
   std::optional<payment::RsaPublicKey> wechat_public_key_;  // the WeChat Pay platform key
+  std::optional<payment::RsaPublicKey> alipay_public_key_;  // Alipay's public key
   // The parts' routes (null where the role has none).
   std::unique_ptr<NodeCallers> callers_;
   std::unique_ptr<ChainRoutes> chain_routes_;

@@ -66,6 +66,9 @@ class TwoNodes : public ::testing::Test {
     m_.wechat_public_key_file = kSrc + "/fixtures/keys/wechatpay_platform.pub.pem";
     m_.wechat_api_v3_key = "demo-api-v3-key-0123456789abcdef";
     m_.generic_secret = "whsec_demo_generic_secret";
+    m_.alipay_app_id = "2021000000000001";
+    m_.alipay_seller_id = "2088621000000001";
+    m_.alipay_public_key_file = kSrc + "/fixtures/keys/alipay.pub.pem";
     keys_ = {m_.wechat_mchid, m_.wechat_serial, ReadFile(kSrc + "/fixtures/keys/wechatpay_platform.pem"),
              m_.wechat_api_v3_key};
     merchant_ = StartTaxpayer(m_);

@@ -72,3 +72,20 @@ test('buyer without a title applies through the link', async () => {
   await page.screenshot({ path: path.join(OUT, 'applied-invoice.png'), fullPage: true });
   await page.close();
 });
+
+test('the checkout simulator pays with Alipay too', async () => {
+  const page = await newPage();
+  await page.goto(ctx.demo.merchant + '/');
+  await page.selectOption('#product', 'milk');
+  await page.fill('#buyer', '张三');
+  await page.check('#provider-alipay');
+  await page.click('#pay');
+  await page.waitForURL(/\/demo\/orders\//);
+  const link = page.locator('a.invoice-link').first();
+  await link.waitFor({ timeout: 15000 });
+  await link.click();
+  await page.waitForSelector('#status.sealed', { timeout: 15000 });
+  assert.equal(await page.textContent('#amount'), '¥13.80');
+  assert.deepEqual(page.dialogs, []);
+  await page.close();
+});
