@@ -145,7 +145,9 @@ std::optional<PaymentNotice> AlipayNotice(const AlipayParams& params, const std:
   notice.order_id = get("out_trade_no");
   notice.payment_id = get("trade_no");
   const std::string status = get("trade_status");
-  const bool refund = !optional("out_biz_no").empty() || !optional("refund_fee").empty();
+  // A refund names its request (out_biz_no); a trade's later notices (TRADE_FINISHED) may
+  // carry its refund_fee without one, and are about the payment.
+  const bool refund = !optional("out_biz_no").empty();
   if (refund) {
     if (status != "TRADE_SUCCESS" && status != "TRADE_FINISHED" && status != "TRADE_CLOSED")
       throw ApiError(422, "not_successful", "a refund's trade_status is TRADE_SUCCESS, TRADE_FINISHED or TRADE_CLOSED",

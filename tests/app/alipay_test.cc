@@ -123,6 +123,13 @@ TEST_F(Alipay, RefundNotificationsIssueRedInvoicesFromTheRefundedTotal) {
     red += inv->getValue<int64_t>("total_fen");
   }
   EXPECT_EQ(red, -10000);
+  // The trade's later TRADE_FINISHED notice carries its refund_fee but no refund request: it
+  // is about the payment, acknowledged, and changes nothing.
+  auto finished = Payment("ORD-R1", "2026113022001400009", "100.00");
+  finished[9] = "trade_status=TRADE_FINISHED";
+  finished.push_back("refund_fee=100.00");
+  EXPECT_EQ(Post(PythonNotify(alipay_key_, finished)).body, "success");
+  EXPECT_EQ(Order("ORD-R1")->getArray("invoices")->size(), 3u);
   // A refunded total beyond the payment is refused.
   auto r = Post(refund("RF-3", "100.01", "TRADE_CLOSED"));
   EXPECT_EQ(r.status, 422) << r.body;
