@@ -17,10 +17,13 @@ DEB_PACKAGES := cmake make g++ pkg-config ccache \
 	libpoco-dev libsqlite3-dev libssl-dev openssl libqrencode-dev libpng-dev \
 	libpugixml-dev libfmt-dev libgtest-dev libkainjow-mustache-dev libzbar-dev libjpeg-dev \
 	libxml2-utils zbar-tools chromium fonts-noto-cjk nginx \
-	clang libclang-rt-14-dev llvm python3 python3-cryptography
+	clang libclang-rt-14-dev llvm python3 python3-cryptography \
+	libpango1.0-dev libcairo2-dev poppler-utils python3-aiosmtpd
 # nginx: the production profile's test. clang, libclang-rt-14-dev (the ASan/UBSan/libFuzzer
 # runtimes, which --no-install-recommends leaves out) and llvm (llvm-symbolizer, for stack
 # traces with file and line): build-asan. python3-cryptography: the tests' independent Alipay signer.
+# pango and cairo: invoices as PDF; poppler-utils (pdftotext, pdftoppm) reads them back in tests;
+# python3-aiosmtpd: the real SMTP relay of the e-mail delivery tests.
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -54,6 +54,17 @@ std::optional<std::string> QrSvg(const std::string& text, int px) {
          path + "\"/></svg>";
 }
 
+std::optional<QrModules> QrModulesOf(const std::string& text) {
+  QrPtr q = Encode(text);
+  if (!q) return std::nullopt;
+  QrModules m;
+  m.width = q->width;
+  m.dark.resize(static_cast<size_t>(q->width) * q->width);
+  for (int y = 0; y < q->width; ++y)
+    for (int x = 0; x < q->width; ++x) m.dark[static_cast<size_t>(y) * q->width + x] = Dark(q.get(), x, y);
+  return m;
+}
+
 std::optional<std::vector<uint8_t>> QrPng(const std::string& text, int px) {
   QrPtr q = Encode(text);
   if (!q) return std::nullopt;

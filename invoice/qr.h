@@ -19,4 +19,13 @@ std::string QrPayloadUrl(const std::string& authority_url, const std::string& in
 std::optional<std::string> QrSvg(const std::string& text, int module_px = 4);
 std::optional<std::vector<uint8_t>> QrPng(const std::string& text, int module_px = 4);
 
+// The code's modules, for drawing it with another library (the PDF): `width` x `width`,
+// row by row, true for dark; the quiet zone (4 modules) is the drawer's to leave.
+struct QrModules {
+  int width = 0;
+  std::vector<bool> dark;
+  bool Dark(int x, int y) const { return dark[static_cast<size_t>(y) * width + x]; }
+};
+std::optional<QrModules> QrModulesOf(const std::string& text);
+
 }  // namespace invoice

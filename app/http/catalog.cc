@@ -144,6 +144,14 @@ const std::map<std::string, std::string, std::less<>>& Catalog::Texts(std::strin
   return For(lang).texts;
 }
 
+std::string Catalog::Word(std::string_view lang, std::string_view prefix, std::string_view code,
+                          std::string_view fallback_key) const {
+  std::string key = std::string(prefix) + std::string(code);
+  if (Has(key)) return Text(lang, key);
+  if (!fallback_key.empty()) return Text(lang, fallback_key);
+  return std::string(code);
+}
+
 std::string Catalog::FromAcceptLanguage(std::string_view header) const {
   std::string best(kDefaultLanguage);
   double best_q = -1;

@@ -31,6 +31,10 @@ class Catalog {
   // The text of `key` in `lang` (the default language if `lang` is not one), `{name}`
   // replaced by the matching argument. Throws std::out_of_range for a key not in the catalog.
   std::string Text(std::string_view lang, std::string_view key, Args args = {}) const;
+  // The word for a code: the text of `prefix` + `code` if the catalog has it, else the text
+  // of `fallback_key` (if given), else the code itself.
+  std::string Word(std::string_view lang, std::string_view prefix, std::string_view code,
+                   std::string_view fallback_key = "") const;
   // Every text of `lang` as nested page data, for templates' `{{t.key}}`.
   const kainjow::mustache::data& Data(std::string_view lang) const;
   // Every key and text of `lang`.

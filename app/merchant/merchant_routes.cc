@@ -18,8 +18,8 @@ namespace app {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-MerchantRoutes::MerchantRoutes(Config config, Site& site, Merchant& merchant, PartyView& view)
-    : config_(std::move(config)), site_(site), merchant_(&merchant), view_(&view) {}
+MerchantRoutes::MerchantRoutes(Config config, Site& site, Merchant& merchant, PartyView& view, InvoicePrinter& printer)
+    : config_(std::move(config)), site_(site), merchant_(&merchant), view_(&view), printer_(&printer) {}
 
 void MerchantRoutes::Add(Router& r) {
 
@@ -111,7 +111,7 @@ void MerchantRoutes::Add(Router& r) {
     ex.Json(200, o);
   });
 
-  r.Add("GET", "/v1/invoices/([0-9]{20})(|\\.xml|\\.ubl\\.xml|\\.png|\\.svg)", [this](Exchange& ex) {
+  r.Add("GET", "/v1/invoices/([0-9]{20})(|\\.xml|\\.ubl\\.xml|\\.png|\\.svg|\\.pdf)", [this](Exchange& ex) {
     site_.Authorize(ex, {TokenRole::kMerchant});
     auto rec = merchant_->GetInvoice(ex.Param(0));
     if (!rec) throw ApiError::NotFound("no invoice " + ex.Param(0) + " on this node");
@@ -121,12 +121,26 @@ void MerchantRoutes::Add(Router& r) {
       return ex.Json(200, view_->With([&](const invoice::Lifecycle& lc) {
         return InvoiceJson(*rec, merchant_->QrUrl(*rec), lc.FindInvoice(rec->invoice.invoice_no), false);
       }));
-    if (format == ".xml") return ex.Send(200, "application/xml; charset=utf-8", invoice::EncodeInvoiceXml(rec->invoice));
-    if (format == ".ubl.xml") return ex.Send(200, "application/xml; charset=utf-8", invoice::EncodeUbl(rec->invoice));
-    if (format == ".svg") return ex.Send(200, "image/svg+xml", invoice::QrSvg(merchant_->QrUrl(*rec)).value_or(""));
-    auto png = invoice::QrPng(merchant_->QrUrl(*rec));
-    ex.Send(200, "image/png", std::string(png->begin(), png->end()));
+    if (format == ".pdf") return SendInvoicePdf(ex, *rec, *printer_, merchant_->QrUrl(*rec));
+    SendInvoiceFile(ex, *rec, format, merchant_->QrUrl(*rec));
   });
+}
+
+void SendInvoiceFile(Exchange& ex, const InvoiceRecord& rec, const std::string& format, const std::string& qr_url) {
+  if (format == ".xml") return ex.Send(200, "application/xml; charset=utf-8", invoice::EncodeInvoiceXml(rec.invoice));
+  if (format == ".ubl.xml") return ex.Send(200, "application/xml; charset=utf-8", invoice::EncodeUbl(rec.invoice));
+  if (format == ".svg") return ex.Send(200, "image/svg+xml", invoice::QrSvg(qr_url).value_or(""));
+  auto png = invoice::QrPng(qr_url);
+  ex.Send(200, "image/png", std::string(png->begin(), png->end()));
+}
+
+void SendInvoicePdf(Exchange& ex, const InvoiceRecord& rec, InvoicePrinter& printer, const std::string& qr_url) {
+  if (rec.status != "sealed")
+    throw ApiError(409, "not_sealed", "invoice " + rec.invoice.invoice_no + " is " + rec.status +
+                                          ": its PDF is made once the authority has sealed it");
+  std::string pdf = printer.Pdf(rec.invoice, qr_url);
+  ex.response().set("Content-Disposition", "inline; filename=\"" + rec.invoice.invoice_no + ".pdf\"");
+  ex.Send(200, "application/pdf", pdf);
 }
 
 }  // namespace app

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "app/documents/invoice_sheet.h"
 #include "app/http/site.h"
 #include "app/merchant/merchant.h"
 #include "app/merchant/payment_crypto.h"
@@ -17,12 +18,17 @@
 namespace app {
 
 // merchant_routes.cc
+// An invoice's file: `format` .xml (national), .ubl.xml, .png or .svg (its QR code).
+void SendInvoiceFile(Exchange& ex, const InvoiceRecord& rec, const std::string& format, const std::string& qr_url);
+// An invoice's PDF (inline, named by its number); 409 not_sealed until the authority sealed it.
+void SendInvoicePdf(Exchange& ex, const InvoiceRecord& rec, InvoicePrinter& printer, const std::string& qr_url);
+
 class MerchantRoutes {
  public:
   struct Config {
     std::string public_url;  // node.public_url: the base of application links
   };
-  MerchantRoutes(Config config, Site& site, Merchant& merchant, PartyView& view);
+  MerchantRoutes(Config config, Site& site, Merchant& merchant, PartyView& view, InvoicePrinter& printer);
   void Add(Router& r);
 
  private:
@@ -30,6 +36,7 @@ class MerchantRoutes {
   Site& site_;
   Merchant* merchant_;
   PartyView* view_;
+  InvoicePrinter* printer_;
 };
 
 // callback_routes.cc: each callback is authenticated, decoded and recorded durably before it
@@ -68,11 +75,10 @@ class MerchantPages {
     std::string wechat_mchid, wechat_serial, wechat_private_key_file, wechat_api_v3_key;
     std::string listen_host;
     std::function<uint16_t()> port;  // the node's bound port
-    std::string drawer, tax_bureau;  // invoice.drawer (开票人) and invoice.tax_bureau, on the invoice page
     // ...and as Alipay would, when configured (payment.alipay.*, with the test signing key):
     std::string alipay_app_id, alipay_seller_id, alipay_private_key_file;
   };
-  MerchantPages(Config config, Site& site, Merchant& merchant, PartyView& view);
+  MerchantPages(Config config, Site& site, Merchant& merchant, PartyView& view, InvoicePrinter& printer);
   void Add(Router& r);
   // The demo checkout's products, for the home page.
   static PageData CheckoutProducts(const Site& site, Exchange& ex);
@@ -85,6 +91,7 @@ class MerchantPages {
   Site& site_;
   Merchant* merchant_;
   PartyView* view_;
+  InvoicePrinter* printer_;
 };
 
 }  // namespace app

@@ -87,13 +87,13 @@ PageData MerchantPages::CheckoutProducts(const Site& site, Exchange& ex) {
   return products;
 }
 
-MerchantPages::MerchantPages(Config config, Site& site, Merchant& merchant, PartyView& view)
-    : config_(std::move(config)), site_(site), merchant_(&merchant), view_(&view) {}
+MerchantPages::MerchantPages(Config config, Site& site, Merchant& merchant, PartyView& view, InvoicePrinter& printer)
+    : config_(std::move(config)), site_(site), merchant_(&merchant), view_(&view), printer_(&printer) {}
 
 void MerchantPages::Add(Router& r) {
   AddConsole(r);
 
-  r.Add("GET", "/invoices/([0-9]{20})(|\\.xml|\\.ubl\\.xml|\\.png|\\.svg)", [this](Exchange& ex) {
+  r.Add("GET", "/invoices/([0-9]{20})(|\\.xml|\\.ubl\\.xml|\\.png|\\.svg|\\.pdf)", [this](Exchange& ex) {
     auto rec = merchant_->GetInvoice(ex.Param(0));
     std::string key = ex.Query("k").value_or("");
     // The key is the QR code's h: without it, invoice numbers (sequential) reveal nothing.
@@ -102,53 +102,39 @@ void MerchantPages::Add(Router& r) {
     const std::string& format = ex.Param(1);
     const invoice::Invoice& inv = rec->invoice;
     std::string qr_url = merchant_->QrUrl(*rec);
-    if (format == ".xml") return ex.Send(200, "application/xml; charset=utf-8", invoice::EncodeInvoiceXml(inv));
-    if (format == ".ubl.xml") return ex.Send(200, "application/xml; charset=utf-8", invoice::EncodeUbl(inv));
-    if (format == ".svg") return ex.Send(200, "image/svg+xml", invoice::QrSvg(qr_url).value_or(""));
-    if (format == ".png") {
-      auto png = invoice::QrPng(qr_url);
-      return ex.Send(200, "image/png", std::string(png->begin(), png->end()));
-    }
-    bool red = inv.color == invoice::Color::kRed;
+    if (!format.empty() && format != ".pdf") return SendInvoiceFile(ex, *rec, format, qr_url);
+    if (format == ".pdf") return SendInvoicePdf(ex, *rec, *printer_, qr_url);
+    const InvoiceSheet sheet = printer_->Sheet(site_.Lang(ex), inv, qr_url);
     PageData d = site_.Page(ex, "invoice.title", {{"invoice_no", inv.invoice_no}});
-    d.set("heading", site_.Text(ex, red ? "invoice.heading.red" : "invoice.heading.blue"));
+    d.set("heading", sheet.heading);
     d.set("color", std::string(invoice::ColorName(inv.color)));
-    d.set("invoice_no", inv.invoice_no);
-    d.set("issue_date", invoice::ChinaDate(inv.issued_at_ms));
-    d.set("buyer_name", inv.buyer.name);
-    d.set("buyer_tax_id", inv.buyer.tax_id.empty() ? site_.Text(ex, "invoice.individual") : inv.buyer.tax_id);
-    d.set("seller_name", inv.seller.name);
-    d.set("seller_tax_id", inv.seller.tax_id);
+    d.set("invoice_no", sheet.invoice_no);
+    d.set("issue_date", sheet.issue_date);
+    d.set("buyer_name", sheet.buyer_name);
+    d.set("buyer_tax_id", sheet.buyer_tax_id);
+    d.set("seller_name", sheet.seller_name);
+    d.set("seller_tax_id", sheet.seller_tax_id);
     PageData lines = List();
-    for (const auto& l : inv.lines) {
+    for (const auto& l : sheet.lines) {
       PageData row;
       row.set("name", l.name);
       row.set("spec", l.spec);
       row.set("unit", l.unit);
-      row.set("quantity", l.quantity.ToString());
-      // The national layout: the unit price without tax (net / quantity), at least 2 decimals.
-      std::string price = l.NetUnitPriceYuan().ToString();
-      size_t dot = price.find('.');
-      if (dot == std::string::npos) price += ".00";
-      else if (price.size() - dot == 2) price += "0";
-      row.set("unit_price", price);
-      row.set("net", invoice::FormatYuan(l.Split().net_fen));
-      row.set("rate", std::to_string(l.rate.percent()) + "%");
-      row.set("tax", invoice::FormatYuan(l.Split().tax_fen));
+      row.set("quantity", l.quantity);
+      row.set("unit_price", l.unit_price);
+      row.set("net", l.net);
+      row.set("rate", l.rate);
+      row.set("tax", l.tax);
       lines.push_back(row);
     }
     d.set("lines", lines);
-    d.set("net_total", invoice::FormatYuan(inv.NetFen()));
-    d.set("tax_total", invoice::FormatYuan(inv.TaxFen()));
-    d.set("total", invoice::FormatYuan(inv.TotalFen()));
-    d.set("total_in_words", invoice::AmountInWords(inv.TotalFen()).value_or(""));
-    std::string remarks = site_.Text(ex, "invoice.remarks_text", {{"order_id", inv.order_id}, {"payment_id", inv.payment_id}});
-    if (red)
-      remarks += site_.Text(ex, "invoice.remarks_red",
-                            {{"original_no", inv.original_no}, {"reason", Word(site_, ex, "state.red_reason.", inv.red_reason)}});
-    d.set("remarks", remarks);
-    d.set("drawer", config_.drawer.empty() ? std::string("—") : config_.drawer);
-    if (!config_.tax_bureau.empty()) d.set("tax_bureau", config_.tax_bureau);
+    d.set("net_total", sheet.net_total);
+    d.set("tax_total", sheet.tax_total);
+    d.set("total", sheet.total);
+    d.set("total_in_words", sheet.total_in_words);
+    d.set("remarks", sheet.remarks);
+    d.set("drawer", sheet.drawer);
+    if (!sheet.tax_bureau.empty()) d.set("tax_bureau", sheet.tax_bureau);
     d.set("status", rec->status);
     d.set(rec->status, true);
     d.set("status_word", Word(site_, ex, "state.status.", rec->status));

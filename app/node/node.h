@@ -103,6 +103,7 @@ class Node {
   std::unique_ptr<AuthorityRoutes> authority_routes_;
   std::unique_ptr<AuditRoutes> audit_routes_;
   std::unique_ptr<FilingRoutes> filing_routes_;
+  std::unique_ptr<InvoicePrinter> printer_;  // the merchant's PDFs (pages, API, e-mail)
   std::unique_ptr<MerchantRoutes> merchant_routes_;
   std::unique_ptr<CallbackRoutes> callback_routes_;
   std::unique_ptr<MerchantPages> merchant_pages_;
