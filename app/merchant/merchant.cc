@@ -31,6 +31,12 @@ CREATE INDEX IF NOT EXISTS app_invoice_order ON app_invoice(order_id);
 CREATE INDEX IF NOT EXISTS app_invoice_status ON app_invoice(status);
 CREATE INDEX IF NOT EXISTS app_invoice_original ON app_invoice(original_no);
 CREATE INDEX IF NOT EXISTS app_order_open ON app_order(status, created_ms) WHERE status IN ('paid', 'refunded');
+CREATE TABLE IF NOT EXISTS app_mail(id INTEGER PRIMARY KEY, invoice_no TEXT NOT NULL, address TEXT NOT NULL,
+  reason TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error TEXT, created_ms INTEGER NOT NULL,
+  next_ms INTEGER NOT NULL, sent_ms INTEGER);
+CREATE UNIQUE INDEX IF NOT EXISTS app_mail_buyer ON app_mail(invoice_no) WHERE reason = 'sealed';
+CREATE INDEX IF NOT EXISTS app_mail_due ON app_mail(next_ms) WHERE state = 'queued';
+CREATE INDEX IF NOT EXISTS app_mail_invoice ON app_mail(invoice_no);
 CREATE TABLE IF NOT EXISTS app_confirmation(request_id TEXT PRIMARY KEY, refund_id TEXT NOT NULL UNIQUE,
   invoice_no TEXT NOT NULL, amount_fen INTEGER NOT NULL, entry BLOB NOT NULL, status TEXT NOT NULL,
   height INTEGER, refusal_code TEXT);

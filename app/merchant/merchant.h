@@ -33,6 +33,19 @@ struct MerchantConfig {
   int channel = 1;             // invoice number channel digit
   uint64_t range_size = 100000;  // numbers asked for per apply
   std::string authority_public_url;  // for QR codes
+  bool mail = false;  // an SMTP relay is configured: an invoice sealed with a buyer e-mail is queued to it
+};
+
+// One e-mail of an invoice to one address: a row of the outbox (app/README.md "E-mail
+// delivery"). The buyer's delivery (reason "sealed") is queued once per invoice, in the
+// transaction that records the invoice sealed; the merchant may queue more ("resend").
+struct MailDelivery {
+  int64_t id = 0;
+  std::string invoice_no, address, reason;
+  std::string state;  // queued, sent, failed
+  int attempts = 0;   // failed attempts so far
+  std::string error;  // the last failure: queued (retrying) or failed (given up)
+  uint64_t created_ms = 0, next_ms = 0, sent_ms = 0;
 };
 
 struct OrderRecord {
@@ -144,6 +157,18 @@ class Merchant {
   struct Counters { uint64_t issued = 0, sealed = 0, rejected = 0, pending = 0; };
   Counters counters();
 
+  // The outbox (merchant_mail.cc). Deliveries due at `now`, oldest first.
+  std::vector<MailDelivery> DueMail(uint64_t now, size_t limit);
+  std::vector<MailDelivery> MailOf(const std::string& invoice_no);
+  // Queues the invoice to `address` again (the merchant's resend); nullopt if the invoice is
+  // not on this node.
+  std::optional<MailDelivery> QueueMail(const std::string& invoice_no, const std::string& address);
+  void MailSent(int64_t id, uint64_t now);
+  // An attempt failed: retried at `retry_at`, or (nullopt) given up as failed.
+  void MailFailed(int64_t id, const std::string& error, std::optional<uint64_t> retry_at);
+  struct MailCounters { uint64_t queued = 0, sent = 0, failed = 0, retrying = 0; };
+  MailCounters mail_counters();
+
  private:
   // Group commit of Record: a burst of callbacks is recorded in one transaction (one fsync).
   using RecordCommit = GroupCommit<PaymentNotice, NoticeOutcome>;
@@ -157,6 +182,8 @@ class Merchant {
   void SubmitPending() REQUIRES(pump_round_mu_) EXCLUDES(mu_);  // hands pending entries to the authority
   std::optional<std::string> TakeNumberLocked() REQUIRES(mu_);  // persists the allocator state
   void InsertInvoiceLocked(const invoice::Invoice& inv) REQUIRES(mu_);
+  // The buyer's delivery of a sealed invoice, once (nothing without a relay or an address).
+  void QueueBuyerMailLocked(const invoice::Invoice& inv) REQUIRES(mu_);
   // A red-letter confirmation request to the buyer company for refund `refund_id`.
   void RequestConfirmationLocked(const std::string& refund_id, const std::string& blue_no, invoice::Fen amount)
       REQUIRES(mu_);

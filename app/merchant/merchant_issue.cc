@@ -213,6 +213,7 @@ void Merchant::SubmitPending() {
       OrThrow(Q("UPDATE app_invoice SET status = 'sealed', height = ?2, leaf_index = ?3 WHERE invoice_no = ?1")
                 .Bind(1, numbers[i]).Bind(2, static_cast<int64_t>(r.height)).Bind(3, static_cast<int64_t>(r.leaf_index))
                 .Run());
+      if (config_.mail) QueueBuyerMailLocked(StoredInvoice(entries[i]));
       continue;
     }
     const std::string& field = r.verdict.field;

@@ -1,5 +1,6 @@
 // The merchant's API on a taxpayer node: POST /v1/orders, GET /v1/orders/{id},
-// GET /v1/invoices, GET /v1/invoices/{no}[.xml|.ubl.xml|.png|.svg] (merchant token).
+// GET /v1/invoices, GET /v1/invoices/{no}[.xml|.ubl.xml|.png|.svg|.pdf], POST
+// /v1/invoices/{no}/email (merchant token).
 #include <Poco/JSON/Array.h>
 
 #include "app/http/api_error.h"
@@ -17,6 +18,37 @@ namespace app {
 
 using Poco::JSON::Array;
 using Poco::JSON::Object;
+
+Array::Ptr DeliveriesJson(const std::vector<MailDelivery>& deliveries) {
+  Array::Ptr a = new Array;
+  for (const MailDelivery& d : deliveries) {
+    Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    o->set("id", d.id);
+    o->set("address", d.address);
+    o->set("reason", d.reason);
+    o->set("state", d.state);
+    o->set("attempts", d.attempts);
+    if (!d.error.empty()) o->set("error", d.error);
+    o->set("queued_at", invoice::FormatUtcMs(d.created_ms));
+    if (d.state == "queued") o->set("next_attempt_at", invoice::FormatUtcMs(d.next_ms));
+    if (d.sent_ms) o->set("sent_at", invoice::FormatUtcMs(d.sent_ms));
+    a->add(o);
+  }
+  return a;
+}
+
+std::optional<std::string> MailAddressProblem(const std::string& address) {
+  if (address.empty()) return "the e-mail address is missing";
+  if (address.size() > 254) return "an e-mail address has at most 254 bytes";
+  const size_t at = address.find('@');
+  if (at == 0 || at == std::string::npos || address.find('@', at + 1) != std::string::npos ||
+      address.find('.', at) == std::string::npos || address.back() == '.')
+    return "not an e-mail address (name@domain)";
+  for (unsigned char c : address)
+    if (c <= 0x20 || c == 0x7f || std::string_view("<>()[],;:\\\"").find(static_cast<char>(c)) != std::string_view::npos)
+      return "an e-mail address has no spaces, control characters or <>()[],;:\\\"";
+  return std::nullopt;
+}
 
 MerchantRoutes::MerchantRoutes(Config config, Site& site, Merchant& merchant, PartyView& view, InvoicePrinter& printer)
     : config_(std::move(config)), site_(site), merchant_(&merchant), view_(&view), printer_(&printer) {}
@@ -78,6 +110,7 @@ void MerchantRoutes::Add(Router& r) {
       i->set("color", std::string(invoice::ColorName(inv->invoice.color)));
       i->set("status", inv->status);
       i->set("total_fen", inv->invoice.TotalFen());
+      i->set("deliveries", DeliveriesJson(merchant_->MailOf(no)));
       invoices->add(i);
     }
     o->set("invoices", invoices);
@@ -117,12 +150,31 @@ void MerchantRoutes::Add(Router& r) {
     if (!rec) throw ApiError::NotFound("no invoice " + ex.Param(0) + " on this node");
     const std::string& format = ex.Param(1);
     // The merchant's node learns of claims by replication (not built yet): "none" until then.
-    if (format.empty())
-      return ex.Json(200, view_->With([&](const invoice::Lifecycle& lc) {
+    if (format.empty()) {
+      Object::Ptr o = view_->With([&](const invoice::Lifecycle& lc) {
         return InvoiceJson(*rec, merchant_->QrUrl(*rec), lc.FindInvoice(rec->invoice.invoice_no), false);
-      }));
+      });
+      o->set("deliveries", DeliveriesJson(merchant_->MailOf(rec->invoice.invoice_no)));
+      return ex.Json(200, o);
+    }
     if (format == ".pdf") return SendInvoicePdf(ex, *rec, *printer_, merchant_->QrUrl(*rec));
     SendInvoiceFile(ex, *rec, format, merchant_->QrUrl(*rec));
+  });
+
+  // The merchant sends the invoice (again) to an address: the buyer's own when it was lost,
+  // or another (the buyer's finance office). Queued in the outbox; 202 with the delivery.
+  r.Add("POST", "/v1/invoices/([0-9]{20})/email", [this](Exchange& ex) {
+    site_.Authorize(ex, {TokenRole::kMerchant});
+    Object::Ptr body = ParseJsonObject(ex.Body());
+    std::string address = OptionalString(body, "email").value_or("");
+    if (auto problem = MailAddressProblem(address)) throw ApiError(422, "invalid_email", *problem, "email");
+    if (!config_.mail) throw ApiError(409, "mail_not_configured", "this node has no mail relay (mail.host)");
+    auto rec = merchant_->GetInvoice(ex.Param(0));
+    if (!rec) throw ApiError::NotFound("no invoice " + ex.Param(0) + " on this node");
+    if (rec->status != "sealed")
+      throw ApiError(409, "not_sealed", "invoice " + ex.Param(0) + " is " + rec->status + ": it is sent once sealed");
+    auto d = merchant_->QueueMail(ex.Param(0), address);
+    ex.Json(202, DeliveriesJson({*d})->getObject(0));
   });
 }
 

@@ -21,12 +21,16 @@ namespace app {
 // An invoice's file: `format` .xml (national), .ubl.xml, .png or .svg (its QR code).
 void SendInvoiceFile(Exchange& ex, const InvoiceRecord& rec, const std::string& format, const std::string& qr_url);
 // An invoice's PDF (inline, named by its number); 409 not_sealed until the authority sealed it.
+// The outbox's deliveries as JSON, and what is wrong with an e-mail address (nullopt: nothing).
+Poco::JSON::Array::Ptr DeliveriesJson(const std::vector<MailDelivery>& deliveries);
+std::optional<std::string> MailAddressProblem(const std::string& address);
 void SendInvoicePdf(Exchange& ex, const InvoiceRecord& rec, InvoicePrinter& printer, const std::string& qr_url);
 
 class MerchantRoutes {
  public:
   struct Config {
     std::string public_url;  // node.public_url: the base of application links
+    bool mail = false;       // a mail relay is configured (mail.host)
   };
   MerchantRoutes(Config config, Site& site, Merchant& merchant, PartyView& view, InvoicePrinter& printer);
   void Add(Router& r);

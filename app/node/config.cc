@@ -77,6 +77,34 @@ NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
   n.tls_ca_file = c.getString("tls.ca_file", "");
   if (n.tls_cert_file.empty() != n.tls_key_file.empty())
     throw std::invalid_argument("tls.cert_file and tls.key_file go together");
+  n.mail.host = c.getString("mail.host", "");
+  n.mail.port = c.getInt("mail.port", 25);
+  n.mail.starttls = c.getBool("mail.starttls", false);
+  n.mail.user = c.getString("mail.user", "");
+  n.mail_password_file = c.getString("mail.password_file", "");
+  n.mail.from = c.getString("mail.from", "");
+  n.mail.from_name = c.getString("mail.from_name", "");
+  n.mail.tls_ca_file = n.tls_ca_file;
+  n.mail.timeout_s = c.getInt("mail.timeout_s", 30);
+  n.mail.retry_max_s = c.getInt("mail.retry_max_s", 300);
+  n.mail.give_up_hours = c.getInt("mail.give_up_hours", 72);
+  if (!n.mail.host.empty()) {
+    const std::string& from = n.mail.from;
+    if (from.find('@') == std::string::npos || from.find_first_of("<>\"\r\n ,;") != std::string::npos || from.size() > 254)
+      throw std::invalid_argument("mail.from must be the sender's e-mail address (name@domain) when mail.host is set");
+    if (n.mail.port < 1 || n.mail.port > 65535) throw std::invalid_argument("mail.port must be 1..65535");
+    if (n.mail.from_name.find_first_of("\r\n") != std::string::npos || n.mail.from_name.size() > 100)
+      throw std::invalid_argument("mail.from_name is one line of at most 100 bytes");
+    const bool loopback = n.mail.host == "127.0.0.1" || n.mail.host == "localhost" || n.mail.host == "::1";
+    if (!n.mail.user.empty() && !n.mail.starttls && !loopback)
+      throw std::invalid_argument("mail.user needs mail.starttls: the password would cross the network in clear");
+    if (!n.mail.user.empty() && n.mail_password_file.empty())
+      throw std::invalid_argument("mail.user needs mail.password_file");
+    if (n.mail.timeout_s < 1 || n.mail.timeout_s > 300) throw std::invalid_argument("mail.timeout_s must be 1..300");
+    if (n.mail.retry_max_s < 5 || n.mail.retry_max_s > 86400) throw std::invalid_argument("mail.retry_max_s must be 5..86400");
+    if (n.mail.give_up_hours < 1 || n.mail.give_up_hours > 720)
+      throw std::invalid_argument("mail.give_up_hours must be 1..720");
+  }
   n.max_event_age_hours = c.getInt("authority.max_event_age_hours", 72);
   if (n.max_event_age_hours < 1 || n.max_event_age_hours > 24 * 366)
     throw std::invalid_argument("authority.max_event_age_hours must be 1..8784");

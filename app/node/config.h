@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "app/merchant/mailer.h"
+
 namespace Poco::Util { class AbstractConfiguration; }
 
 namespace app {
@@ -45,6 +47,12 @@ struct NodeConfig {
   bool demo_checkout = false;           // demo.checkout: the home page's checkout simulator
   int audit_invoice_deadline_hours = 48;  // audit.invoice_deadline_hours: a payment without an invoice after this is an anomaly
   int audit_filing_deadline_day = 15;     // audit.filing_deadline_day: a month's return is due by this day of the next
+
+  // E-mail to buyers (merchant nodes, app/README.md "E-mail delivery"): mail.host, mail.port,
+  // mail.starttls, mail.user, mail.from, mail.from_name, mail.timeout_s, mail.retry_max_s,
+  // mail.give_up_hours; the password is read from mail.password_file when the node starts.
+  MailConfig mail;
+  std::string mail_password_file;  // mail.password_file
 
   // TLS (app/README.md "Production"). With a certificate and key the node serves https only.
   std::string tls_cert_file;    // tls.cert_file: the node's certificate chain (PEM)

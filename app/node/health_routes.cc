@@ -84,6 +84,26 @@ void Node::AddHealthRoutes(Router& r) {
           << "# HELP einvoice_invoice_numbers_left Granted invoice numbers not used yet.\n"
           << "# TYPE einvoice_invoice_numbers_left gauge\n"
           << "einvoice_invoice_numbers_left " << merchant_->NumbersLeft() << "\n";
+      InvoicePrinter::Counters p = printer_->counters();
+      out << "# HELP einvoice_pdfs_total Invoice PDFs made, served from the cache, refused busy.\n"
+          << "# TYPE einvoice_pdfs_total counter\n"
+          << "einvoice_pdfs_total{result=\"rendered\"} " << p.rendered << "\n"
+          << "einvoice_pdfs_total{result=\"cached\"} " << p.cache_hits << "\n"
+          << "einvoice_pdfs_total{result=\"busy\"} " << p.busy << "\n";
+      Merchant::MailCounters m = merchant_->mail_counters();
+      out << "# HELP einvoice_mail E-mails of invoices in the outbox, by state (queued includes retrying).\n"
+          << "# TYPE einvoice_mail gauge\n"
+          << "einvoice_mail{state=\"queued\"} " << m.queued << "\n"
+          << "einvoice_mail{state=\"retrying\"} " << m.retrying << "\n"
+          << "einvoice_mail{state=\"sent\"} " << m.sent << "\n"
+          << "einvoice_mail{state=\"failed\"} " << m.failed << "\n";
+      if (mailer_) {
+        Mailer::Counters a = mailer_->counters();
+        out << "# HELP einvoice_mail_attempts_total Attempts to hand an e-mail to the relay, by result.\n"
+            << "# TYPE einvoice_mail_attempts_total counter\n"
+            << "einvoice_mail_attempts_total{result=\"sent\"} " << a.sent << "\n"
+            << "einvoice_mail_attempts_total{result=\"failed\"} " << a.failed_attempts << "\n";
+      }
     }
     ex.Send(200, "text/plain; version=0.0.4", out.str());
   });

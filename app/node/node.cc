@@ -101,6 +101,7 @@ Node::Node(NodeConfig config, Clock clock)
     mc.channel = config_.invoice_channel;
     mc.range_size = config_.invoice_range_size;
     mc.authority_public_url = config_.authority_public_url;
+    mc.mail = !config_.mail.host.empty();
     authority_link_ = std::make_unique<PeerLink>(config_.authority_url, config_.tls_ca_file);
     signer_ = std::make_unique<NodeRequestSigner>(config_.tax_id, key_, clock_, [this]() -> std::optional<ledger::SignedHeader> {
       auto head = store_->Head();
@@ -151,8 +152,17 @@ void Node::MakeRoutes() {
                                                   *submitter_);
   printer_ = std::make_unique<InvoicePrinter>(InvoicePrinter::Config{config_.invoice_drawer, config_.tax_bureau},
                                               site_->templates().catalog());
-  merchant_routes_ = std::make_unique<MerchantRoutes>(MerchantRoutes::Config{config_.public_url}, *site_, *merchant_, *view_,
-                                                      *printer_);
+  merchant_routes_ = std::make_unique<MerchantRoutes>(
+      MerchantRoutes::Config{config_.public_url, !config_.mail.host.empty()}, *site_, *merchant_, *view_, *printer_);
+  if (!config_.mail.host.empty()) {
+    MailConfig mail = config_.mail;
+    if (!config_.mail_password_file.empty()) {
+      std::string password = ReadTextFile(config_.mail_password_file);
+      mail.password = password.substr(0, password.find_first_of("\r\n"));
+    }
+    if (mail.from_name.empty()) mail.from_name = config_.name;
+    mailer_ = std::make_unique<Mailer>(std::move(mail), *merchant_, *printer_, site_->templates().catalog(), clock_);
+  }
   callback_routes_ = std::make_unique<CallbackRoutes>(
       CallbackRoutes::Config{config_.wechat_mchid, config_.wechat_serial, config_.wechat_api_v3_key, config_.generic_secret,
                              config_.alipay_app_id, config_.alipay_seller_id, config_.callback_tolerance_s},
@@ -191,6 +201,7 @@ void Node::Start() {
     company_routes_->AddApi(*router);
     company_routes_->AddPages(*router);
     merchant_->StartPump();
+    if (mailer_) mailer_->Start();
   }
   if (replicator_) replicator_->Start();
   HttpServerOptions o;
@@ -211,6 +222,7 @@ void Node::Start() {
 void Node::Stop() {
   if (replicator_) replicator_->Stop();
   if (merchant_) merchant_->StopPump();
+  if (mailer_) mailer_->Stop();
   if (server_) {
     server_->Stop();
     server_.reset();

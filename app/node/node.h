@@ -30,6 +30,7 @@
 #include "app/http/peer_link.h"
 #include "app/http/site.h"
 #include "app/http/tokens.h"
+#include "app/merchant/mailer.h"
 #include "app/merchant/merchant.h"
 #include "app/merchant/merchant_routes.h"
 #include "app/node/config.h"
@@ -104,6 +105,7 @@ class Node {
   std::unique_ptr<AuditRoutes> audit_routes_;
   std::unique_ptr<FilingRoutes> filing_routes_;
   std::unique_ptr<InvoicePrinter> printer_;  // the merchant's PDFs (pages, API, e-mail)
+  std::unique_ptr<Mailer> mailer_;           // with a mail relay (mail.host)
   std::unique_ptr<MerchantRoutes> merchant_routes_;
   std::unique_ptr<CallbackRoutes> callback_routes_;
   std::unique_ptr<MerchantPages> merchant_pages_;

@@ -71,11 +71,14 @@ class TwoNodes : public ::testing::Test {
     m_.alipay_public_key_file = kSrc + "/fixtures/keys/alipay.pub.pem";
     keys_ = {m_.wechat_mchid, m_.wechat_serial, ReadFile(kSrc + "/fixtures/keys/wechatpay_platform.pem"),
              m_.wechat_api_v3_key};
+    ConfigureMerchant(m_);
     merchant_ = StartTaxpayer(m_);
     token_ = merchant_->tokens().Create(TokenRole::kMerchant, kMerchant, "till", 0);
     merchant_->merchant()->PumpOnce();  // applies for numbers
     ASSERT_EQ(merchant_->merchant()->NumbersLeft(), 1000u);
   }
+  // A fixture's own settings for the merchant node, before it starts.
+  virtual void ConfigureMerchant(NodeConfig&) {}
   void TearDown() override {
     if (merchant_) merchant_->Stop();
     authority_->Stop();
