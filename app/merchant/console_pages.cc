@@ -4,6 +4,7 @@
 // catalog (console.*, state.*); times people read in China Standard Time.
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "app/http/api_error.h"
@@ -259,7 +260,7 @@ void MerchantPages::AddConsole(Router& r) {
       confirmations.push_back(x);
     }
     d.set("confirmations", confirmations);
-    PageData invoices = List();
+    PageData invoices = List(), sealed = List();
     for (const std::string& no : order->invoices) {
       auto inv = merchant_->GetInvoice(no);
       if (!inv) continue;
@@ -269,10 +270,54 @@ void MerchantPages::AddConsole(Router& r) {
       x.set("color", site_.Text(ex, "state.color." + std::string(invoice::ColorName(inv->invoice.color))));
       x.set("status", site_.Text(ex, "state.status." + inv->status));
       x.set("total", invoice::FormatYuan(inv->invoice.TotalFen()));
+      PageData mail = List();
+      for (const MailDelivery& m : merchant_->MailOf(no)) {
+        PageData y;
+        y.set("state", m.state);
+        y.set("words", DeliveryWords(site_, ex, m, false));
+        mail.push_back(y);
+      }
+      x.set("mail", mail);
       invoices.push_back(x);
+      if (inv->status == "sealed") {
+        PageData s;
+        s.set("no", no);
+        sealed.push_back(s);
+      }
     }
     d.set("invoices", invoices);
+    d.set("mail_on", config_.mail);
+    d.set("has_sealed", !sealed.is_empty_list());
+    d.set("sealed_invoices", sealed);
+    // What the resend form (POST-redirect-GET) did.
+    if (auto to = ex.Query("sent_to"); to && !MailAddressProblem(*to))
+      d.set("notice", site_.Text(ex, "console.mail.done", {{"address", *to}}));
+    if (auto error = ex.Query("error"))
+      d.set("error", site_.templates().catalog().Word(site_.Lang(ex), "console.mail.error.", *error,
+                                                     "console.mail.error.invalid_email"));
     site_.SendPage(ex, 200, "merchant_order", d);
+  });
+
+  // The merchant sends one of the order's sealed invoices to an address (the form above).
+  r.Add("POST", "/merchant/orders/([A-Za-z0-9._-]{1,64})/email", [this, merchant_user](Exchange& ex) {
+    SameOrigin(ex);
+    if (!merchant_user(ex)) return;
+    auto form = FormOf(ex);
+    const std::string back = "/merchant/orders/" + ex.Param(0);
+    auto order = merchant_->GetOrder(ex.Param(0));
+    if (!order) return site_.SendNotice(ex, 404, "console.order_not_found", {}, "/merchant/invoices", "nav.merchant_invoices");
+    if (!config_.mail) return ex.Redirect(back);
+    const std::string no = form->get("invoice_no", "");
+    const std::string address = TrimmedField(form->get("email", ""));
+    if (std::find(order->invoices.begin(), order->invoices.end(), no) == order->invoices.end())
+      return ex.Redirect(back + "?error=unknown_invoice");
+    if (MailAddressProblem(address)) return ex.Redirect(back + "?error=invalid_email");
+    auto rec = merchant_->GetInvoice(no);
+    if (!rec || rec->status != "sealed") return ex.Redirect(back + "?error=not_sealed");
+    merchant_->QueueMail(no, address);
+    Poco::URI u(back);
+    u.addQueryParameter("sent_to", address);
+    ex.Redirect(u.toString());
   });
 }
 

@@ -128,24 +128,28 @@ size_t Mailer::RunOnce() {
   if (due.empty()) return 0;
   const std::string helo = DomainOf(config_.from);
   std::unique_ptr<Poco::Net::SMTPClientSession> session;
+  // Connects, says EHLO, upgrades with STARTTLS and authenticates: any failure here is the
+  // relay's (or the settings'), never the message's, so it is always tried again.
   auto open = [&] {
     Poco::Net::StreamSocket socket;
     socket.connect(Poco::Net::SocketAddress(config_.host, static_cast<uint16_t>(config_.port)),
                    Poco::Timespan(config_.timeout_s, 0));
     const Poco::Timespan timeout(config_.timeout_s, 0);
+    std::unique_ptr<Poco::Net::SMTPClientSession> opened;
     if (config_.starttls) {
       auto secure = std::make_unique<Poco::Net::SecureSMTPClientSession>(socket);
       secure->setTimeout(timeout);
       secure->login(helo);
       if (!secure->startTLS(TlsClientContext(config_.tls_ca_file)))
         throw Poco::Net::SMTPException("the relay does not offer STARTTLS (mail.starttls is set)");
-      session = std::move(secure);
+      opened = std::move(secure);
     } else {
-      session = std::make_unique<Poco::Net::SMTPClientSession>(socket);
-      session->setTimeout(timeout);
+      opened = std::make_unique<Poco::Net::SMTPClientSession>(socket);
+      opened->setTimeout(timeout);
     }
-    if (config_.user.empty()) session->login(helo);
-    else session->login(helo, Poco::Net::SMTPClientSession::AUTH_LOGIN, config_.user, config_.password);
+    if (config_.user.empty()) opened->login(helo);
+    else opened->login(helo, Poco::Net::SMTPClientSession::AUTH_PLAIN, config_.user, config_.password);
+    session = std::move(opened);
   };
   auto retry_at = [&](const MailDelivery& d) -> std::optional<uint64_t> {
     if (now - d.created_ms >= static_cast<uint64_t>(config_.give_up_hours) * 3600 * 1000) return std::nullopt;

@@ -79,6 +79,7 @@ class MerchantPages {
     std::string wechat_mchid, wechat_serial, wechat_private_key_file, wechat_api_v3_key;
     std::string listen_host;
     std::function<uint16_t()> port;  // the node's bound port
+    bool mail = false;  // a mail relay is configured (mail.host): deliveries and the resend form
     // ...and as Alipay would, when configured (payment.alipay.*, with the test signing key):
     std::string alipay_app_id, alipay_seller_id, alipay_private_key_file;
   };
@@ -86,6 +87,9 @@ class MerchantPages {
   void Add(Router& r);
   // The demo checkout's products, for the home page.
   static PageData CheckoutProducts(const Site& site, Exchange& ex);
+  // A delivery in words (mail.state.*); `mask`: the address as b***@example.com (the
+  // buyer's public invoice page).
+  static std::string DeliveryWords(const Site& site, Exchange& ex, const MailDelivery& d, bool mask);
 
  private:
   // console_pages.cc: /merchant, /merchant/invoices(.csv), /merchant/orders/<id>.

@@ -16,6 +16,7 @@
 #include "invoice/credit_code.h"
 #include "invoice/national_xml.h"
 #include "invoice/qr.h"
+#include "invoice/time_format.h"
 #include "invoice/ubl.h"
 
 namespace app {
@@ -72,6 +73,21 @@ std::string Word(const Site& site, Exchange& ex, const std::string& prefix, cons
 }
 
 }  // namespace
+
+std::string MerchantPages::DeliveryWords(const Site& site, Exchange& ex, const MailDelivery& d, bool mask) {
+  std::string address = d.address;
+  if (mask) {
+    size_t at = address.find('@');
+    address = (at == std::string::npos || at == 0) ? "***" : address.substr(0, 1) + "***" + address.substr(at);
+  }
+  if (d.state == "sent")
+    return site.Text(ex, "mail.state.sent", {{"address", address}, {"time", invoice::ChinaDateTime(d.sent_ms)}});
+  if (d.state == "failed") return site.Text(ex, "mail.state.failed", {{"address", address}, {"error", d.error}});
+  if (d.attempts > 0)
+    return site.Text(ex, "mail.state.retrying",
+                     {{"address", address}, {"time", invoice::ChinaDateTime(d.next_ms)}, {"error", d.error}});
+  return site.Text(ex, "mail.state.queued", {{"address", address}});
+}
 
 PageData MerchantPages::CheckoutProducts(const Site& site, Exchange& ex) {
   PageData products = List();
@@ -135,6 +151,14 @@ void MerchantPages::Add(Router& r) {
     d.set("remarks", sheet.remarks);
     d.set("drawer", sheet.drawer);
     if (!sheet.tax_bureau.empty()) d.set("tax_bureau", sheet.tax_bureau);
+    PageData mail = List();
+    for (const MailDelivery& m : merchant_->MailOf(inv.invoice_no)) {
+      PageData x;
+      x.set("state", m.state);
+      x.set("words", DeliveryWords(site_, ex, m, true));
+      mail.push_back(x);
+    }
+    d.set("mail", mail);
     d.set("status", rec->status);
     d.set(rec->status, true);
     d.set("status_word", Word(site_, ex, "state.status.", rec->status));

@@ -169,8 +169,8 @@ void Node::MakeRoutes() {
       wechat_public_key_, alipay_public_key_, *site_, *merchant_, metrics_);
   MerchantPages::Config pages{config_.name, config_.public_url, config_.demo_checkout, config_.wechat_mchid, config_.wechat_serial,
                               config_.wechat_private_key_file, config_.wechat_api_v3_key, config_.listen_host,
-                              [this] { return port(); }, config_.alipay_app_id, config_.alipay_seller_id,
-                              config_.alipay_private_key_file};
+                              [this] { return port(); }, !config_.mail.host.empty(), config_.alipay_app_id,
+                              config_.alipay_seller_id, config_.alipay_private_key_file};
   merchant_pages_ = std::make_unique<MerchantPages>(std::move(pages), *site_, *merchant_, *view_, *printer_);
   company_routes_ = std::make_unique<CompanyRoutes>(
       CompanyRoutes::Config{config_.name, config_.tax_id, config_.authority_public_url}, *site_, *company_, *view_,

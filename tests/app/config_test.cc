@@ -4,6 +4,8 @@
 #include <Poco/Util/PropertyFileConfiguration.h>
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "app/node/config.h"
 
 namespace app {
@@ -27,6 +29,44 @@ TEST(Config, TheShippedConfigurationsRead) {
       EXPECT_FALSE(p.tls_ca_file.empty()) << node;
     }
   }
+}
+
+// The mail settings: a relay needs a sender address; a password never crosses the network in
+// clear; each wrong setting is named.
+TEST(Config, MailSettingsAreCheckedNamingTheKey) {
+  auto read = [](const std::string& lines) {
+    Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> c(new Poco::Util::PropertyFileConfiguration);
+    std::istringstream in("node.role = taxpayer\nnode.tax_id = 91440300MA5DQ3QP4X\nauthority.url = http://127.0.0.1:1\n"
+                          "authority.public_key_file = /dev/null\n" + lines);
+    c->load(in);
+    return ReadNodeConfig(*c);
+  };
+  auto refused = [&](const std::string& lines) -> std::string {
+    try {
+      read(lines);
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_TRUE(read("").mail.host.empty()) << "no relay by default";
+  NodeConfig ok = read("mail.host = smtp.example.com\nmail.port = 587\nmail.starttls = true\nmail.user = invoices\n"
+                       "mail.password_file = /run/secrets/smtp\nmail.from = invoices@example.com\n");
+  EXPECT_EQ(ok.mail.port, 587);
+  EXPECT_TRUE(ok.mail.starttls);
+  EXPECT_EQ(ok.mail_password_file, "/run/secrets/smtp");
+  EXPECT_NE(refused("mail.host = smtp.example.com\n").find("mail.from"), std::string::npos);
+  EXPECT_NE(refused("mail.host = smtp.example.com\nmail.from = Shop <a@example.com>\n").find("mail.from"), std::string::npos);
+  EXPECT_NE(refused("mail.host = smtp.example.com\nmail.from = a@example.com\nmail.user = u\nmail.password_file = /x\n")
+                .find("mail.starttls"),
+            std::string::npos);
+  EXPECT_NE(refused("mail.host = smtp.example.com\nmail.from = a@example.com\nmail.starttls = true\nmail.user = u\n")
+                .find("mail.password_file"),
+            std::string::npos);
+  EXPECT_NE(refused("mail.host = smtp.example.com\nmail.from = a@example.com\nmail.port = 0\n").find("mail.port"),
+            std::string::npos);
+  EXPECT_NE(refused("mail.host = smtp.example.com\nmail.from = a@example.com\nmail.retry_max_s = 1\n").find("mail.retry_max_s"),
+            std::string::npos);
 }
 
 }  // namespace

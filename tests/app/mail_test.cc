@@ -57,7 +57,9 @@ class Mail : public TwoNodes {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    ADD_FAILURE() << "delivery " << i << " of " << no << " never became " << state;
+    std::ostringstream last;
+    if (d) d->stringify(last);
+    ADD_FAILURE() << "delivery " << i << " of " << no << " never became " << state << ": " << last.str();
     return d;
   }
 
@@ -151,6 +153,115 @@ TEST_F(Mail, WhileTheRelayIsDownDeliveriesWaitAndNothingIsLost) {
   EXPECT_GE(Deliveries(a)->getObject(0)->getValue<int>("attempts") + Deliveries(b)->getObject(0)->getValue<int>("attempts"), 1);
   auto messages = mailtest::Unpack(relay_->dir());
   ASSERT_EQ(messages.size(), 2u);
+}
+
+TEST_F(Mail, TheOrderPageShowsEachDeliveryAndSendsAgain) {
+  std::string no = Sell("ORD-M5", "nobody@refused.example");
+  WaitDelivery(no, 0, "failed");
+  auto login = Http(merchant_->port(), "POST", "/login", "token=" + token_,
+                    {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(login.status, 303) << login.body;
+  const std::map<std::string, std::string> session = {{"Cookie", login.set_cookie.substr(0, login.set_cookie.find(';'))}};
+  auto form = session;
+  form["Content-Type"] = "application/x-www-form-urlencoded";
+
+  auto page = Http(merchant_->port(), "GET", "/merchant/orders/ORD-M5", "", session);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("未能发送至 nobody@refused.example：Recipient rejected"), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("550 5.1.1"), std::string::npos) << "the relay's own reason";
+  EXPECT_NE(page.body.find("id=\"resend\""), std::string::npos);
+
+  auto bad = Http(merchant_->port(), "POST", "/merchant/orders/ORD-M5/email", "invoice_no=" + no + "&email=not-an-address", form);
+  ASSERT_EQ(bad.status, 303);
+  EXPECT_NE(Http(merchant_->port(), "GET", bad.location, "", session).body.find("请输入有效的电子邮箱地址"), std::string::npos);
+  auto other = Http(merchant_->port(), "POST", "/merchant/orders/ORD-M5/email",
+                    "invoice_no=99999999999999999999&email=ap@haidian-tech.example", form);
+  EXPECT_NE(other.location.find("error=unknown_invoice"), std::string::npos) << other.location;
+  EXPECT_EQ(Deliveries(no)->size(), 1u) << "refused forms queue nothing";
+  auto cross = form;
+  cross["Origin"] = "http://evil.example";
+  EXPECT_EQ(Http(merchant_->port(), "POST", "/merchant/orders/ORD-M5/email",
+                 "invoice_no=" + no + "&email=ap@haidian-tech.example", cross).status, 403);
+
+  auto sent = Http(merchant_->port(), "POST", "/merchant/orders/ORD-M5/email",
+                   "invoice_no=" + no + "&email=ap@haidian-tech.example", form);
+  ASSERT_EQ(sent.status, 303);
+  EXPECT_NE(Http(merchant_->port(), "GET", sent.location, "", session).body.find("已加入发送队列，将发送至 ap@haidian-tech.example"),
+            std::string::npos);
+  WaitDelivery(no, 1, "sent");
+  page = Http(merchant_->port(), "GET", "/merchant/orders/ORD-M5", "", session);
+  EXPECT_NE(page.body.find("已发送至 ap@haidian-tech.example"), std::string::npos) << page.body;
+
+  // The buyer's invoice page shows the deliveries, the addresses masked.
+  std::string h = Parse(Api("GET", "/v1/invoices/" + no).body)->getObject("ledger")->getValue<std::string>("leaf_hash").substr(0, 16);
+  auto invoice_page = Http(merchant_->port(), "GET", "/invoices/" + no + "?k=" + h);
+  EXPECT_NE(invoice_page.body.find("已发送至 a***@haidian-tech.example"), std::string::npos) << invoice_page.body;
+  EXPECT_EQ(invoice_page.body.find("ap@haidian-tech.example"), std::string::npos);
+}
+
+// A submission relay (587): STARTTLS first, then AUTH; the password from mail.password_file.
+class MailOverTls : public Mail {
+ protected:
+  void SetUp() override {
+    pki_ = apptest::MakeTestPki(dir_.path());
+    relay_ = std::make_unique<mailtest::Relay>(cli::FreeLoopbackPort(), dir_.File("relay"),
+                                               std::vector<std::string>{pki_.cert, pki_.key, "invoices", "s3cret pass"});
+    TwoNodes::SetUp();
+  }
+  void ConfigureMerchant(NodeConfig& c) override {
+    Mail::ConfigureMerchant(c);
+    c.mail.starttls = true;
+    c.mail.user = "invoices";
+    c.mail.tls_ca_file = ca_file_.empty() ? pki_.ca : ca_file_;
+    std::ofstream(dir_.File("smtp-password")) << "s3cret pass\n";
+    c.mail_password_file = dir_.File("smtp-password");
+  }
+  apptest::TestPki pki_;
+  std::string ca_file_;
+};
+
+TEST_F(MailOverTls, StartTlsThenAuthThenTheMessage) {
+  std::string no = Sell("ORD-T1", "finance@haidian-tech.example");
+  WaitDelivery(no, 0, "sent");
+  ASSERT_EQ(mailtest::Unpack(relay_->dir()).size(), 1u);
+}
+
+class MailToAnUntrustedRelay : public MailOverTls {
+ protected:
+  void ConfigureMerchant(NodeConfig& c) override {
+    ca_file_ = pki_.other_ca;  // the relay's certificate does not chain to it
+    MailOverTls::ConfigureMerchant(c);
+  }
+};
+
+TEST_F(MailToAnUntrustedRelay, NothingIsSentAndTheDeliveryWaits) {
+  std::string no = Sell("ORD-T2", "finance@haidian-tech.example");
+  for (int k = 0; k < 100 && Deliveries(no)->getObject(0)->getValue<int>("attempts") == 0; ++k)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto d = Deliveries(no)->getObject(0);
+  EXPECT_EQ(d->getValue<std::string>("state"), "queued");
+  EXPECT_GE(d->getValue<int>("attempts"), 1);
+  EXPECT_EQ(relay_->Count(), 0u);
+}
+
+class MailWithAWrongPassword : public MailOverTls {
+ protected:
+  void ConfigureMerchant(NodeConfig& c) override {
+    MailOverTls::ConfigureMerchant(c);
+    std::ofstream(dir_.File("smtp-password")) << "not the password\n";
+  }
+};
+
+// The relay refusing our login is the settings' fault, not the message's: it waits for them
+// to be put right instead of failing the delivery.
+TEST_F(MailWithAWrongPassword, TheDeliveryWaitsWithTheRelaysAnswer) {
+  std::string no = Sell("ORD-T3", "finance@haidian-tech.example");
+  for (int k = 0; k < 100 && Deliveries(no)->getObject(0)->getValue<int>("attempts") == 0; ++k)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto d = Deliveries(no)->getObject(0);
+  EXPECT_EQ(d->getValue<std::string>("state"), "queued");
+  EXPECT_NE(d->getValue<std::string>("error").find("535"), std::string::npos) << d->getValue<std::string>("error");
+  EXPECT_EQ(relay_->Count(), 0u);
 }
 
 class NoMail : public TwoNodes {};

@@ -10,6 +10,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <stdexcept>
 #include <map>
 #include <memory>
 #include <string>
@@ -46,6 +48,30 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Test certificates made with the openssl CLI: a CA, a certificate for 127.0.0.1 (and
+// localhost) it signs, and an unrelated CA. Paths of the PEM files.
+struct TestPki {
+  std::string ca, cert, key, other_ca;
+};
+inline TestPki MakeTestPki(const std::string& dir) {
+  auto run = [](const std::string& cmd) {
+    auto r = apptest::RunCommand(cmd);
+    if (r.exit_code != 0) throw std::runtime_error(cmd + ": " + r.output);
+  };
+  TestPki p{dir + "/ca.pem", dir + "/server.pem", dir + "/server.key", dir + "/other-ca.pem"};
+  for (const std::string& name : {std::string("ca"), std::string("other-ca")})
+    run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=" + name + " -keyout " +
+        dir + "/" + name + ".key -out " + dir + "/" + name + ".pem -addext basicConstraints=critical,CA:TRUE "
+        "-addext keyUsage=critical,keyCertSign,cRLSign");
+  std::ofstream(dir + "/server.ext") << "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+                                        "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n";
+  run("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost -keyout " + p.key +
+      " -out " + dir + "/server.csr");
+  run("openssl x509 -req -in " + dir + "/server.csr -CA " + p.ca + " -CAkey " + dir + "/ca.key -CAcreateserial -days 2 -out " +
+      p.cert + " -extfile " + dir + "/server.ext");
+  return p;
+}
 
 struct HttpResult {
   int status = 0;

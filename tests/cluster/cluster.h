@@ -108,29 +108,8 @@ struct ProcessNode {
   std::string Url() const { return (tls ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port); }
 };
 
-// Test certificates made with the openssl CLI: a CA, a certificate for 127.0.0.1 (and
-// localhost) it signs, and an unrelated CA. Paths of the PEM files.
-struct TestPki {
-  std::string ca, cert, key, other_ca;
-};
-inline TestPki MakeTestPki(const std::string& dir) {
-  auto run = [](const std::string& cmd) {
-    auto r = apptest::RunCommand(cmd);
-    if (r.exit_code != 0) throw std::runtime_error(cmd + ": " + r.output);
-  };
-  TestPki p{dir + "/ca.pem", dir + "/server.pem", dir + "/server.key", dir + "/other-ca.pem"};
-  for (const std::string& name : {std::string("ca"), std::string("other-ca")})
-    run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=" + name + " -keyout " +
-        dir + "/" + name + ".key -out " + dir + "/" + name + ".pem -addext basicConstraints=critical,CA:TRUE "
-        "-addext keyUsage=critical,keyCertSign,cRLSign");
-  std::ofstream(dir + "/server.ext") << "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
-                                        "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n";
-  run("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost -keyout " + p.key +
-      " -out " + dir + "/server.csr");
-  run("openssl x509 -req -in " + dir + "/server.csr -CA " + p.ca + " -CAkey " + dir + "/ca.key -CAcreateserial -days 2 -out " +
-      p.cert + " -extfile " + dir + "/server.ext");
-  return p;
-}
+using apptest::MakeTestPki;
+using apptest::TestPki;
 
 // Creates `count` orders on `merchant` (order ids "<name>-<i>") for `buyer_json` and pays
 // each with a signed WeChat notification.
@@ -191,9 +170,11 @@ class Cluster {
     proxy_ca_file_ = ca_file;
   }
 
-  // `ca_file`: the CA it verifies the authority with (default: the test CA, with UseTls).
+  // `ca_file`: the CA it verifies the authority with (default: the test CA, with UseTls);
+  // `extra`: more lines for its properties file.
   ProcessNode& StartTaxpayer(const std::string& name, const std::string& tax_id, const std::string& region,
-                             const std::string& api_v3_key, uint64_t range_size = 100000, const std::string& ca_file = "") {
+                             const std::string& api_v3_key, uint64_t range_size = 100000, const std::string& ca_file = "",
+                             const std::string& extra = "") {
     ProcessNode& n = Prepare(name, tax_id);
     const ProcessNode& a = nodes_.at("authority");
     std::ofstream(n.config) << "node.role = taxpayer\nnode.name = " << name << "\nnode.tax_id = " << tax_id
@@ -205,7 +186,7 @@ class Cluster {
                             << "\npayment.wechatpay.mchid = 1900000109\npayment.wechatpay.platform_serial = SERIAL1"
                             << "\npayment.wechatpay.platform_public_key_file = " << EINVOICE_SOURCE_DIR
                             << "/fixtures/keys/wechatpay_platform.pub.pem\npayment.wechatpay.api_v3_key = " << api_v3_key
-                            << "\n" << TlsLines(ca_file);
+                            << "\n" << TlsLines(ca_file) << extra;
     if (!authority_url_.empty())
       std::ofstream(n.config, std::ios::app) << "tls.ca_file = " << proxy_ca_file_ << "\nhttp.max_connections_per_peer = 0\n";
     auto key = ledger::PrivateKey::Generate();

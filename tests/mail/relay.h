@@ -29,7 +29,11 @@ inline const std::string kPython = "/usr/bin/python3";  // Debian's, with python
 
 class Relay {
  public:
-  Relay(uint16_t port, std::string dir) : port_(port), dir_(std::move(dir)) { Start(); }
+  // `tls_and_auth`: {cert, key, user, password}: STARTTLS and AUTH required.
+  Relay(uint16_t port, std::string dir, std::vector<std::string> tls_and_auth = {})
+      : port_(port), dir_(std::move(dir)), tls_and_auth_(std::move(tls_and_auth)) {
+    Start();
+  }
   ~Relay() { Stop(); }
   uint16_t port() const { return port_; }
   const std::string& dir() const { return dir_; }
@@ -44,6 +48,7 @@ class Relay {
     posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
     std::vector<std::string> args = {kPython, script, std::to_string(port_), dir_};
+    args.insert(args.end(), tls_and_auth_.begin(), tls_and_auth_.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -79,6 +84,7 @@ class Relay {
  private:
   uint16_t port_;
   std::string dir_;
+  std::vector<std::string> tls_and_auth_;
   pid_t pid_ = -1;
 };
 
