@@ -65,9 +65,8 @@ void CompanyRoutes::AddPages(Router& r) {
   // The catalog's word for a code (`prefix` + code), or `fallback`'s ("—" without one):
   // people read states and refusals as words, never as codes.
   auto word = [this](Exchange& ex, const std::string& prefix, const std::string& code, const std::string& fallback) {
-    const Catalog& catalog = site_.templates().catalog();
-    if (catalog.Has(prefix + code)) return site_.Text(ex, prefix + code);
-    return fallback.empty() ? std::string("—") : site_.Text(ex, fallback);
+    if (fallback.empty() && !site_.templates().catalog().Has(prefix + code)) return std::string("—");
+    return site_.Word(ex, prefix, code, fallback);
   };
   auto block = [this](Exchange& ex, uint64_t height) {
     return site_.Text(ex, "step.block", {{"height", std::to_string(height)}});

@@ -3,9 +3,10 @@
 // and the catalog so that both show the same thing.
 //
 // The PDF (InvoicePdf) is drawn with cairo and laid out with pango: pango shapes the CJK
-// text and cairo embeds the subset of the font (Noto Sans CJK SC, through fontconfig) that
-// the page uses, with its ToUnicode map, so the text can be searched and copied. A4
-// portrait; the lines go on as many pages as they need, each page with the header.
+// text and cairo embeds the subset of the font (WenQuanYi Micro Hei, a TrueType font, through
+// fontconfig; cairo 1.16 leaks when it subsets CFF fonts) that the page uses, with its
+// ToUnicode map, so the text can be searched and copied. A4 portrait; the lines go on as
+// many pages as they need, each page with the header.
 #pragma once
 
 #include <cstdint>

@@ -133,6 +133,10 @@ std::string Site::Text(Exchange& ex, std::string_view key, Catalog::Args args) c
   return templates_.catalog().Text(Lang(ex), key, args);
 }
 
+std::string Site::Word(Exchange& ex, std::string_view prefix, std::string_view code, std::string_view fallback_key) const {
+  return templates_.catalog().Word(Lang(ex), prefix, code, fallback_key);
+}
+
 PageData Site::Page(Exchange& ex, std::string_view title_key, Catalog::Args args) {
   const Catalog& catalog = templates_.catalog();
   const std::string lang = Lang(ex);

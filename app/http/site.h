@@ -58,6 +58,8 @@ class Site {
   std::string Lang(Exchange& ex) const;
   // The catalog's text of `key` in the request's language.
   std::string Text(Exchange& ex, std::string_view key, Catalog::Args args = {}) const;
+  // The catalog's word for a code in the request's language (Catalog::Word).
+  std::string Word(Exchange& ex, std::string_view prefix, std::string_view code, std::string_view fallback_key = "") const;
   // A page's data: the catalog (`t`), its language, its title (the catalog's `title_key`),
   // the node's name, the navigation for the signed-in user and the language switch.
   PageData Page(Exchange& ex, std::string_view title_key, Catalog::Args args = {});

@@ -254,8 +254,7 @@ void MerchantPages::AddConsole(Router& r) {
       x.set("id", c.request_id);
       x.set("invoice_no", c.invoice_no);
       x.set("amount", invoice::FormatYuan(c.amount_fen));
-      const std::string key = "console.confirmation." + c.status;
-      x.set("status", site_.Text(ex, site_.templates().catalog().Has(key) ? key : "console.confirmation.other"));
+      x.set("status", site_.Word(ex, "console.confirmation.", c.status, "console.confirmation.other"));
       if (c.height >= 0) x.set("block", site_.Text(ex, "step.block", {{"height", std::to_string(c.height)}}));
       confirmations.push_back(x);
     }
@@ -293,8 +292,7 @@ void MerchantPages::AddConsole(Router& r) {
     if (auto to = ex.Query("sent_to"); to && !MailAddressProblem(*to))
       d.set("notice", site_.Text(ex, "console.mail.done", {{"address", *to}}));
     if (auto error = ex.Query("error"))
-      d.set("error", site_.templates().catalog().Word(site_.Lang(ex), "console.mail.error.", *error,
-                                                     "console.mail.error.invalid_email"));
+      d.set("error", site_.Word(ex, "console.mail.error.", *error, "console.mail.error.invalid_email"));
     site_.SendPage(ex, 200, "merchant_order", d);
   });
 

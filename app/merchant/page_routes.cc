@@ -66,12 +66,6 @@ std::string BuyerProblem(const invoice::Party& buyer) {
   return "";
 }
 
-// The catalog's word for state `value` (`prefix` + value), or the value if it has none.
-std::string Word(const Site& site, Exchange& ex, const std::string& prefix, const std::string& value) {
-  std::string key = prefix + value;
-  return site.templates().catalog().Has(key) ? site.Text(ex, key) : value;
-}
-
 }  // namespace
 
 std::string MerchantPages::DeliveryWords(const Site& site, Exchange& ex, const MailDelivery& d, bool mask) {
@@ -161,7 +155,7 @@ void MerchantPages::Add(Router& r) {
     d.set("mail", mail);
     d.set("status", rec->status);
     d.set(rec->status, true);
-    d.set("status_word", Word(site_, ex, "state.status.", rec->status));
+    d.set("status_word", site_.Word(ex, "state.status.", rec->status));
     if (rec->status == "sealed")
       d.set("status_text", site_.Text(ex, "invoice.sealed_text",
                                       {{"block", site_.Text(ex, "step.block", {{"height", std::to_string(rec->height)}})}}));
@@ -175,7 +169,7 @@ void MerchantPages::Add(Router& r) {
       const invoice::InvoiceState* st = lc.FindInvoice(inv.invoice_no);
       std::string reimbursement(invoice::ReimbursementName(st ? st->reimbursement : invoice::Reimbursement::kNone));
       d.set("reimbursement", reimbursement);
-      d.set("reimbursement_word", Word(site_, ex, "state.reimbursement.", reimbursement));
+      d.set("reimbursement_word", site_.Word(ex, "state.reimbursement.", reimbursement));
       if (!st) return;
       PageData trace = List();
       for (const invoice::Step& step : st->history) trace.push_back(StepRow(site_.templates().catalog(), site_.Lang(ex), step));
@@ -300,7 +294,7 @@ void MerchantPages::Add(Router& r) {
     if (!order) return site_.SendNotice(ex, 404, "order.not_found");
     PageData d = site_.Page(ex, "order.title", {{"order_id", order->order.order_id}});
     d.set("order_id", order->order.order_id);
-    d.set("status", Word(site_, ex, "order.state.", order->status));
+    d.set("status", site_.Word(ex, "order.state.", order->status));
     d.set("total", invoice::FormatYuan(order->order.TotalFen()));
     if (!order->order.buyer && !order->apply_token.empty()) {
       std::string apply_url = config_.public_url + "/apply/" + order->apply_token;
@@ -314,9 +308,9 @@ void MerchantPages::Add(Router& r) {
       PageData i;
       i.set("invoice_no", no);
       i.set("text", site_.Text(ex, "order.invoice_item",
-                               {{"color", Word(site_, ex, "state.color.", std::string(invoice::ColorName(inv->invoice.color)))},
+                               {{"color", site_.Word(ex, "state.color.", std::string(invoice::ColorName(inv->invoice.color)))},
                                 {"invoice_no", no}}));
-      i.set("status", Word(site_, ex, "state.status.", inv->status));
+      i.set("status", site_.Word(ex, "state.status.", inv->status));
       i.set("url", "/invoices/" + no + "?k=" + inv->leaf_hash.substr(0, 16));
       invoices.push_back(i);
       waiting = waiting || inv->status == "pending";
