@@ -458,6 +458,24 @@ Result<std::vector<Hash>> BlockStore::InclusionProof(uint64_t index, uint64_t tr
   return ledger::InclusionProof([this](int l, uint64_t i) { return ReadNode(l, i); }, index, tree_size);
 }
 
+Result<std::vector<Hash>> BlockStore::TileHashes(int level, uint64_t index, uint32_t width) {
+  if (level < 0 || level > 7 || width == 0 || width > 256 || index >= (uint64_t{1} << 48))
+    return Status::InvalidArgument("no such tile");
+  std::lock_guard lock(mu_);
+  const int tree_level = 8 * level;
+  const uint64_t first = index * 256, end = first + width;
+  if (end > (frontier_.size() >> tree_level)) return Status::NotFound("the tree does not reach this tile yet");
+  sql::ReadTransaction read(db_.get());
+  std::vector<Hash> out;
+  out.reserve(width);
+  for (uint64_t i = first; i < end; ++i) {
+    auto h = ReadNode(tree_level, i);
+    if (!h.ok()) return h.status();
+    out.push_back(*h);
+  }
+  return out;
+}
+
 Result<std::vector<Hash>> BlockStore::ConsistencyProof(uint64_t first, uint64_t second) {
   std::lock_guard lock(mu_);
   if (second > frontier_.size()) return Status::InvalidArgument("second beyond the head");

@@ -77,6 +77,10 @@ class BlockStore {
   Result<std::optional<uint64_t>> FindLeaf(const Hash& leaf_hash);
   Result<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t tree_size);
   Result<std::vector<Hash>> ConsistencyProof(uint64_t first, uint64_t second);
+  // The hashes of a C2SP tile (ledger/tlog.h): at tile level `level` (tree level 8 x level),
+  // the `width` nodes from index 256 x `index`, each the root of a complete subtree; NotFound
+  // when the tree does not hold them all yet.
+  Result<std::vector<Hash>> TileHashes(int level, uint64_t index, uint32_t width);
   // The height of the block that sealed leaf `index`.
   Result<uint64_t> HeightOfLeaf(uint64_t index);
 

@@ -78,8 +78,8 @@ std::string FormatVerifierKey(std::string_view name, const PublicKeyBytes& key) 
 Result<VerifierKey> ParseVerifierKey(std::string_view vkey) {
   size_t a = vkey.find('+');
   size_t b = a == std::string_view::npos ? a : vkey.find('+', a + 1);
-  if (b == std::string_view::npos || vkey.find('+', b + 1) != std::string_view::npos)
-    return Status::InvalidArgument("a verifier key is <name>+<key ID>+<key>");
+  if (b == std::string_view::npos) return Status::InvalidArgument("a verifier key is <name>+<key ID>+<key>");
+  // (The key's base64 may hold '+' itself: the name and the ID end at the first two.)
   VerifierKey k;
   k.name = std::string(vkey.substr(0, a));
   std::string_view id = vkey.substr(a + 1, b - a - 1);

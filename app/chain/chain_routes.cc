@@ -9,6 +9,7 @@
 #include "app/chain/chain_routes.h"
 #include "app/chain/node_request.h"
 #include "app/http/api_error.h"
+#include "ledger/tlog.h"
 
 namespace app {
 
@@ -55,10 +56,44 @@ Array::Ptr HexArray(const std::vector<ledger::Hash>& hashes) {
 
 }  // namespace
 
-ChainRoutes::ChainRoutes(Config config, ledger::BlockStore& store, Revealer revealer, HeightWait wait_for_height)
-    : config_(config), store_(&store), revealer_(std::move(revealer)), wait_for_height_(std::move(wait_for_height)) {}
+ChainRoutes::ChainRoutes(Config config, ledger::BlockStore& store, Revealer revealer, HeightWait wait_for_height,
+                         Checkpointer* checkpoints)
+    : config_(config),
+      store_(&store),
+      revealer_(std::move(revealer)),
+      wait_for_height_(std::move(wait_for_height)),
+      checkpoints_(checkpoints) {}
 
 void ChainRoutes::Add(Router& r) {
+  // c2sp.org/tlog-tiles: the tree's hashes, 256 to a full tile, for any tlog client. A tile
+  // never changes once it exists (a partial one is a different path), so it may be cached
+  // for ever; one the tree does not reach yet is 404.
+  r.Add("GET", "/tile/([^?]{1,64})", [this](Exchange& ex) {
+    auto tile = ledger::tlog::ParseTilePath("tile/" + ex.Param(0));
+    if (!tile.ok()) throw ApiError::BadRequest("invalid_tile", tile.status().message(), "path");
+    if (tile->entries) throw ApiError::NotFound("entry bundles are not served: entries are read through /v1/audit");
+    auto hashes = store_->TileHashes(tile->level, tile->index, tile->width);
+    if (!hashes.ok()) {
+      if (hashes.status().code() == ledger::Status::Code::kNotFound || hashes.status().code() == ledger::Status::Code::kInvalidArgument)
+        throw ApiError::NotFound("the tree does not reach " + ledger::tlog::TilePath(*tile) + " yet");
+      OrThrow(hashes.status());
+    }
+    std::string body;
+    body.reserve(hashes->size() * 32);
+    for (const ledger::Hash& h : *hashes) body.append(reinterpret_cast<const char*>(h.bytes.data()), h.bytes.size());
+    ex.response().set("Cache-Control", "public, max-age=31536000, immutable");
+    ex.Send(200, "application/octet-stream", body);
+  });
+
+  if (checkpoints_) {
+    // c2sp.org/tlog-checkpoint: the newest head as a signed note; changes with every block.
+    r.Add("GET", "/checkpoint", [this](Exchange& ex) {
+      std::string note = checkpoints_->Signed(HeadOrUnavailable(*store_));
+      ex.response().set("Cache-Control", "no-cache");
+      ex.Send(200, "text/plain; charset=utf-8", note);
+    });
+  }
+
   r.Add("GET", "/v1/chain/head", [this](Exchange& ex) {
     Object::Ptr o = HeadJson(HeadOrUnavailable(*store_));
     o->set("authority_public_key", ledger::ToHex(store_->authority_key()));

@@ -1,6 +1,7 @@
 // What every node serves about its chain: GET /v1/chain/head, /v1/chain/blocks (JSON Lines
 // or binary pages, a long poll for the next block at the authority), /v1/proofs/inclusion
-// and /v1/proofs/consistency.
+// and /v1/proofs/consistency, the tree as C2SP tiles (GET /tile/<L>/<N>[.p/<W>]), and at the
+// authority its newest checkpoint (GET /checkpoint, c2sp.org/tlog-checkpoint).
 #pragma once
 
 #include <atomic>
@@ -8,6 +9,7 @@
 #include <functional>
 
 #include "app/chain/chain_json.h"
+#include "app/chain/checkpoint.h"
 #include "app/http/http.h"
 #include "ledger/block_store.h"
 
@@ -25,7 +27,9 @@ class ChainRoutes {
   // which takes no long polls).
   using HeightWait = std::function<void(uint64_t height, int timeout_ms)>;
 
-  ChainRoutes(Config config, ledger::BlockStore& store, Revealer revealer, HeightWait wait_for_height = {});
+  // `checkpoints`: the authority's signer of checkpoints (null on a taxpayer node).
+  ChainRoutes(Config config, ledger::BlockStore& store, Revealer revealer, HeightWait wait_for_height = {},
+              Checkpointer* checkpoints = nullptr);
   void Add(Router& r);
 
  private:
@@ -33,6 +37,7 @@ class ChainRoutes {
   ledger::BlockStore* store_;
   Revealer revealer_;
   HeightWait wait_for_height_;
+  Checkpointer* checkpoints_;
   std::atomic<int> long_polls_{0};  // GET /v1/chain/blocks waiting for a block
 };
 

@@ -1,5 +1,8 @@
 #include "app/node/config.h"
 
+#include "app/chain/checkpoint.h"
+#include "ledger/tlog.h"
+
 #include <Poco/Util/AbstractConfiguration.h>
 
 #include <filesystem>
@@ -36,6 +39,9 @@ NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
       !std::isdigit(static_cast<unsigned char>(n.region_code[1])))
     throw std::invalid_argument("node.region_code must be 2 digits");
   n.authority_public_url = c.getString("authority.public_url", n.authority_url);
+  n.chain_origin = c.getString("chain.origin", DefaultOrigin(n.public_url));
+  if (!ledger::tlog::ValidKeyName(n.chain_origin) || n.chain_origin.size() > 200)
+    throw std::invalid_argument("chain.origin must be a name without spaces or '+' (like tax.example/chain), at most 200 bytes");
   n.invoice_channel = c.getInt("invoice.channel", 1);
   if (n.invoice_channel < 0 || n.invoice_channel > 9) throw std::invalid_argument("invoice.channel must be 0..9");
   n.invoice_range_size = c.getUInt64("invoice.range_size", 100000);

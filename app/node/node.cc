@@ -1,6 +1,7 @@
 #include "app/node/node.h"
 #include "app/base/or_throw.h"
 #include "app/base/text_file.h"
+#include "ledger/tlog.h"
 
 #include <sys/stat.h>
 
@@ -139,10 +140,16 @@ void Node::MakeRoutes() {
         AuditRoutes::Config{config_.db_path, config_.audit_invoice_deadline_hours, config_.audit_filing_deadline_day},
         *site_, *authority_, *audit_, *store_, *callers_);
     filing_routes_ = std::make_unique<FilingRoutes>(FilingRoutes::Config{config_.name, config_.tax_id}, *site_, *authority_);
+    // chain.origin; a node configured in code (tests) without one takes its public URL's.
+    std::string origin = config_.chain_origin;
+    if (origin.empty()) origin = DefaultOrigin(config_.public_url.empty() ? "einvoice.authority" : config_.public_url);
+    if (!ledger::tlog::ValidKeyName(origin)) throw std::invalid_argument("chain.origin is not a valid note key name");
+    config_.chain_origin = origin;
+    checkpoints_ = std::make_unique<Checkpointer>(origin, key_);
     chain_routes_ = std::make_unique<ChainRoutes>(
         ChainRoutes::Config{config_.max_long_polls}, *store_,
         [this](Exchange& ex) { return authority_routes_->EntryRevealer(ex); },
-        [this](uint64_t height, int timeout_ms) { store_->WaitForHeight(height, timeout_ms); });
+        [this](uint64_t height, int timeout_ms) { store_->WaitForHeight(height, timeout_ms); }, checkpoints_.get());
     return;
   }
   chain_routes_ = std::make_unique<ChainRoutes>(ChainRoutes::Config{config_.max_long_polls}, *store_, [](Exchange&) -> RevealFn {

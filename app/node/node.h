@@ -100,6 +100,7 @@ class Node {
   std::optional<payment::RsaPublicKey> alipay_public_key_;  // Alipay's public key
   // The parts' routes (null where the role has none).
   std::unique_ptr<NodeCallers> callers_;
+  std::unique_ptr<Checkpointer> checkpoints_;  // the authority's
   std::unique_ptr<ChainRoutes> chain_routes_;
   std::unique_ptr<AuthorityRoutes> authority_routes_;
   std::unique_ptr<AuditRoutes> audit_routes_;

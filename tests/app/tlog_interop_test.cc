@@ -1,0 +1,114 @@
+// Our checkpoints and tiles read by the reference implementation: a Go program built against
+// Debian's golang.org/x/mod (tests/interop/tlog_interop.go) verifies the authority's
+// checkpoint signature, rebuilds the root from our tiles, and checks an inclusion and a
+// consistency proof it computes from them; and our code verifies a note Go signed.
+#include <gtest/gtest.h>
+
+#include "ledger/tlog.h"
+#include "two_nodes.h"
+
+namespace app {
+namespace e2e {
+namespace {
+
+class TlogInterop : public TwoNodes {
+ protected:
+  void PayMany(int first, int count) {
+    for (int i = first; i < first + count; ++i) {
+      std::string id = "T-" + std::to_string(i);
+      CreateOrder(id, 1000 + i);
+      ASSERT_EQ(Deliver(payment::WechatTransaction(keys_, id, "42" + id, 1000 + i, NowS())).status, 204);
+    }
+    for (int k = 0; k < 600 && merchant_->merchant()->counters().sealed < static_cast<uint64_t>(first + count); ++k)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_EQ(merchant_->merchant()->counters().sealed, static_cast<uint64_t>(first + count));
+  }
+  ledger::tlog::Checkpoint Checkpoint() {
+    auto r = Http(authority_->port(), "GET", "/checkpoint");
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.content_type, "text/plain; charset=utf-8");
+    auto note = ledger::tlog::ParseNote(r.body);
+    EXPECT_TRUE(note.ok()) << r.body;
+    auto c = ledger::tlog::ParseCheckpoint(note->text);
+    EXPECT_TRUE(c.ok()) << note->text;
+    return *c;
+  }
+};
+
+#ifdef EINVOICE_TLOG_INTEROP
+TEST_F(TlogInterop, GoVerifiesOurCheckpointAndProofsFromOurTiles) {
+  PayMany(0, 40);
+  ledger::tlog::Checkpoint old = Checkpoint();
+  PayMany(40, 260);  // past 256 leaves: full tiles and partial ones, on two levels
+  ledger::tlog::Checkpoint now = Checkpoint();
+  ASSERT_GT(now.size, 256u);
+  EXPECT_EQ(now.origin, authority_->config().chain_origin);
+  auto inv = Parse(Api("GET", "/v1/invoices/" + BlueOf("T-123")).body)->getObject("ledger");
+  const std::string vkey = ledger::tlog::FormatVerifierKey(now.origin, authority_->key().public_key());
+  auto go = apptest::RunCommand(std::string(EINVOICE_TLOG_INTEROP) + " verify http://127.0.0.1:" +
+                                std::to_string(authority_->port()) + " '" + vkey + "' " + std::to_string(old.size) + " " +
+                                ledger::ToBase64(old.root.View()) + " " +
+                                std::to_string(inv->getValue<int64_t>("leaf_index")) + " " +
+                                inv->getValue<std::string>("leaf_hash"));
+  ASSERT_EQ(go.exit_code, 0) << go.output;
+  EXPECT_NE(go.output.find("ok checkpoint " + now.origin + " " + std::to_string(now.size)), std::string::npos) << go.output;
+  EXPECT_NE(go.output.find("ok tiles give the root"), std::string::npos) << go.output;
+  EXPECT_NE(go.output.find("ok inclusion of leaf"), std::string::npos) << go.output;
+  EXPECT_NE(go.output.find("ok consistency " + std::to_string(old.size) + " -> "), std::string::npos) << go.output;
+  std::printf("%s", go.output.c_str());
+
+  // Another key (Go's own) does not verify our checkpoint.
+  auto other = apptest::RunCommand(std::string(EINVOICE_TLOG_INTEROP) + " sign " + now.origin + " x");
+  std::string other_vkey = other.output.substr(0, other.output.find('\n'));
+  auto refused = apptest::RunCommand(std::string(EINVOICE_TLOG_INTEROP) + " verify http://127.0.0.1:" +
+                                     std::to_string(authority_->port()) + " '" + other_vkey + "' " + std::to_string(old.size) +
+                                     " " + ledger::ToBase64(old.root.View()) + " 0 " + inv->getValue<std::string>("leaf_hash"));
+  EXPECT_NE(refused.exit_code, 0) << refused.output;
+}
+
+TEST_F(TlogInterop, WeVerifyANoteGoSigned) {
+  auto go = apptest::RunCommand(std::string(EINVOICE_TLOG_INTEROP) + " sign tax.example/go-test 'signed by Go'");
+  ASSERT_EQ(go.exit_code, 0) << go.output;
+  const std::string vkey = go.output.substr(0, go.output.find('\n'));
+  const std::string note = go.output.substr(go.output.find('\n') + 1);
+  auto key = ledger::tlog::ParseVerifierKey(vkey);
+  ASSERT_TRUE(key.ok()) << vkey;
+  auto parsed = ledger::tlog::ParseNote(note);
+  ASSERT_TRUE(parsed.ok()) << note;
+  EXPECT_EQ(parsed->text, "signed by Go\n");
+  auto verified = ledger::tlog::VerifiedBy(*parsed, *key);
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(*verified);
+  std::string forged = note;
+  forged.replace(0, 6, "SIGNED");
+  EXPECT_FALSE(ledger::tlog::VerifiedBy(*ledger::tlog::ParseNote(forged), *key).ok());
+}
+#endif
+
+TEST_F(TlogInterop, TilesAreImmutableAndOnlyWhereTheTreeReaches) {
+  PayMany(0, 3);
+  ledger::tlog::Checkpoint c = Checkpoint();
+  ASSERT_LT(c.size, 256u);
+  // The partial tile of the checkpoint's size, from the authority and from a taxpayer's replica.
+  const std::string partial = "/tile/0/000.p/" + std::to_string(c.size);
+  auto t = Http(authority_->port(), "GET", partial);
+  ASSERT_EQ(t.status, 200) << t.body;
+  EXPECT_EQ(t.content_type, "application/octet-stream");
+  EXPECT_EQ(t.body.size(), 32 * c.size);
+  WaitLevel(*merchant_);
+  EXPECT_EQ(Http(merchant_->port(), "GET", partial).body, t.body);
+  // The tiles' last hash is the newest leaf; the root rebuilt from them is the checkpoint's.
+  std::vector<ledger::Hash> leaves(c.size);
+  for (size_t i = 0; i < c.size; ++i) std::copy(t.body.begin() + 32 * i, t.body.begin() + 32 * (i + 1), leaves[i].bytes.begin());
+  EXPECT_EQ(ledger::RootOf(leaves), c.root);
+  EXPECT_EQ(Http(authority_->port(), "GET", "/tile/0/000").status, 404) << "no full tile yet";
+  EXPECT_EQ(Http(authority_->port(), "GET", "/tile/0/000.p/" + std::to_string(c.size + 1)).status, 404);
+  EXPECT_EQ(Http(authority_->port(), "GET", "/tile/1/000.p/1").status, 404);
+  for (const char* bad : {"/tile/0/0", "/tile/0/000.p/0", "/tile/0/x000/000", "/tile/64/000"})
+    EXPECT_EQ(Http(authority_->port(), "GET", bad).status, 400) << bad;
+  EXPECT_EQ(Http(merchant_->port(), "GET", "/checkpoint").status, 404) << "taxpayer nodes sign no checkpoint";
+}
+
+}  // namespace
+}  // namespace e2e
+}  // namespace app
