@@ -69,10 +69,10 @@ uint32_t KeyId(std::string_view name, uint8_t type, ByteView public_key) {
   return (uint32_t{h.bytes[0]} << 24) | (uint32_t{h.bytes[1]} << 16) | (uint32_t{h.bytes[2]} << 8) | h.bytes[3];
 }
 
-std::string FormatVerifierKey(std::string_view name, const PublicKeyBytes& key) {
-  Bytes typed{kEd25519};
+std::string FormatVerifierKey(std::string_view name, const PublicKeyBytes& key, uint8_t type) {
+  Bytes typed{type};
   typed.insert(typed.end(), key.begin(), key.end());
-  return std::string(name) + "+" + Hex8(KeyId(name, kEd25519, key)) + "+" + ToBase64(typed);
+  return std::string(name) + "+" + Hex8(KeyId(name, type, key)) + "+" + ToBase64(typed);
 }
 
 Result<VerifierKey> ParseVerifierKey(std::string_view vkey) {
@@ -91,7 +91,8 @@ Result<VerifierKey> ParseVerifierKey(std::string_view vkey) {
   if (!typed || typed->empty()) return Status::InvalidArgument("the key is not base64");
   k.type = (*typed)[0];
   k.public_key.assign(typed->begin() + 1, typed->end());
-  if (k.type != kEd25519) return Status::InvalidArgument("unknown signature type " + std::to_string(k.type));
+  if (k.type != kEd25519 && k.type != kCosignatureV1)
+    return Status::InvalidArgument("unknown signature type " + std::to_string(k.type));
   if (k.public_key.size() != 32) return Status::InvalidArgument("an Ed25519 key has 32 bytes");
   if (KeyId(k.name, k.type, k.public_key) != k.id) return Status::InvalidArgument("the key ID does not match the key");
   return k;
@@ -139,18 +140,51 @@ Result<Note> ParseNote(std::string_view message) {
   return note;
 }
 
-Result<bool> VerifiedBy(const Note& note, const VerifierKey& key) {
-  bool verified = false;
+namespace {
+
+std::string CosignedMessage(std::string_view text, uint64_t time_s) {
+  return "cosignature/v1\ntime " + std::to_string(time_s) + "\n" + std::string(text);
+}
+
+}  // namespace
+
+Result<std::optional<uint64_t>> CosignatureTime(const Note& note, const VerifierKey& key) {
+  std::optional<uint64_t> time;
   for (const NoteSignature& s : note.signatures) {
     if (s.name != key.name || s.id != key.id) continue;  // another key's: ignored
     PublicKeyBytes pub{};
-    if (key.type != kEd25519 || key.public_key.size() != pub.size()) return Status::InvalidArgument("not an Ed25519 key");
+    if (key.public_key.size() != pub.size()) return Status::InvalidArgument("not an Ed25519 key");
     std::copy(key.public_key.begin(), key.public_key.end(), pub.begin());
-    if (s.signature.size() != 64 || !VerifySignature(pub, AsBytes(note.text), s.signature))
-      return Status::Corruption("the signature of " + key.name + " does not verify");
-    verified = true;
+    bool ok = false;
+    uint64_t t = 0;
+    if (key.type == kEd25519) {
+      ok = s.signature.size() == 64 && VerifySignature(pub, AsBytes(note.text), s.signature);
+    } else if (key.type == kCosignatureV1 && s.signature.size() == 72) {
+      for (int i = 0; i < 8; ++i) t = (t << 8) | s.signature[i];
+      ok = t < (uint64_t{1} << 63) &&
+           VerifySignature(pub, AsBytes(CosignedMessage(note.text, t)), ByteView(s.signature.data() + 8, 64));
+    }
+    if (!ok) return Status::Corruption("the signature of " + key.name + " does not verify");
+    time = t;
   }
-  return verified;
+  return time;
+}
+
+Result<bool> VerifiedBy(const Note& note, const VerifierKey& key) {
+  auto t = CosignatureTime(note, key);
+  if (!t.ok()) return t.status();
+  return t->has_value();
+}
+
+std::string CosignatureLine(std::string_view checkpoint_text, std::string_view name, const PrivateKey& key,
+                            uint64_t time_s) {
+  const uint32_t id = KeyId(name, kCosignatureV1, key.public_key());
+  SignatureBytes sig = key.Sign(AsBytes(CosignedMessage(checkpoint_text, time_s)));
+  Bytes raw{static_cast<uint8_t>(id >> 24), static_cast<uint8_t>(id >> 16), static_cast<uint8_t>(id >> 8),
+            static_cast<uint8_t>(id)};
+  for (int i = 7; i >= 0; --i) raw.push_back(static_cast<uint8_t>(time_s >> (8 * i)));
+  raw.insert(raw.end(), sig.begin(), sig.end());
+  return std::string(kDash) + std::string(name) + " " + ToBase64(raw) + "\n";
 }
 
 std::string FormatCheckpoint(const Checkpoint& c) {

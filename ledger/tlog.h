@@ -24,6 +24,7 @@
 namespace ledger::tlog {
 
 inline constexpr uint8_t kEd25519 = 0x01;  // signed-note signature type of plain Ed25519
+inline constexpr uint8_t kCosignatureV1 = 0x04;  // c2sp.org/tlog-cosignature: timestamped Ed25519
 inline constexpr int kTileHeight = 8;      // hashes per full tile: 2^8
 inline constexpr uint32_t kTileWidth = 256;
 
@@ -37,8 +38,9 @@ struct VerifierKey {
   uint8_t type = kEd25519;
   Bytes public_key;  // 32 bytes for Ed25519
 };
-std::string FormatVerifierKey(std::string_view name, const PublicKeyBytes& key);
-// Parses "<name>+<hex id>+<base64(type || key)>"; checks the ID against name and key.
+std::string FormatVerifierKey(std::string_view name, const PublicKeyBytes& key, uint8_t type = kEd25519);
+// Parses "<name>+<hex id>+<base64(type || key)>" for type 0x01 (a log's key) or 0x04 (a
+// witness's cosigning key); checks the ID against name, type and key.
 Result<VerifierKey> ParseVerifierKey(std::string_view vkey);
 
 struct NoteSignature {
@@ -60,8 +62,17 @@ std::string SignatureLine(std::string_view text, std::string_view name, const Pr
 // malformed notes (control characters, bad lines, more than 100 signatures).
 Result<Note> ParseNote(std::string_view message);
 // Whether `note` carries a signature by `key` (same name and ID) that verifies; a signature
-// by that key that does not verify is an error (the note must be refused).
+// by that key that does not verify is an error (the note must be refused). For a cosigning
+// key (type 0x04) the signature is a cosignature of the checkpoint the note's text is.
 Result<bool> VerifiedBy(const Note& note, const VerifierKey& key);
+
+// c2sp.org/tlog-cosignature: a witness's signature line over a checkpoint's note text, made
+// at `time_s` (POSIX seconds): key ID (of type 0x04) || u64 time || Ed25519 over
+// "cosignature/v1\ntime <time_s>\n" followed by the text.
+std::string CosignatureLine(std::string_view checkpoint_text, std::string_view name, const PrivateKey& key,
+                            uint64_t time_s);
+// The time of `key`'s cosignature in `note`, nullopt without one; an error if it does not verify.
+Result<std::optional<uint64_t>> CosignatureTime(const Note& note, const VerifierKey& key);
 
 struct Checkpoint {
   std::string origin;

@@ -40,6 +40,9 @@ NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
     throw std::invalid_argument("node.region_code must be 2 digits");
   n.authority_public_url = c.getString("authority.public_url", n.authority_url);
   n.chain_origin = c.getString("chain.origin", DefaultOrigin(n.public_url));
+  n.witness_name = c.getString("witness.name", DefaultOrigin(n.public_url));
+  if (!ledger::tlog::ValidKeyName(n.witness_name) || n.witness_name.size() > 200)
+    throw std::invalid_argument("witness.name must be a name without spaces or '+' (like shop.example/witness), at most 200 bytes");
   if (!ledger::tlog::ValidKeyName(n.chain_origin) || n.chain_origin.size() > 200)
     throw std::invalid_argument("chain.origin must be a name without spaces or '+' (like tax.example/chain), at most 200 bytes");
   n.invoice_channel = c.getInt("invoice.channel", 1);

@@ -27,6 +27,7 @@ struct NodeConfig {
   std::string region_code = "44";  // node.region_code: 2 digits of every invoice number
   std::string authority_public_url;  // authority.public_url: base of QR codes (default authority.url)
   std::string chain_origin;     // chain.origin: the checkpoints' origin line and key name (authority)
+  std::string witness_name;     // witness.name: a taxpayer node's witness key name (default: node.public_url's host and path)
   int invoice_channel = 1;      // invoice.channel: the channel digit of invoice numbers
   uint64_t invoice_range_size = 100000;  // invoice.range_size: numbers asked for per apply
   std::string invoice_drawer;   // invoice.drawer: 开票人, printed on the invoice page

@@ -22,6 +22,7 @@ std::string Node::HealthBody() {
   o->set("role", config_.role == Role::kAuthority ? "authority" : "taxpayer");
   o->set("name", config_.name);
   o->set("height", head.ok() ? head->header.height : 0);
+  if (witness_) o->set("witness_key", witness_->VerifierKey());
   std::ostringstream out;
   o->stringify(out);
   return out.str();

@@ -179,6 +179,10 @@ void Node::MakeRoutes() {
                               [this] { return port(); }, !config_.mail.host.empty(), config_.alipay_app_id,
                               config_.alipay_seller_id, config_.alipay_private_key_file};
   merchant_pages_ = std::make_unique<MerchantPages>(std::move(pages), *site_, *merchant_, *view_, *printer_);
+  witness_ = std::make_unique<Witness>(
+      config_.db_path, config_.witness_name.empty() ? DefaultOrigin(config_.public_url.empty() ? "einvoice.witness" : config_.public_url)
+                                                    : config_.witness_name,
+      key_, store_->authority_key(), clock_);
   company_routes_ = std::make_unique<CompanyRoutes>(
       CompanyRoutes::Config{config_.name, config_.tax_id, config_.authority_public_url}, *site_, *company_, *view_,
       *qr_decoder_);
@@ -207,6 +211,7 @@ void Node::Start() {
     callback_routes_->Add(*router);
     company_routes_->AddApi(*router);
     company_routes_->AddPages(*router);
+    witness_->Add(*router);
     merchant_->StartPump();
     if (mailer_) mailer_->Start();
   }

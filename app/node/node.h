@@ -18,6 +18,7 @@
 #include "app/authority/authority.h"
 #include "app/authority/authority_routes.h"
 #include "app/chain/chain_routes.h"
+#include "app/chain/witness.h"
 #include "app/chain/node_callers.h"
 #include "app/chain/node_request.h"
 #include "app/company/company.h"
@@ -101,6 +102,7 @@ class Node {
   // The parts' routes (null where the role has none).
   std::unique_ptr<NodeCallers> callers_;
   std::unique_ptr<Checkpointer> checkpoints_;  // the authority's
+  std::unique_ptr<Witness> witness_;           // a taxpayer node's
   std::unique_ptr<ChainRoutes> chain_routes_;
   std::unique_ptr<AuthorityRoutes> authority_routes_;
   std::unique_ptr<AuditRoutes> audit_routes_;

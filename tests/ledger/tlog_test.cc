@@ -104,6 +104,31 @@ TEST(Tlog, ACheckpointOfThreeLeavesSignedAsGoSignsIt) {
     EXPECT_FALSE(ParseCheckpoint(bad).ok()) << bad;
 }
 
+// The cosignature of the checkpoint above by a witness key from a fixed seed, at time
+// 1700000000 (made with Go's sumdb/note and a tlog-cosignature signer, checked with Python).
+TEST(Tlog, AWitnessCosignsTheCheckpointAsTheSpecSays) {
+  PrivateKey witness = SeedKey(0x20);
+  const std::string name = "example.com/einvoice-test-witness";
+  const std::string vkey = name + "+a41e30f5+BCmsuuFBvMrwsi4alNNNC8c2HlJtC/4SyJeUvJMilm3X";
+  EXPECT_EQ(FormatVerifierKey(name, witness.public_key(), kCosignatureV1), vkey);
+  const std::string text = "example.com/einvoice-test-log\n3\nNmQuc8JUCrEh46a/lUWwokmCzYMOsT080Z3jzmwCHsE=\n";
+  const std::string line = CosignatureLine(text, name, witness, 1700000000);
+  EXPECT_EQ(line, kDash + name +
+                      " pB4w9QAAAABlU/EA4yPf2Ex04gOAZVZ1pviIlS2YoQNaTvItQaUKPJkY5/QC9qtWNSwFYZmstDkYjNlwr16Il4A6gnnQRMUtjvPIAQ==\n");
+  PrivateKey log = SeedKey(0x00);
+  auto note = ParseNote(SignNote(text, "example.com/einvoice-test-log", log) + line);
+  ASSERT_TRUE(note.ok());
+  auto key = ParseVerifierKey(vkey);
+  ASSERT_TRUE(key.ok()) << key.status().message();
+  auto t = CosignatureTime(*note, *key);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->value_or(0), 1700000000u);
+  // The log's key does not verify the witness's line, and a cosignature of another text fails.
+  auto other = ParseNote("example.com/einvoice-test-log\n4\nNmQuc8JUCrEh46a/lUWwokmCzYMOsT080Z3jzmwCHsE=\n\n" + line);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(CosignatureTime(*other, *key).ok());
+}
+
 TEST(Tlog, TilePathsAreSpelledOneWay) {
   EXPECT_EQ(TilePath({0, 0, 256, false}), "tile/0/000");
   EXPECT_EQ(TilePath({0, 999, 256, false}), "tile/0/999");
