@@ -57,12 +57,12 @@ Array::Ptr HexArray(const std::vector<ledger::Hash>& hashes) {
 }  // namespace
 
 ChainRoutes::ChainRoutes(Config config, ledger::BlockStore& store, Revealer revealer, HeightWait wait_for_height,
-                         Checkpointer* checkpoints)
+                         CheckpointSource checkpoint)
     : config_(config),
       store_(&store),
       revealer_(std::move(revealer)),
       wait_for_height_(std::move(wait_for_height)),
-      checkpoints_(checkpoints) {}
+      checkpoint_(std::move(checkpoint)) {}
 
 void ChainRoutes::Add(Router& r) {
   // c2sp.org/tlog-tiles: the tree's hashes, 256 to a full tile, for any tlog client. A tile
@@ -85,10 +85,10 @@ void ChainRoutes::Add(Router& r) {
     ex.Send(200, "application/octet-stream", body);
   });
 
-  if (checkpoints_) {
+  if (checkpoint_) {
     // c2sp.org/tlog-checkpoint: the newest head as a signed note; changes with every block.
     r.Add("GET", "/checkpoint", [this](Exchange& ex) {
-      std::string note = checkpoints_->Signed(HeadOrUnavailable(*store_));
+      std::string note = checkpoint_();
       ex.response().set("Cache-Control", "no-cache");
       ex.Send(200, "text/plain; charset=utf-8", note);
     });

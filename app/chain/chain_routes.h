@@ -27,9 +27,11 @@ class ChainRoutes {
   // which takes no long polls).
   using HeightWait = std::function<void(uint64_t height, int timeout_ms)>;
 
-  // `checkpoints`: the authority's signer of checkpoints (null on a taxpayer node).
+  // The note GET /checkpoint serves (the authority's; none on a taxpayer node): the newest
+  // head signed, or the newest one cosigned by the witnesses' quorum. Throws ApiError.
+  using CheckpointSource = std::function<std::string()>;
   ChainRoutes(Config config, ledger::BlockStore& store, Revealer revealer, HeightWait wait_for_height = {},
-              Checkpointer* checkpoints = nullptr);
+              CheckpointSource checkpoint = {});
   void Add(Router& r);
 
  private:
@@ -37,7 +39,7 @@ class ChainRoutes {
   ledger::BlockStore* store_;
   Revealer revealer_;
   HeightWait wait_for_height_;
-  Checkpointer* checkpoints_;
+  CheckpointSource checkpoint_;
   std::atomic<int> long_polls_{0};  // GET /v1/chain/blocks waiting for a block
 };
 

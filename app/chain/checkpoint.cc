@@ -9,7 +9,7 @@ Checkpointer::Checkpointer(std::string origin, const ledger::PrivateKey& key) : 
 std::string Checkpointer::VerifierKey() const { return ledger::tlog::FormatVerifierKey(origin_, key_.public_key()); }
 
 std::string Checkpointer::Signed(const ledger::SignedHeader& head) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (cached_size_ != head.header.tree_size) {
     const std::string text = ledger::tlog::FormatCheckpoint({origin_, head.header.tree_size, head.header.tree_root, {}});
     cached_ = ledger::tlog::SignNote(text, origin_, key_);

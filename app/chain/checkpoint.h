@@ -5,8 +5,9 @@
 // Thread-safe.
 #pragma once
 
-#include <mutex>
 #include <string>
+
+#include "app/base/mutex.h"
 
 #include "ledger/block.h"
 #include "ledger/keys.h"
@@ -22,14 +23,14 @@ class Checkpointer {
   // The verifier key a tlog client is configured with: "<origin>+<key ID>+<key>".
   std::string VerifierKey() const;
   // The signed checkpoint of `head`; the newest one is kept.
-  std::string Signed(const ledger::SignedHeader& head);
+  std::string Signed(const ledger::SignedHeader& head) EXCLUDES(mu_);
 
  private:
   const std::string origin_;
   const ledger::PrivateKey& key_;
-  std::mutex mu_;
-  uint64_t cached_size_ = UINT64_MAX;
-  std::string cached_;
+  Mutex mu_;
+  uint64_t cached_size_ GUARDED_BY(mu_) = UINT64_MAX;
+  std::string cached_ GUARDED_BY(mu_);
 };
 
 // chain.origin's default: node.public_url without its scheme and trailing slash

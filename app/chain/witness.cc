@@ -22,6 +22,7 @@ Witness::Answer Text(int status, std::string body) { return {status, std::move(b
 Witness::Witness(const std::string& db_path, std::string name, const ledger::PrivateKey& key,
                  ledger::PublicKeyBytes log_key, Clock clock)
     : name_(std::move(name)), key_(key), log_key_(log_key), clock_(std::move(clock)) {
+  MutexLock lock(mu_);
   auto db = ledger::sql::Db::Open(db_path, ledger::sql::Db::Mode::kReadWrite);
   OrThrow(db);
   db_ = std::move(db).value();
@@ -33,7 +34,7 @@ std::string Witness::VerifierKey() const {
 }
 
 std::optional<Witness::Latest> Witness::LatestOf(const std::string& origin) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto s = ValueOrThrow(db_->Prepare("SELECT size, root FROM witness_checkpoint WHERE origin = ?1"));
   s.Bind(1, origin);
   if (!ValueOrThrow(s.Step())) return std::nullopt;
@@ -81,7 +82,7 @@ Witness::Answer Witness::AddCheckpoint(std::string_view request) {
   const uint64_t old_size = old->size, size = checkpoint->size;
   if (old_size > size) return Text(400, "old is larger than the checkpoint's size\n");
 
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ledger::sql::Transaction tx(db_.get());
   OrThrow(tx.begin_status());
   auto s = ValueOrThrow(db_->Prepare("SELECT size, root FROM witness_checkpoint WHERE origin = ?1"));

@@ -14,10 +14,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
+#include "app/base/mutex.h"
 #include "app/http/http.h"
 #include "ledger/hash.h"
 #include "ledger/keys.h"
@@ -40,13 +40,13 @@ class Witness {
     int status = 200;
     std::string body, content_type = "text/plain; charset=utf-8";
   };
-  Answer AddCheckpoint(std::string_view request);
+  Answer AddCheckpoint(std::string_view request) EXCLUDES(mu_);
 
   struct Latest {
     uint64_t size = 0;
     ledger::Hash root{};
   };
-  std::optional<Latest> LatestOf(const std::string& origin);
+  std::optional<Latest> LatestOf(const std::string& origin) EXCLUDES(mu_);
 
   void Add(Router& r);  // POST /add-checkpoint
 
@@ -55,8 +55,8 @@ class Witness {
   const ledger::PrivateKey& key_;
   const ledger::PublicKeyBytes log_key_;
   const Clock clock_;
-  std::mutex mu_;  // one check-and-update at a time; guards db_
-  std::unique_ptr<ledger::sql::Db> db_;
+  Mutex mu_;  // one check-and-update at a time
+  std::unique_ptr<ledger::sql::Db> db_ PT_GUARDED_BY(mu_);
 };
 
 }  // namespace app

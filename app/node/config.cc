@@ -41,6 +41,20 @@ NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
   n.authority_public_url = c.getString("authority.public_url", n.authority_url);
   n.chain_origin = c.getString("chain.origin", DefaultOrigin(n.public_url));
   n.witness_name = c.getString("witness.name", DefaultOrigin(n.public_url));
+  for (int i = 1; c.hasProperty("witness." + std::to_string(i) + ".key"); ++i) {
+    const std::string prefix = "witness." + std::to_string(i);
+    std::string vkey = c.getString(prefix + ".key"), url = c.getString(prefix + ".url", "");
+    auto parsed = ledger::tlog::ParseVerifierKey(vkey);
+    if (!parsed.ok() || parsed->type != ledger::tlog::kCosignatureV1)
+      throw std::invalid_argument(prefix + ".key must be a witness's verifier key (name+id+key, type 4): " +
+                                  (parsed.ok() ? std::string("not a cosigning key") : parsed.status().message()));
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+      throw std::invalid_argument(prefix + ".url must be the witness node's http(s) URL");
+    n.witnesses.emplace_back(vkey, url);
+  }
+  n.witness_quorum = c.getInt("witness.quorum", static_cast<int>(n.witnesses.size()));
+  if (n.witness_quorum < 0 || n.witness_quorum > static_cast<int>(n.witnesses.size()))
+    throw std::invalid_argument("witness.quorum must be 0.." + std::to_string(n.witnesses.size()) + " (the witnesses listed)");
   if (!ledger::tlog::ValidKeyName(n.witness_name) || n.witness_name.size() > 200)
     throw std::invalid_argument("witness.name must be a name without spaces or '+' (like shop.example/witness), at most 200 bytes");
   if (!ledger::tlog::ValidKeyName(n.chain_origin) || n.chain_origin.size() > 200)

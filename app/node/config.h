@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "app/merchant/mailer.h"
 
@@ -27,6 +29,10 @@ struct NodeConfig {
   std::string region_code = "44";  // node.region_code: 2 digits of every invoice number
   std::string authority_public_url;  // authority.public_url: base of QR codes (default authority.url)
   std::string chain_origin;     // chain.origin: the checkpoints' origin line and key name (authority)
+  // The authority's witnesses: witness.<n>.key (verifier key, type 0x04) and witness.<n>.url,
+  // n = 1, 2, ...; witness.quorum cosignatures make a checkpoint final (default: all).
+  std::vector<std::pair<std::string, std::string>> witnesses;
+  int witness_quorum = 0;
   std::string witness_name;     // witness.name: a taxpayer node's witness key name (default: node.public_url's host and path)
   int invoice_channel = 1;      // invoice.channel: the channel digit of invoice numbers
   uint64_t invoice_range_size = 100000;  // invoice.range_size: numbers asked for per apply

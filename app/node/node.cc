@@ -146,10 +146,24 @@ void Node::MakeRoutes() {
     if (!ledger::tlog::ValidKeyName(origin)) throw std::invalid_argument("chain.origin is not a valid note key name");
     config_.chain_origin = origin;
     checkpoints_ = std::make_unique<Checkpointer>(origin, key_);
+    if (!config_.witnesses.empty()) {
+      std::vector<WitnessPeer> peers;
+      for (const auto& [vkey, url] : config_.witnesses) peers.push_back({*ledger::tlog::ParseVerifierKey(vkey), url});
+      cosigner_ = std::make_unique<Cosigner>(std::move(peers), config_.witness_quorum, *checkpoints_, *store_,
+                                             config_.tls_ca_file);
+    }
     chain_routes_ = std::make_unique<ChainRoutes>(
         ChainRoutes::Config{config_.max_long_polls}, *store_,
         [this](Exchange& ex) { return authority_routes_->EntryRevealer(ex); },
-        [this](uint64_t height, int timeout_ms) { store_->WaitForHeight(height, timeout_ms); }, checkpoints_.get());
+        [this](uint64_t height, int timeout_ms) { store_->WaitForHeight(height, timeout_ms); },
+        [this]() -> std::string {
+          auto head = store_->Head();
+          if (!head.ok()) throw ApiError(503, "no_chain_yet", "this node holds no block yet");
+          if (!cosigner_ || cosigner_->quorum() == 0) return checkpoints_->Signed(*head);
+          auto cosigned = cosigner_->Cosigned();
+          if (!cosigned) throw ApiError(503, "not_cosigned_yet", "no checkpoint has its witnesses' cosignatures yet");
+          return *cosigned;
+        });
     return;
   }
   chain_routes_ = std::make_unique<ChainRoutes>(ChainRoutes::Config{config_.max_long_polls}, *store_, [](Exchange&) -> RevealFn {
@@ -216,6 +230,7 @@ void Node::Start() {
     if (mailer_) mailer_->Start();
   }
   if (replicator_) replicator_->Start();
+  if (cosigner_) cosigner_->Start();
   HttpServerOptions o;
   o.host = config_.listen_host;
   o.port = static_cast<uint16_t>(config_.listen_port);
@@ -232,6 +247,7 @@ void Node::Start() {
 }
 
 void Node::Stop() {
+  if (cosigner_) cosigner_->Stop();
   if (replicator_) replicator_->Stop();
   if (merchant_) merchant_->StopPump();
   if (mailer_) mailer_->Stop();

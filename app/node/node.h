@@ -14,6 +14,7 @@
 #include <string>
 
 #include "app/authority/audit.h"
+#include "app/authority/cosigner.h"
 #include "app/authority/audit_routes.h"
 #include "app/authority/authority.h"
 #include "app/authority/authority_routes.h"
@@ -102,6 +103,7 @@ class Node {
   // The parts' routes (null where the role has none).
   std::unique_ptr<NodeCallers> callers_;
   std::unique_ptr<Checkpointer> checkpoints_;  // the authority's
+  std::unique_ptr<Cosigner> cosigner_;         // the authority's, with witnesses listed
   std::unique_ptr<Witness> witness_;           // a taxpayer node's
   std::unique_ptr<ChainRoutes> chain_routes_;
   std::unique_ptr<AuthorityRoutes> authority_routes_;

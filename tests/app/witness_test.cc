@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "ledger/tlog.h"
-#include "two_nodes.h"
+#include "three_nodes.h"
 
 namespace app {
 namespace e2e {
@@ -96,6 +96,48 @@ TEST_F(WitnessTest, CosignsWhatExtendsWhatItCosignedAndRefusesTheRest) {
   EXPECT_EQ(after.status, 409);
   EXPECT_EQ(after.body, std::to_string(c2.size) + "\n");
   EXPECT_EQ(Add(c2.size, "", second).status, 200) << "the same checkpoint again";
+}
+
+// The authority with the merchant's and the company's witnesses, a quorum of 2: after a
+// block, GET /checkpoint serves the newest head with both cosignatures.
+class Cosigned : public ThreeNodes {
+ protected:
+  std::string KeyOf(Node& n) { return Parse(Http(n.port(), "GET", "/healthz").body)->getValue<std::string>("witness_key"); }
+};
+
+TEST_F(Cosigned, TheCheckpointCarriesTheQuorumsCosignatures) {
+  NodeConfig a = authority_->config();
+  a.witnesses = {{KeyOf(*merchant_), merchant_->BaseUrl()}, {KeyOf(*company_), company_->BaseUrl()}};
+  a.witness_quorum = 2;
+  authority_->Stop();
+  authority_.reset();  // one authority on its database at a time
+  authority_ = std::make_unique<Node>(a, [this] { return Now(); });
+  authority_->Start();
+  CreateOrder("ORD-COSIGNED", 5000);
+  ASSERT_EQ(Deliver(payment::WechatTransaction(keys_, "ORD-COSIGNED", "PAY-COSIGNED", 5000, NowS())).status, 204);
+  merchant_->merchant()->PumpOnce();
+  WaitInvoice(BlueOf("ORD-COSIGNED"), "sealed");
+  const uint64_t size = authority_->store().Head()->header.tree_size;
+  std::optional<ledger::tlog::Note> note;
+  for (int k = 0; k < 100; ++k) {
+    auto r = Http(authority_->port(), "GET", "/checkpoint");
+    if (r.status == 200) {
+      note = *ledger::tlog::ParseNote(r.body);
+      if (ledger::tlog::ParseCheckpoint(note->text)->size == size && note->signatures.size() == 3) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(note.has_value());
+  EXPECT_EQ(ledger::tlog::ParseCheckpoint(note->text)->size, size);
+  ASSERT_EQ(note->signatures.size(), 3u) << "the authority's signature and two cosignatures";
+  for (Node* w : {merchant_.get(), company_.get()}) {
+    auto t = ledger::tlog::CosignatureTime(*note, *ledger::tlog::ParseVerifierKey(KeyOf(*w)));
+    ASSERT_TRUE(t.ok());
+    EXPECT_TRUE(t->has_value()) << KeyOf(*w);
+  }
+  auto log = ledger::tlog::ParseVerifierKey(
+      ledger::tlog::FormatVerifierKey(a.chain_origin, authority_->key().public_key()));
+  EXPECT_TRUE(*ledger::tlog::VerifiedBy(*note, *log));
 }
 
 }  // namespace
