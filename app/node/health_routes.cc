@@ -64,6 +64,21 @@ void Node::AddHealthRoutes(Router& r) {
           << "# HELP einvoice_audit_records_dropped_total Refusals and alarms not recorded: over a taxpayer's hourly limit.\n"
           << "# TYPE einvoice_audit_records_dropped_total counter\n"
           << "einvoice_audit_records_dropped_total " << audit_->dropped() << "\n";
+    if (cosigner_) {
+      out << "# HELP einvoice_cosigned_tree_size The tree size of the newest checkpoint with witness.quorum cosignatures.\n"
+          << "# TYPE einvoice_cosigned_tree_size gauge\n"
+          << "einvoice_cosigned_tree_size " << cosigner_->cosigned_size() << "\n"
+          << "# HELP einvoice_cosign_latency_ms From the newest cosigned block's time to its quorum of cosignatures.\n"
+          << "# TYPE einvoice_cosign_latency_ms gauge\n"
+          << "einvoice_cosign_latency_ms " << cosigner_->last_latency_ms() << "\n"
+          << "# HELP einvoice_witness_cosigned_size The tree size each witness cosigned last.\n"
+          << "# TYPE einvoice_witness_cosigned_size gauge\n";
+      auto states = cosigner_->states();
+      for (const auto& w : states) out << "einvoice_witness_cosigned_size{witness=\"" << w.name << "\"} " << w.size << "\n";
+      out << "# HELP einvoice_witness_refusals_total Checkpoints a witness refused (403, 422): two histories were shown.\n"
+          << "# TYPE einvoice_witness_refusals_total counter\n";
+      for (const auto& w : states) out << "einvoice_witness_refusals_total{witness=\"" << w.name << "\"} " << w.refusals << "\n";
+    }
     if (replicator_) {
       out << "# HELP einvoice_split_view_alarm 1 when the authority showed this node a history that does not extend its own.\n"
           << "# TYPE einvoice_split_view_alarm gauge\n"

@@ -138,6 +138,9 @@ TEST_F(Cosigned, TheCheckpointCarriesTheQuorumsCosignatures) {
   auto log = ledger::tlog::ParseVerifierKey(
       ledger::tlog::FormatVerifierKey(a.chain_origin, authority_->key().public_key()));
   EXPECT_TRUE(*ledger::tlog::VerifiedBy(*note, *log));
+  auto metrics = Http(authority_->port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("einvoice_cosigned_tree_size " + std::to_string(size) + "\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("einvoice_witness_refusals_total{witness=\"merchant.example\"} 0\n"), std::string::npos) << metrics;
 }
 
 }  // namespace
