@@ -13,16 +13,6 @@ namespace {
 
 class TlogInterop : public TwoNodes {
  protected:
-  void PayMany(int first, int count) {
-    for (int i = first; i < first + count; ++i) {
-      std::string id = "T-" + std::to_string(i);
-      CreateOrder(id, 1000 + i);
-      ASSERT_EQ(Deliver(payment::WechatTransaction(keys_, id, "42" + id, 1000 + i, NowS())).status, 204);
-    }
-    for (int k = 0; k < 600 && merchant_->merchant()->counters().sealed < static_cast<uint64_t>(first + count); ++k)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ASSERT_EQ(merchant_->merchant()->counters().sealed, static_cast<uint64_t>(first + count));
-  }
   ledger::tlog::Checkpoint Checkpoint() {
     auto r = Http(authority_->port(), "GET", "/checkpoint");
     EXPECT_EQ(r.status, 200) << r.body;
@@ -37,9 +27,9 @@ class TlogInterop : public TwoNodes {
 
 #ifdef EINVOICE_TLOG_INTEROP
 TEST_F(TlogInterop, GoVerifiesOurCheckpointAndProofsFromOurTiles) {
-  PayMany(0, 40);
+  PayMany("T-", 0, 40);
   ledger::tlog::Checkpoint old = Checkpoint();
-  PayMany(40, 260);  // past 256 leaves: full tiles and partial ones, on two levels
+  PayMany("T-", 40, 260);  // past 256 leaves: full tiles and partial ones, on two levels
   ledger::tlog::Checkpoint now = Checkpoint();
   ASSERT_GT(now.size, 256u);
   EXPECT_EQ(now.origin, authority_->config().chain_origin);
@@ -86,7 +76,7 @@ TEST_F(TlogInterop, WeVerifyANoteGoSigned) {
 #endif
 
 TEST_F(TlogInterop, TilesAreImmutableAndOnlyWhereTheTreeReaches) {
-  PayMany(0, 3);
+  PayMany("T-", 0, 3);
   ledger::tlog::Checkpoint c = Checkpoint();
   ASSERT_LT(c.size, 256u);
   // The partial tile of the checkpoint's size, from the authority and from a taxpayer's replica.

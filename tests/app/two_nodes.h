@@ -130,6 +130,18 @@ class TwoNodes : public ::testing::Test {
     ADD_FAILURE() << "invoice " << no << " never became " << status;
     return inv;
   }
+  // Pays orders "<prefix><i>" for i in [first, first + count) and waits (30 s at most) until
+  // the merchant has `first + count` invoices sealed.
+  void PayMany(const std::string& prefix, int first, int count) {
+    for (int i = first; i < first + count; ++i) {
+      std::string id = prefix + std::to_string(i);
+      CreateOrder(id, 1000 + i);
+      ASSERT_EQ(Deliver(payment::WechatTransaction(keys_, id, "42" + id, 1000 + i, NowS())).status, 204);
+    }
+    for (int k = 0; k < 600 && merchant_->merchant()->counters().sealed < static_cast<uint64_t>(first + count); ++k)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_EQ(merchant_->merchant()->counters().sealed, static_cast<uint64_t>(first + count));
+  }
   std::string BlueOf(const std::string& order_id) {
     auto invs = Order(order_id)->getArray("invoices");
     return invs->size() ? invs->getObject(0)->getValue<std::string>("invoice_no") : "";

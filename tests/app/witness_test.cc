@@ -13,15 +13,6 @@ namespace {
 
 class WitnessTest : public TwoNodes {
  protected:
-  void PayMany(int first, int count) {
-    for (int i = first; i < first + count; ++i) {
-      std::string id = "W-" + std::to_string(i);
-      CreateOrder(id, 1000 + i);
-      ASSERT_EQ(Deliver(payment::WechatTransaction(keys_, id, "42" + id, 1000 + i, NowS())).status, 204);
-    }
-    for (int k = 0; k < 400 && merchant_->merchant()->counters().sealed < static_cast<uint64_t>(first + count); ++k)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
   std::string CheckpointNote() { return Http(authority_->port(), "GET", "/checkpoint").body; }
   ledger::tlog::Checkpoint Parsed(const std::string& note) {
     return *ledger::tlog::ParseCheckpoint(ledger::tlog::ParseNote(note)->text);
@@ -46,7 +37,7 @@ class WitnessTest : public TwoNodes {
 };
 
 TEST_F(WitnessTest, CosignsWhatExtendsWhatItCosignedAndRefusesTheRest) {
-  PayMany(0, 3);
+  PayMany("W-", 0, 3);
   std::string first = CheckpointNote();
   auto c1 = Parsed(first);
   auto r = Add(0, "", first);
@@ -58,7 +49,7 @@ TEST_F(WitnessTest, CosignsWhatExtendsWhatItCosignedAndRefusesTheRest) {
   ASSERT_TRUE(time.ok());
   EXPECT_EQ(time->value_or(0), Now() / 1000);
 
-  PayMany(3, 5);
+  PayMany("W-", 3, 5);
   std::string second = CheckpointNote();
   auto c2 = Parsed(second);
   ASSERT_GT(c2.size, c1.size);
