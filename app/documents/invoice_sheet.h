@@ -46,7 +46,7 @@ InvoiceSheet MakeInvoiceSheet(const Catalog& catalog, std::string_view lang, con
 std::string InvoicePdf(const Catalog& catalog, std::string_view lang, const InvoiceSheet& sheet);
 
 // A node's invoices as sheets and PDFs: its drawer and bureau, and a bound on the work a
-// PDF costs (tens of milliseconds, a second for 2,000 lines): at most `max_renders` at once
+// PDF costs (7 to 32 ms for one page here, 0.5 s for 2,000 lines): at most `max_renders` at once
 // (a request waits up to 10 s for its turn, then gets 503 busy), and the newest `cached`
 // PDFs kept (an invoice never changes once sealed). PDFs are in the national form's
 // language, zh-CN. Thread-safe.
