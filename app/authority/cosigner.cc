@@ -3,7 +3,6 @@
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 
 #include <chrono>
 #include <sstream>
@@ -74,9 +73,9 @@ std::optional<std::string> Cosigner::Offer(Peer& p, const std::string& note, uin
     session->sendRequest(req) << body;
     Poco::Net::HTTPResponse resp;
     std::istream& in = session->receiveResponse(resp);
-    std::string answer;
-    Poco::StreamCopier::copyToString(in, answer, 4096);
-    answer = answer.substr(0, 4096);
+    std::string answer(4096, '\0');  // a witness answers a line or two: read no more than this
+    in.read(answer.data(), static_cast<std::streamsize>(answer.size()));
+    answer.resize(static_cast<size_t>(in.gcount()));
     const int status = resp.getStatus();
     if (status == 409) {  // its size: offer again from there
       try {
