@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "app/http/peer_link.h"
+#include "app/merchant/merchant_routes.h"
 #include "invoice/amount_words.h"
 #include "invoice/national_xml.h"
 #include "invoice/ubl.h"
@@ -158,6 +159,12 @@ size_t Mailer::RunOnce() {
   };
   size_t sent = 0;
   for (const MailDelivery& d : due) {
+    // The invoice rules take any e-mail without control characters and with an '@': the relay
+    // is asked only about addresses (the resend form's rule), the rest fail at once.
+    if (auto problem = MailAddressProblem(d.address)) {
+      merchant_.MailFailed(d.id, *problem, std::nullopt);
+      continue;
+    }
     auto rec = merchant_.GetInvoice(d.invoice_no);
     if (!rec || rec->status != "sealed") {
       merchant_.MailFailed(d.id, "the invoice is not sealed on this node", std::nullopt);

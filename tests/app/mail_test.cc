@@ -155,6 +155,17 @@ TEST_F(Mail, WhileTheRelayIsDownDeliveriesWaitAndNothingIsLost) {
   ASSERT_EQ(messages.size(), 2u);
 }
 
+// The invoice rules take any e-mail without control characters and with an '@'; the
+// mailer sends only to what is an address (name@domain, no spaces or <>()[],;:\"), and
+// fails the rest naming why, without asking the relay.
+TEST_F(Mail, AnAddressTheRelayShouldNotBeAskedAboutFailsAtOnce) {
+  std::string no = Sell("ORD-ODD", "a b@haidian-tech.example");
+  auto d = WaitDelivery(no, 0, "failed");
+  EXPECT_NE(d->getValue<std::string>("error").find("no spaces"), std::string::npos) << d->getValue<std::string>("error");
+  EXPECT_EQ(Metric("einvoice_mail_attempts_total{result=\"failed\"}"), 0u) << "the relay was not asked";
+  EXPECT_EQ(relay_->Count(), 0u);
+}
+
 TEST_F(Mail, TheOrderPageShowsEachDeliveryAndSendsAgain) {
   std::string no = Sell("ORD-M5", "nobody@refused.example");
   WaitDelivery(no, 0, "failed");
