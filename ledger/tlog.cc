@@ -33,7 +33,7 @@ bool CleanText(std::string_view s, bool allow_newline) {
   return true;
 }
 
-std::optional<uint64_t> Decimal(std::string_view s) {
+std::optional<uint64_t> ParseDecimal(std::string_view s) {
   if (s.empty() || s.size() > 20 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
   uint64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -187,6 +187,8 @@ std::string CosignatureLine(std::string_view checkpoint_text, std::string_view n
   return std::string(kDash) + std::string(name) + " " + ToBase64(raw) + "\n";
 }
 
+std::optional<uint64_t> ParseTreeSize(std::string_view s) { return ParseDecimal(s); }
+
 std::string FormatCheckpoint(const Checkpoint& c) {
   std::string s = c.origin + "\n" + std::to_string(c.size) + "\n" + ToBase64(c.root.View()) + "\n";
   for (const std::string& e : c.extensions) s += e + "\n";
@@ -207,7 +209,7 @@ Result<Checkpoint> ParseCheckpoint(std::string_view text) {
     if (l.empty()) return Status::InvalidArgument("a checkpoint has no empty lines");
   Checkpoint c;
   c.origin = std::string(lines[0]);
-  auto size = Decimal(lines[1]);
+  auto size = ParseDecimal(lines[1]);
   if (!size) return Status::InvalidArgument("the tree size is a decimal without leading zeros");
   c.size = *size;
   auto root = FromBase64(lines[2]);
@@ -247,13 +249,13 @@ Result<TileRef> ParseTilePath(std::string_view path) {
   if (level == "entries") {
     t.entries = true;
   } else {
-    auto l = Decimal(level);
+    auto l = ParseDecimal(level);
     if (!l || *l > 63) return bad();
     t.level = static_cast<int>(*l);
   }
   // The width, if any.
   if (size_t p = path.find(".p/"); p != std::string_view::npos) {
-    auto w = Decimal(path.substr(p + 3));
+    auto w = ParseDecimal(path.substr(p + 3));
     if (!w || *w == 0 || *w >= kTileWidth) return bad();
     t.width = static_cast<uint32_t>(*w);
     path = path.substr(0, p);

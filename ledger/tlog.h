@@ -81,6 +81,8 @@ struct Checkpoint {
   std::vector<std::string> extensions;
 };
 std::string FormatCheckpoint(const Checkpoint& c);  // the note text
+// A tree size as the formats write it: decimal, no leading zeros (nullopt otherwise).
+std::optional<uint64_t> ParseTreeSize(std::string_view s);
 Result<Checkpoint> ParseCheckpoint(std::string_view text);
 
 // A tile (level, index, width; width 256 is a full tile) or an entry bundle.

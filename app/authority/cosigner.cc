@@ -132,18 +132,16 @@ void Cosigner::RunOnce() {
   MutexLock lock(mu_);
   states_.clear();
   for (const Peer& p : peers_) states_.push_back(p.state);
-  if (static_cast<int>(lines_.size()) >= quorum_ && (!cosigned_ || cosigned_size_ != size)) {
-    std::string cosigned = note;
-    for (const auto& [name, line] : lines_) cosigned += line;
-    cosigned_ = cosigned;
-    cosigned_size_ = size;
+  const bool reached = !cosigned_ || cosigned_size_ != size;  // the quorum, for this size, now
+  if (static_cast<int>(lines_.size()) < quorum_ && reached) return;
+  if (reached) {
     const uint64_t now = NowMs();
     latency_ms_ = now > head->header.time_ms ? now - head->header.time_ms : 0;
-  } else if (cosigned_ && cosigned_size_ == size) {
-    std::string cosigned = note;  // more cosignatures for the same checkpoint
-    for (const auto& [name, line] : lines_) cosigned += line;
-    cosigned_ = cosigned;
   }
+  std::string cosigned = note;  // with every cosignature it has (more may come for the same size)
+  for (const auto& [name, line] : lines_) cosigned += line;
+  cosigned_ = std::move(cosigned);
+  cosigned_size_ = size;
 }
 
 std::optional<std::string> Cosigner::Cosigned() {

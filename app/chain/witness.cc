@@ -33,18 +33,6 @@ std::string Witness::VerifierKey() const {
   return ledger::tlog::FormatVerifierKey(name_, key_.public_key(), ledger::tlog::kCosignatureV1);
 }
 
-std::optional<Witness::Latest> Witness::LatestOf(const std::string& origin) {
-  MutexLock lock(mu_);
-  auto s = ValueOrThrow(db_->Prepare("SELECT size, root FROM witness_checkpoint WHERE origin = ?1"));
-  s.Bind(1, origin);
-  if (!ValueOrThrow(s.Step())) return std::nullopt;
-  Latest l;
-  l.size = static_cast<uint64_t>(s.Int(0));
-  ledger::Bytes root = s.Blob(1);
-  if (root.size() == 32) std::copy(root.begin(), root.end(), l.root.bytes.begin());
-  return l;
-}
-
 Witness::Answer Witness::AddCheckpoint(std::string_view request) {
   if (request.size() > kMaxRequest) return Text(400, "the request is larger than 64 KiB\n");
   // "old <size>\n", proof lines, "\n", the signed checkpoint.
@@ -58,9 +46,8 @@ Witness::Answer Witness::AddCheckpoint(std::string_view request) {
     lines.push_back(rest.substr(0, nl));
     rest.remove_prefix(nl + 1);
   }
-  auto old = ledger::tlog::ParseCheckpoint("x\n" + std::string(lines[0].substr(4)) + "\n" +
-                                           ledger::ToBase64(ledger::EmptyRoot().View()) + "\n");
-  if (!old.ok()) return Text(400, "old is a tree size in decimal\n");
+  auto old = ledger::tlog::ParseTreeSize(lines[0].substr(4));
+  if (!old) return Text(400, "old is a tree size in decimal\n");
   if (lines.size() - 1 > kMaxProof) return Text(400, "a consistency proof has at most 63 hashes\n");
   std::vector<ledger::Hash> proof;
   for (size_t i = 1; i < lines.size(); ++i) {
@@ -79,7 +66,7 @@ Witness::Answer Witness::AddCheckpoint(std::string_view request) {
                                 ledger::tlog::kEd25519, ledger::Bytes(log_key_.begin(), log_key_.end())};
   auto signed_by_log = ledger::tlog::VerifiedBy(*note, log);
   if (!signed_by_log.ok() || !*signed_by_log) return Text(403, "the checkpoint is not signed by the authority's key\n");
-  const uint64_t old_size = old->size, size = checkpoint->size;
+  const uint64_t old_size = *old, size = checkpoint->size;
   if (old_size > size) return Text(400, "old is larger than the checkpoint's size\n");
 
   MutexLock lock(mu_);

@@ -42,12 +42,6 @@ class Witness {
   };
   Answer AddCheckpoint(std::string_view request) EXCLUDES(mu_);
 
-  struct Latest {
-    uint64_t size = 0;
-    ledger::Hash root{};
-  };
-  std::optional<Latest> LatestOf(const std::string& origin) EXCLUDES(mu_);
-
   void Add(Router& r);  // POST /add-checkpoint
 
  private:

@@ -269,14 +269,7 @@ void MerchantPages::AddConsole(Router& r) {
       x.set("color", site_.Text(ex, "state.color." + std::string(invoice::ColorName(inv->invoice.color))));
       x.set("status", site_.Text(ex, "state.status." + inv->status));
       x.set("total", invoice::FormatYuan(inv->invoice.TotalFen()));
-      PageData mail = List();
-      for (const MailDelivery& m : merchant_->MailOf(no)) {
-        PageData y;
-        y.set("state", m.state);
-        y.set("words", DeliveryWords(site_, ex, m, false));
-        mail.push_back(y);
-      }
-      x.set("mail", mail);
+      x.set("mail", DeliveryRows(ex, no, false));
       invoices.push_back(x);
       if (inv->status == "sealed") {
         PageData s;

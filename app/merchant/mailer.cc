@@ -13,7 +13,6 @@
 #include <memory>
 
 #include "app/http/peer_link.h"
-#include "app/merchant/merchant_routes.h"
 #include "invoice/amount_words.h"
 #include "invoice/national_xml.h"
 #include "invoice/ubl.h"
@@ -42,6 +41,19 @@ std::string DomainOf(const std::string& address) {
 }
 
 }  // namespace
+
+std::optional<std::string> MailAddressProblem(const std::string& address) {
+  if (address.empty()) return "the e-mail address is missing";
+  if (address.size() > 254) return "an e-mail address has at most 254 bytes";
+  const size_t at = address.find('@');
+  if (at == 0 || at == std::string::npos || address.find('@', at + 1) != std::string::npos ||
+      address.find('.', at) == std::string::npos || address.back() == '.')
+    return "not an e-mail address (name@domain)";
+  for (unsigned char c : address)
+    if (c <= 0x20 || c == 0x7f || std::string_view("<>()[],;:\\\"").find(static_cast<char>(c)) != std::string_view::npos)
+      return "an e-mail address has no spaces, control characters or <>()[],;:\\\"";
+  return std::nullopt;
+}
 
 void ComposeInvoiceMail(Poco::Net::MailMessage& m, const Catalog& catalog, const MailConfig& config,
                         const InvoiceRecord& rec, const std::string& qr_url, const std::string& pdf,
@@ -174,8 +186,8 @@ size_t Mailer::RunOnce() {
     bool relay_down = false;
     try {
       Poco::Net::MailMessage message;
-      ComposeInvoiceMail(message, catalog_, config_, *rec, merchant_.QrUrl(*rec), printer_.Pdf(rec->invoice, merchant_.QrUrl(*rec)),
-                         d);
+      const std::string qr_url = merchant_.QrUrl(*rec);
+      ComposeInvoiceMail(message, catalog_, config_, *rec, qr_url, printer_.Pdf(rec->invoice, qr_url), d);
       if (!session) open();
       session->sendMessage(message);
       merchant_.MailSent(d.id, clock_());

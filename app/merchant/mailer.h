@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -39,6 +40,10 @@ struct MailConfig {
   int retry_max_s = 300;     // mail.retry_max_s: the longest wait between two attempts
   int give_up_hours = 72;    // mail.give_up_hours
 };
+
+// What is wrong with an e-mail address the relay would be asked about (nullopt: nothing):
+// name@domain with a dot in the domain, no spaces, control characters or <>()[],;:\".
+std::optional<std::string> MailAddressProblem(const std::string& address);
 
 // The message of an invoice, ready for the relay: from, to, a subject and text in Chinese
 // (the catalog's mail.* in zh-CN) with the check link, the PDF and the national XML attached.

@@ -37,19 +37,6 @@ Array::Ptr DeliveriesJson(const std::vector<MailDelivery>& deliveries) {
   return a;
 }
 
-std::optional<std::string> MailAddressProblem(const std::string& address) {
-  if (address.empty()) return "the e-mail address is missing";
-  if (address.size() > 254) return "an e-mail address has at most 254 bytes";
-  const size_t at = address.find('@');
-  if (at == 0 || at == std::string::npos || address.find('@', at + 1) != std::string::npos ||
-      address.find('.', at) == std::string::npos || address.back() == '.')
-    return "not an e-mail address (name@domain)";
-  for (unsigned char c : address)
-    if (c <= 0x20 || c == 0x7f || std::string_view("<>()[],;:\\\"").find(static_cast<char>(c)) != std::string_view::npos)
-      return "an e-mail address has no spaces, control characters or <>()[],;:\\\"";
-  return std::nullopt;
-}
-
 MerchantRoutes::MerchantRoutes(Config config, Site& site, Merchant& merchant, PartyView& view, InvoicePrinter& printer)
     : config_(std::move(config)), site_(site), merchant_(&merchant), view_(&view), printer_(&printer) {}
 

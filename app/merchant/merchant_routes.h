@@ -11,6 +11,7 @@
 
 #include "app/documents/invoice_sheet.h"
 #include "app/http/site.h"
+#include "app/merchant/mailer.h"
 #include "app/merchant/merchant.h"
 #include "app/merchant/payment_crypto.h"
 #include "app/replica/party_view.h"
@@ -21,9 +22,8 @@ namespace app {
 // An invoice's file: `format` .xml (national), .ubl.xml, .png or .svg (its QR code).
 void SendInvoiceFile(Exchange& ex, const InvoiceRecord& rec, const std::string& format, const std::string& qr_url);
 // An invoice's PDF (inline, named by its number); 409 not_sealed until the authority sealed it.
-// The outbox's deliveries as JSON, and what is wrong with an e-mail address (nullopt: nothing).
+// The outbox's deliveries as JSON.
 Poco::JSON::Array::Ptr DeliveriesJson(const std::vector<MailDelivery>& deliveries);
-std::optional<std::string> MailAddressProblem(const std::string& address);
 void SendInvoicePdf(Exchange& ex, const InvoiceRecord& rec, InvoicePrinter& printer, const std::string& qr_url);
 
 class MerchantRoutes {
@@ -90,6 +90,8 @@ class MerchantPages {
   // A delivery in words (mail.state.*); `mask`: the address as b***@example.com (the
   // buyer's public invoice page).
   static std::string DeliveryWords(const Site& site, Exchange& ex, const MailDelivery& d, bool mask);
+  // Each delivery of invoice `no` as a page row: its state and its words.
+  PageData DeliveryRows(Exchange& ex, const std::string& no, bool mask);
 
  private:
   // console_pages.cc: /merchant, /merchant/invoices(.csv), /merchant/orders/<id>.

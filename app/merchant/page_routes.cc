@@ -83,6 +83,17 @@ std::string MerchantPages::DeliveryWords(const Site& site, Exchange& ex, const M
   return site.Text(ex, "mail.state.queued", {{"address", address}});
 }
 
+PageData MerchantPages::DeliveryRows(Exchange& ex, const std::string& no, bool mask) {
+  PageData rows = List();
+  for (const MailDelivery& m : merchant_->MailOf(no)) {
+    PageData x;
+    x.set("state", m.state);
+    x.set("words", DeliveryWords(site_, ex, m, mask));
+    rows.push_back(x);
+  }
+  return rows;
+}
+
 PageData MerchantPages::CheckoutProducts(const Site& site, Exchange& ex) {
   PageData products = List();
   for (const Product& p : kProducts) {
@@ -112,8 +123,8 @@ void MerchantPages::Add(Router& r) {
     const std::string& format = ex.Param(1);
     const invoice::Invoice& inv = rec->invoice;
     std::string qr_url = merchant_->QrUrl(*rec);
-    if (!format.empty() && format != ".pdf") return SendInvoiceFile(ex, *rec, format, qr_url);
     if (format == ".pdf") return SendInvoicePdf(ex, *rec, *printer_, qr_url);
+    if (!format.empty()) return SendInvoiceFile(ex, *rec, format, qr_url);
     const InvoiceSheet sheet = printer_->Sheet(site_.Lang(ex), inv, qr_url);
     PageData d = site_.Page(ex, "invoice.title", {{"invoice_no", inv.invoice_no}});
     d.set("heading", sheet.heading);
@@ -145,14 +156,7 @@ void MerchantPages::Add(Router& r) {
     d.set("remarks", sheet.remarks);
     d.set("drawer", sheet.drawer);
     if (!sheet.tax_bureau.empty()) d.set("tax_bureau", sheet.tax_bureau);
-    PageData mail = List();
-    for (const MailDelivery& m : merchant_->MailOf(inv.invoice_no)) {
-      PageData x;
-      x.set("state", m.state);
-      x.set("words", DeliveryWords(site_, ex, m, true));
-      mail.push_back(x);
-    }
-    d.set("mail", mail);
+    d.set("mail", DeliveryRows(ex, inv.invoice_no, true));
     d.set("status", rec->status);
     d.set(rec->status, true);
     d.set("status_word", site_.Word(ex, "state.status.", rec->status));

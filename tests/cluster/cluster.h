@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <initializer_list>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -62,6 +64,15 @@ inline uint64_t Metric(uint16_t port, const std::string& name) {
     return std::stoull(m[2].str());
   } catch (const std::exception&) {
     return 0;
+  }
+}
+
+// Prints the end of each named node's log under `root` (for a failed test).
+inline void PrintLogTails(const std::string& root, std::initializer_list<const char*> names) {
+  for (const char* n : names) {
+    std::string log = ReadFile(root + "/" + n + "/node.log");
+    if (log.size() > 6000) log = log.substr(log.size() - 6000);
+    std::printf("---- %s/node.log (tail)\n%s\n", n, log.c_str());
   }
 }
 

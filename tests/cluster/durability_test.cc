@@ -34,11 +34,8 @@ class Durability : public ::testing::Test {
     ASSERT_TRUE(WaitFor([&] { return Height(m_->port) == Height(a_->port); }, 30));
   }
   void TearDown() override {
-    if (HasFailure())
-      for (const char* n : {"authority", "merchant"})
-        std::printf("---- %s/node.log (tail)\n%s\n", n, Tail(ReadFile(dir_.path() + "/" + n + "/node.log")).c_str());
+    if (HasFailure()) PrintLogTails(dir_.path(), {"authority", "merchant"});
   }
-  static std::string Tail(const std::string& s) { return s.size() > 6000 ? s.substr(s.size() - 6000) : s; }
   apptest::TempDir dir_;
   std::unique_ptr<Cluster> c_;
   ProcessNode* a_ = nullptr;
