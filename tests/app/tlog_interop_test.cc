@@ -56,6 +56,37 @@ TEST_F(TlogInterop, GoVerifiesOurCheckpointAndProofsFromOurTiles) {
   EXPECT_NE(refused.exit_code, 0) << refused.output;
 }
 
+// The witnesses' cosignatures (c2sp.org/tlog-cosignature) checked by Go: Debian's note 0.7
+// has no verifier of type 0x04, so the program brings a small one (tests/interop).
+TEST_F(TlogInterop, GoVerifiesTheWitnessCosignatures) {
+  const std::string witness = WitnessKeyOf(*merchant_);
+  RestartAuthority([&](NodeConfig& a) {
+    a.witnesses = {{witness, merchant_->BaseUrl()}};
+    a.witness_quorum = 1;
+  });
+  PayMany("C-", 0, 3);
+  const uint64_t size = authority_->store().Head()->header.tree_size;
+  const std::string vkey = ledger::tlog::FormatVerifierKey(authority_->config().chain_origin, authority_->key().public_key());
+  const std::string base = "http://127.0.0.1:" + std::to_string(authority_->port());
+  for (int k = 0; k < 200 && Checkpoint().size != size; ++k) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(Checkpoint().size, size);
+  auto go = apptest::RunCommand(std::string(EINVOICE_TLOG_INTEROP) + " cosigned " + base + " '" + vkey + "' '" + witness + "'");
+  ASSERT_EQ(go.exit_code, 0) << go.output;
+  EXPECT_NE(go.output.find("ok cosigned by merchant.example at "), std::string::npos) << go.output;
+  std::printf("%s", go.output.c_str());
+  // A witness whose cosignature is not there (Go's own key under another name) fails.
+  auto other = apptest::RunCommand(std::string(EINVOICE_TLOG_INTEROP) + " sign court.example/witness x");
+  auto parsed = ledger::tlog::ParseVerifierKey(other.output.substr(0, other.output.find('\n')));
+  ASSERT_TRUE(parsed.ok());
+  ledger::PublicKeyBytes go_key{};
+  std::copy(parsed->public_key.begin(), parsed->public_key.end(), go_key.begin());
+  const std::string absent = ledger::tlog::FormatVerifierKey("court.example/witness", go_key, ledger::tlog::kCosignatureV1);
+  auto refused = apptest::RunCommand(std::string(EINVOICE_TLOG_INTEROP) + " cosigned " + base + " '" + vkey + "' '" + witness +
+                                     "' '" + absent + "'");
+  EXPECT_NE(refused.exit_code, 0) << refused.output;
+  EXPECT_NE(refused.output.find("no cosignature of court.example/witness"), std::string::npos) << refused.output;
+}
+
 TEST_F(TlogInterop, WeVerifyANoteGoSigned) {
   auto go = apptest::RunCommand(std::string(EINVOICE_TLOG_INTEROP) + " sign tax.example/go-test 'signed by Go'");
   ASSERT_EQ(go.exit_code, 0) << go.output;

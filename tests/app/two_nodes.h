@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -76,6 +77,20 @@ class TwoNodes : public ::testing::Test {
     token_ = merchant_->tokens().Create(TokenRole::kMerchant, kMerchant, "till", 0);
     merchant_->merchant()->PumpOnce();  // applies for numbers
     ASSERT_EQ(merchant_->merchant()->NumbersLeft(), 1000u);
+  }
+  // Stops the authority and starts it again on its database and port with `change` made to
+  // its configuration (one authority on a database at a time).
+  void RestartAuthority(const std::function<void(NodeConfig&)>& change) {
+    NodeConfig a = authority_->config();
+    change(a);
+    authority_->Stop();
+    authority_.reset();
+    authority_ = std::make_unique<Node>(a, [this] { return Now(); });
+    authority_->Start();
+  }
+  // A taxpayer node's witness key (name+id+key, type 0x04), from its /healthz.
+  std::string WitnessKeyOf(Node& n) {
+    return Parse(Http(n.port(), "GET", "/healthz").body)->getValue<std::string>("witness_key");
   }
   // A fixture's own settings for the merchant node, before it starts.
   virtual void ConfigureMerchant(NodeConfig&) {}

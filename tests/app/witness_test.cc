@@ -91,19 +91,14 @@ TEST_F(WitnessTest, CosignsWhatExtendsWhatItCosignedAndRefusesTheRest) {
 
 // The authority with the merchant's and the company's witnesses, a quorum of 2: after a
 // block, GET /checkpoint serves the newest head with both cosignatures.
-class Cosigned : public ThreeNodes {
- protected:
-  std::string KeyOf(Node& n) { return Parse(Http(n.port(), "GET", "/healthz").body)->getValue<std::string>("witness_key"); }
-};
+using Cosigned = ThreeNodes;
 
 TEST_F(Cosigned, TheCheckpointCarriesTheQuorumsCosignatures) {
-  NodeConfig a = authority_->config();
-  a.witnesses = {{KeyOf(*merchant_), merchant_->BaseUrl()}, {KeyOf(*company_), company_->BaseUrl()}};
-  a.witness_quorum = 2;
-  authority_->Stop();
-  authority_.reset();  // one authority on its database at a time
-  authority_ = std::make_unique<Node>(a, [this] { return Now(); });
-  authority_->Start();
+  RestartAuthority([this](NodeConfig& a) {
+    a.witnesses = {{WitnessKeyOf(*merchant_), merchant_->BaseUrl()}, {WitnessKeyOf(*company_), company_->BaseUrl()}};
+    a.witness_quorum = 2;
+  });
+  const NodeConfig& a = authority_->config();
   CreateOrder("ORD-COSIGNED", 5000);
   ASSERT_EQ(Deliver(payment::WechatTransaction(keys_, "ORD-COSIGNED", "PAY-COSIGNED", 5000, NowS())).status, 204);
   merchant_->merchant()->PumpOnce();
@@ -122,9 +117,9 @@ TEST_F(Cosigned, TheCheckpointCarriesTheQuorumsCosignatures) {
   EXPECT_EQ(ledger::tlog::ParseCheckpoint(note->text)->size, size);
   ASSERT_EQ(note->signatures.size(), 3u) << "the authority's signature and two cosignatures";
   for (Node* w : {merchant_.get(), company_.get()}) {
-    auto t = ledger::tlog::CosignatureTime(*note, *ledger::tlog::ParseVerifierKey(KeyOf(*w)));
+    auto t = ledger::tlog::CosignatureTime(*note, *ledger::tlog::ParseVerifierKey(WitnessKeyOf(*w)));
     ASSERT_TRUE(t.ok());
-    EXPECT_TRUE(t->has_value()) << KeyOf(*w);
+    EXPECT_TRUE(t->has_value()) << WitnessKeyOf(*w);
   }
   auto log = ledger::tlog::ParseVerifierKey(
       ledger::tlog::FormatVerifierKey(a.chain_origin, authority_->key().public_key()));
