@@ -3,7 +3,7 @@
 namespace invoice {
 
 std::optional<Refusal> RefusalFromCode(std::string_view code) {
-  for (int i = 0; i <= static_cast<int>(Refusal::kTimeOutOfRange); ++i)
+  for (int i = 0; i <= static_cast<int>(Refusal::kNotFinal); ++i)
     if (RefusalCode(static_cast<Refusal>(i)) == code) return static_cast<Refusal>(i);
   return std::nullopt;
 }
@@ -37,6 +37,7 @@ std::string_view RefusalCode(Refusal r) {
     case Refusal::kNotGenuine: return "not_genuine";
     case Refusal::kFilingMismatch: return "filing_mismatch";
     case Refusal::kTimeOutOfRange: return "time_out_of_range";
+    case Refusal::kNotFinal: return "not_final";
   }
   return "refused";
 }

@@ -39,6 +39,7 @@ enum class Refusal {
   kNotGenuine,              // a claim whose invoice hash is not the sealed invoice's
   kFilingMismatch,          // filed figures that differ from the chain's (the authority checks)
   kTimeOutOfRange,          // dated too far from its block's time (the authority checks, admission.h)
+  kNotFinal,                // claiming or settling an invoice no cosigned checkpoint covers yet (the authority checks)
 };
 
 std::string_view RefusalCode(Refusal r);  // snake_case, for APIs

@@ -162,6 +162,14 @@ Verdict Authority::CheckEntry(const DecodedEntry& decoded, invoice::Lifecycle& s
   if (auto* p = std::get_if<invoice::Problem>(&*decoded.event)) return Refuse(Refusal::kInvalid, p->message, p->field);
   const invoice::Event& ev = *decoded.Event();
   if (auto late = invoice::CheckEventTime(ev, place.time_ms, time_limits_)) return *late;
+  if (auto* r = std::get_if<invoice::ReimburseEvent>(&ev); r && final_size_ && r->action != invoice::ReimburseAction::kRelease) {
+    // Decided only on a final invoice: one a checkpoint with the quorum's cosignatures covers.
+    const invoice::InvoiceState* st = scratch.FindInvoice(r->invoice_no);
+    if (st && !st->invoice.invoice_no.empty() && st->issued.leaf_index >= final_size_())
+      return Refuse(Refusal::kNotFinal,
+                    r->invoice_no + " is not final yet: no checkpoint with the witnesses' cosignatures covers it",
+                    "invoice_no");
+  }
   if (auto* f = std::get_if<invoice::FileEvent>(&ev)) {
     // A return is sealed only if it is the chain's: recompute it and compare every figure.
     Verdict v = scratch.Check(entry->submitter, ev);

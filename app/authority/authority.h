@@ -7,6 +7,7 @@
 
 #include <Poco/JSON/Array.h>
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -84,6 +85,11 @@ class Authority {
 
   // How far an event's time may be from its block's (invoice/admission.h); set before use.
   void SetTimeLimits(const invoice::TimeLimits& limits) { time_limits_ = limits; }
+  // The finality policy (app/README.md, "Witnesses"): with `final_size` set, a claim or a
+  // settlement is sealed only if its invoice's issue leaf is below the tree size it returns
+  // (the newest checkpoint with the quorum's cosignatures); otherwise 409 not_final. Set
+  // before use; unset (no witnesses), every sealed invoice is final.
+  void SetFinality(std::function<uint64_t()> final_size) { final_size_ = std::move(final_size); }
   // Where refused entries are recorded for the audit (may stay null: nothing recorded).
   void SetAuditStore(class AuditStore* audit) { audit_ = audit; }
 
@@ -114,6 +120,7 @@ class Authority {
   std::optional<invoice::NumberRange> GrantOfEntry(const DecodedEntry& entry) const REQUIRES(mu_);
   void RecordRefusal(const DecodedEntry& entry, const EntryOutcome& o, uint64_t now_ms) REQUIRES(mu_);
   class AuditStore* audit_ = nullptr;
+  std::function<uint64_t()> final_size_;
   invoice::TimeLimits time_limits_;
 
   // One caller's submission; a batch of them becomes one block (group commit).

@@ -20,8 +20,13 @@ uint64_t NowMs() {
 }  // namespace
 
 Cosigner::Cosigner(std::vector<WitnessPeer> witnesses, int quorum, Checkpointer& checkpoints, ledger::BlockStore& store,
-                   const std::string& ca_file)
-    : quorum_(quorum), checkpoints_(checkpoints), store_(store) {
+                   CosignedRecord& record, const std::string& ca_file)
+    : quorum_(quorum), checkpoints_(checkpoints), store_(store), record_(record) {
+  if (auto saved = record_.Load()) {  // what was cosigned before a restart stays final
+    MutexLock lock(mu_);
+    cosigned_ = saved->note;
+    cosigned_size_ = saved->size;
+  }
   MutexLock run(run_mu_);
   for (auto& w : witnesses) {
     Peer p;
@@ -132,14 +137,15 @@ void Cosigner::RunOnce() {
   MutexLock lock(mu_);
   states_.clear();
   for (const Peer& p : peers_) states_.push_back(p.state);
-  const bool reached = !cosigned_ || cosigned_size_ != size;  // the quorum, for this size, now
-  if (static_cast<int>(lines_.size()) < quorum_ && reached) return;
-  if (reached) {
+  if (static_cast<int>(lines_.size()) < quorum_) return;  // what is cosigned stays served
+  if (!cosigned_ || cosigned_size_ != size) {  // the quorum, for this size, now
     const uint64_t now = NowMs();
     latency_ms_ = now > head->header.time_ms ? now - head->header.time_ms : 0;
   }
   std::string cosigned = note;  // with every cosignature it has (more may come for the same size)
   for (const auto& [name, line] : lines_) cosigned += line;
+  if (cosigned_ == cosigned) return;
+  record_.Save(size, cosigned);  // kept before it is served
   cosigned_ = std::move(cosigned);
   cosigned_size_ = size;
 }

@@ -17,6 +17,7 @@
 
 #include "app/base/mutex.h"
 #include "app/chain/checkpoint.h"
+#include "app/chain/cosigned_record.h"
 #include "app/http/peer_link.h"
 #include "ledger/block_store.h"
 #include "ledger/tlog.h"
@@ -30,8 +31,9 @@ struct WitnessPeer {
 
 class Cosigner {
  public:
+  // `record`: where the newest cosigned checkpoint is kept (loaded here, saved on change).
   Cosigner(std::vector<WitnessPeer> witnesses, int quorum, Checkpointer& checkpoints, ledger::BlockStore& store,
-           const std::string& ca_file);
+           CosignedRecord& record, const std::string& ca_file);
   ~Cosigner();
 
   void Start();
@@ -64,6 +66,7 @@ class Cosigner {
   const int quorum_;
   Checkpointer& checkpoints_;
   ledger::BlockStore& store_;
+  CosignedRecord& record_;
   // Lock order: run_mu_ (one round at a time, held over the network), then mu_ (what readers see).
   Mutex run_mu_ ACQUIRED_BEFORE(mu_);
   std::vector<Peer> peers_ GUARDED_BY(run_mu_);

@@ -1,5 +1,7 @@
 #include "app/bench/bench_network.h"
 
+#include <Poco/JSON/Parser.h>
+
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -20,7 +22,7 @@ Network::Network(std::string root, int http_threads) : root_(std::move(root)), h
   std::ofstream(root_ + "/platform.pub.pem") << pub;
 }
 
-void Network::Start() {
+void Network::Start(int witnesses) {
   authority_ = Prepare("authority", "", "");
   auto key = ledger::PrivateKey::Generate().value();
   std::ofstream(authority_.dir + "/node.pem") << key.ToPem();
@@ -48,6 +50,33 @@ void Network::Start() {
     if (st != 201) throw std::runtime_error("registering " + m.name + " failed (" + std::to_string(st) + "): " + answer);
     Launch(m);
     m.token = TokenStore::Open(m.db)->Create(TokenRole::kMerchant, m.tax_id, "bench till", SystemClockMs());
+  }
+  if (witnesses > 0) AddWitnesses(witnesses);
+}
+
+void Network::AddWitnesses(int witnesses) {
+  if (witnesses > static_cast<int>(merchants_.size())) throw std::invalid_argument("at most 2 witnesses (the merchants')");
+  std::string lines;
+  for (int i = 0; i < witnesses; ++i) {
+    const BenchNode& m = merchants_[static_cast<size_t>(i)];
+    std::string health;
+    HttpStatus("127.0.0.1", m.port, "GET", "/healthz", "", "", &health);
+    auto key = Poco::JSON::Parser().parse(health).extract<Poco::JSON::Object::Ptr>()->optValue<std::string>("witness_key", "");
+    if (key.empty()) throw std::runtime_error(m.name + " shows no witness key");
+    const std::string n = "witness." + std::to_string(i + 1);
+    lines += n + ".key = " + key + "\n" + n + ".url = http://127.0.0.1:" + std::to_string(m.port) + "\n";
+  }
+  lines += "witness.quorum = " + std::to_string(witnesses) + "\n";
+  // The network's policy in every node's configuration: the merchants' replicas then hold
+  // only what is final.
+  std::vector<pid_t*> pids = {&authority_.pid};
+  for (auto& m : merchants_) pids.push_back(&m.pid);
+  StopNodes(pids);
+  std::ofstream(authority_.config, std::ios::app) << lines;
+  Launch(authority_);
+  for (auto& m : merchants_) {
+    std::ofstream(m.config, std::ios::app) << lines;
+    Launch(m);
   }
 }
 

@@ -29,8 +29,9 @@ class Network {
   static constexpr const char* kSerial = "BENCHSERIAL";
 
   // Starts the authority, registers both merchants there and starts them; throws if a node
-  // does not come up.
-  void Start();
+  // does not come up. With `witnesses` (1 or 2), that many merchants' witnesses are the
+  // network's, all of them needed (witness.quorum): every node restarts with that policy.
+  void Start(int witnesses = 0);
   void Stop();
 
   payment::WechatSimKeys PlatformKeys() const { return {"1900000109", kSerial, platform_private_pem_, kApiKey}; }
@@ -41,6 +42,7 @@ class Network {
   BenchNode Prepare(const std::string& name, const std::string& tax_id, const std::string& region);
   std::string Common(const BenchNode& n) const;
   void Launch(BenchNode& n);
+  void AddWitnesses(int witnesses);
 
   std::string root_;
   int http_threads_;

@@ -120,6 +120,8 @@ int E2e(const Args& a) {
                                                     : static_cast<size_t>(seconds * (offered > 0 ? offered * 1.01 + 10 : 12000));
   const double bound_s = a.count("bound-seconds") ? std::stod(a.at("bound-seconds")) : 0.5;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int witnesses = a.count("witnesses") ? std::stoi(a.at("witnesses")) : 0;
+  if (witnesses < 0 || witnesses > 2) throw std::invalid_argument("--witnesses is 0, 1 or 2");
   if (seconds <= 0 || connections < 2 || pool_size < 2 || offered < 0) throw std::invalid_argument("--seconds, --connections or --notifications too small");
   std::string root = a.count("dir") ? a.at("dir") : (fs::temp_directory_path() / ("einvoice-bench-" + std::to_string(getpid()))).string();
   if (fs::exists(root) && !fs::is_empty(root)) throw std::invalid_argument(root + " exists and is not empty");
@@ -127,9 +129,10 @@ int E2e(const Args& a) {
 
   MachineBounds bounds = MeasureBounds(bound_s);
 
-  std::printf("\nstarting an authority and two merchant nodes in %s\n", root.c_str());
+  std::printf("\nstarting an authority and two merchant nodes in %s%s\n", root.c_str(),
+              witnesses ? (", the authority's checkpoints cosigned by " + std::to_string(witnesses) + " of the merchants' witnesses").c_str() : "");
   Network net(root, connections + 16);  // a thread per connection (Poco), and some for the nodes' own calls
-  net.Start();
+  net.Start(witnesses);
   auto& merchants = net.merchants();
   const size_t per_merchant = pool_size / 2;
 
@@ -172,12 +175,34 @@ int E2e(const Args& a) {
 
   // The replicas' heads, watched from the side while the load runs.
   std::vector<HeadLog> heads(2);  // the watcher's own until it is joined
+  HeadLog cosigned;               // the authority's GET /checkpoint, with witnesses; the same
   std::array<std::atomic<uint64_t>, 2> replica_size{};
+  std::atomic<uint64_t> cosigned_size{0};
   std::atomic<bool> stop_watch{false};
   std::thread watcher([&] {
     std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> s;
     for (auto& m : merchants) s.push_back(std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", m.port));
+    Poco::Net::HTTPClientSession checkpoints("127.0.0.1", net.authority().port);
     while (!stop_watch) {
+      if (witnesses) {
+        try {
+          Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/checkpoint", Poco::Net::HTTPMessage::HTTP_1_1);
+          checkpoints.sendRequest(req);
+          Poco::Net::HTTPResponse resp;
+          std::string body;
+          Poco::StreamCopier::copyToString(checkpoints.receiveResponse(resp), body);
+          size_t l1 = body.find('\n'), l2 = l1 == std::string::npos ? l1 : body.find('\n', l1 + 1);
+          if (resp.getStatus() == 200 && l2 != std::string::npos) {
+            uint64_t size = std::stoull(body.substr(l1 + 1, l2 - l1 - 1));
+            if (cosigned.seen.empty() || cosigned.seen.back().second < size) {
+              cosigned.seen.push_back({WallMs(), size});
+              cosigned_size = size;
+            }
+          }
+        } catch (const std::exception&) {
+          checkpoints.reset();
+        }
+      }
       for (size_t m = 0; m < 2; ++m) {
         try {
           Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/v1/chain/head", Poco::Net::HTTPMessage::HTTP_1_1);
@@ -281,7 +306,7 @@ int E2e(const Args& a) {
       authority_size = NumberAfter(head, "\"tree_size\"");
       progress.Update(sealed, total_acked);
       if (sealed >= total_acked && replica_size[0] >= authority_size && replica_size[1] >= authority_size &&
-          authority_size > 0) {
+          authority_size > 0 && (!witnesses || cosigned_size >= authority_size)) {
         level = true;
         break;
       }
@@ -298,7 +323,7 @@ int E2e(const Args& a) {
   if (!level) std::cerr << "bench e2e: the nodes did not seal and replicate everything within 10 minutes\n";
 
   // Where each acknowledged payment's invoice landed, from the authority's own chain.
-  std::vector<double> to_sealed_ms, to_replicated_ms;
+  std::vector<double> to_sealed_ms, to_replicated_ms, block_to_cosigned_ms, to_cosigned_ms;
   uint64_t on_chain = 0, duplicates = 0, last_replicated_ms = 0;
   {
     std::vector<std::vector<uint8_t>> found(2, std::vector<uint8_t>(per_merchant, 0));
@@ -308,6 +333,9 @@ int E2e(const Args& a) {
     Progress progress("reading the authority's chain");
     for (uint64_t h = 1; h <= head.header.height; ++h) {
       auto block = store->BlockAt(h).value();
+      const int64_t cosigned_at = witnesses ? cosigned.FirstAtLeast(block.header.tree_size) : -1;
+      if (cosigned_at >= 0 && static_cast<int64_t>(block.header.time_ms) >= start_ms)
+        block_to_cosigned_ms.push_back(static_cast<double>(cosigned_at - static_cast<int64_t>(block.header.time_ms)));
       auto leaves = store->Leaves(begin, block.header.tree_size).value();
       begin = block.header.tree_size;
       for (const auto& leaf : leaves) {
@@ -329,6 +357,7 @@ int E2e(const Args& a) {
         if (sent_ms[m][i] < 0) continue;  // paid but not acknowledged in time (the load stopped)
         ++on_chain;
         to_sealed_ms.push_back(static_cast<double>(static_cast<int64_t>(block.header.time_ms) - sent_ms[m][i]));
+        if (cosigned_at >= 0) to_cosigned_ms.push_back(static_cast<double>(cosigned_at - sent_ms[m][i]));
         int64_t r0 = heads[0].FirstAtLeast(leaf.index + 1), r1 = heads[1].FirstAtLeast(leaf.index + 1);
         if (r0 >= 0 && r1 >= 0) {
           int64_t both = std::max(r0, r1);
@@ -344,6 +373,8 @@ int E2e(const Args& a) {
   std::sort(lat.begin(), lat.end());
   std::sort(to_sealed_ms.begin(), to_sealed_ms.end());
   std::sort(to_replicated_ms.begin(), to_replicated_ms.end());
+  std::sort(block_to_cosigned_ms.begin(), block_to_cosigned_ms.end());
+  std::sort(to_cosigned_ms.begin(), to_cosigned_ms.end());
 
   const double span_s = last_replicated_ms > static_cast<uint64_t>(start_ms)
                             ? static_cast<double>(last_replicated_ms - static_cast<uint64_t>(start_ms)) / 1000.0
@@ -373,6 +404,13 @@ int E2e(const Args& a) {
               Percentile(to_sealed_ms, 0.99));
   std::printf("%-48s p50 %.0f ms, p99 %.0f ms\n", "callback to on both replicas", Percentile(to_replicated_ms, 0.5),
               Percentile(to_replicated_ms, 0.99));
+  if (witnesses) {
+    std::printf("%-48s p50 %.0f ms, p99 %.0f ms, max %.0f ms (%zu blocks)\n", "cosigning: block sealed to cosigned checkpoint",
+                Percentile(block_to_cosigned_ms, 0.5), Percentile(block_to_cosigned_ms, 0.99),
+                block_to_cosigned_ms.empty() ? 0.0 : block_to_cosigned_ms.back(), block_to_cosigned_ms.size());
+    std::printf("%-48s p50 %.0f ms, p99 %.0f ms\n", "callback to final (cosigned)", Percentile(to_cosigned_ms, 0.5),
+                Percentile(to_cosigned_ms, 0.99));
+  }
   for (size_t k = 0; k < 3; ++k)
     std::printf("%-48s %8.0f us CPU per invoice, peak RSS %ld MB\n", names[k],
                 on_chain ? 1e6 * (after[k].cpu_s - before[k].cpu_s) / static_cast<double>(on_chain) : 0,
@@ -407,13 +445,17 @@ int E2e(const Args& a) {
 void AddBenchNodeVerbs(std::vector<Verb>& verbs) {
   Verb e2e{"bench e2e",
            "the whole stack: an authority and two merchant nodes on loopback, paid with signed WeChat Pay notifications",
-           "[--seconds S] [--connections C] [--rate R] [--notifications N] [--bound-seconds S] [--dir DIR] [--keep]", {}, E2e};
+           "[--seconds S] [--connections C] [--rate R] [--notifications N] [--witnesses K] [--bound-seconds S] [--dir DIR] [--keep]",
+           {}, E2e};
   e2e.options.addOption(Optional("seconds", "S", "how long to send notifications (default 10)"));
   e2e.options.addOption(Optional("connections", "C", "concurrent keep-alive connections, half to each merchant (default 64)"));
   e2e.options.addOption(Optional("rate", "R",
                                  "offer R notifications per second (open loop; latency counts from when each was due) "
                                  "instead of sending as fast as the connections are answered"));
   e2e.options.addOption(Optional("notifications", "N", "orders made and notifications signed ahead (default 12,000 per second, or R per second)"));
+  e2e.options.addOption(Optional("witnesses", "K",
+                                 "the authority's checkpoints cosigned by K (1 or 2) of the merchants' witnesses, all "
+                                 "needed; reports the cosigning latency (default 0: no witnesses)"));
   e2e.options.addOption(Optional("bound-seconds", "S", "time for each machine bound measured first (default 0.5)"));
   e2e.options.addOption(Optional("dir", "DIR", "where the nodes' folders go (default a new temp folder, removed after)"));
   e2e.options.addOption(Flag("keep", "keep the nodes' folders and logs"));

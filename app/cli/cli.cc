@@ -113,6 +113,9 @@ int Main(int argc, char** argv, std::vector<Verb> verbs) {
   }
   try {
     return verb->run(parsed);
+  } catch (const Poco::Util::OptionException& e) {  // options that do not go together
+    std::cerr << "einvoice " << verb->name << ": " << e.displayText() << " (see einvoice " << verb->name << " --help)\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "einvoice " << verb->name << ": " << e.what() << "\n";
     return 3;

@@ -1,11 +1,20 @@
 // einvoice chain verify | export: check a node's chain, or write it as JSON Lines.
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Util/OptionException.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "app/base/or_throw.h"
 #include "app/base/progress.h"
+#include "app/base/secrets.h"
+#include "app/base/text_file.h"
 #include "app/chain/chain_json.h"
+#include "app/chain/cosigned_record.h"
+#include "app/chain/finality.h"
 #include "app/cli/cli.h"
 #include "invoice/event_codec.h"
 #include "invoice/order.h"
@@ -14,6 +23,160 @@
 
 namespace app::cli {
 namespace {
+
+// A temporary folder, removed with what is in it when this goes.
+struct TempFolder {
+  std::filesystem::path path = std::filesystem::temp_directory_path() / ("einvoice-verify-" + RandomHex(8));
+  TempFolder() { std::filesystem::create_directory(path); }
+  ~TempFolder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+};
+
+int Failed(const std::string& why) {
+  std::cout << "chain verify FAILED: " << why << "\n";
+  return 1;
+}
+
+// The export's blocks, each applied to a scratch store as a replica would (signature, link
+// to the block before, leaves and root); returns the problem, or "" with the store filled
+// and each block's root by its tree size.
+std::string LoadExport(std::istream& in, ledger::BlockStore& store, const ledger::PublicKeyBytes& key,
+                       Poco::JSON::Object::Ptr* chain_line, std::optional<std::string>* checkpoint,
+                       std::map<uint64_t, ledger::Hash>* roots, Progress& progress) {
+  std::vector<ledger::BlockStore::BlockWithLeaves> page;
+  uint64_t line_no = 0, entries = 0, total = 0;
+  auto apply = [&]() -> std::string {
+    size_t applied = 0;
+    ledger::Status s = store.ApplyBlocks(page, &applied);
+    if (!s.ok())
+      return "block " + std::to_string(page[applied].head.header.height) + " does not extend the chain before it: " +
+             s.message();
+    page.clear();
+    progress.Update(entries, total);
+    return "";
+  };
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    if (line.empty()) continue;
+    Poco::JSON::Object::Ptr o;
+    try {
+      o = Poco::JSON::Parser().parse(line).extract<Poco::JSON::Object::Ptr>();
+    } catch (const Poco::Exception& e) {
+      return "line " + std::to_string(line_no) + " is not a JSON object";
+    }
+    const std::string type = o->optValue<std::string>("type", "");
+    if (line_no == 1) {
+      if (type != "chain") return "line 1 is not the chain line";
+      if (o->optValue<std::string>("authority_public_key", "") != ledger::ToHex(key))
+        return "the chain line names another authority key than the one given";
+      *chain_line = o;
+      total = o->optValue<uint64_t>("tree_size", 0);
+      continue;
+    }
+    if (type == "checkpoint") {
+      *checkpoint = o->optValue<std::string>("note", "");
+      continue;
+    }
+    if (type != "block") return "line " + std::to_string(line_no) + " is neither a block nor the checkpoint";
+    if (checkpoint->has_value()) return "a block follows the checkpoint line (line " + std::to_string(line_no) + ")";
+    BlockLine b;
+    try {
+      b = ParseBlockLine(line);
+    } catch (const std::invalid_argument& e) {
+      return "line " + std::to_string(line_no) + ": " + e.what();
+    }
+    (*roots)[b.head.header.tree_size] = b.head.header.tree_root;
+    entries += b.leaves.size();
+    page.push_back({std::move(b.head), std::move(b.leaves)});
+    if (page.size() >= 100)
+      if (std::string p = apply(); !p.empty()) return p;
+  }
+  if (!*chain_line) return "the export is empty";
+  if (!page.empty())
+    if (std::string p = apply(); !p.empty()) return p;
+  return "";
+}
+
+// chain verify --export: the export read into a scratch store (checked block by block),
+// verified like a node's, then held against its cosigned checkpoint and the witness list.
+int VerifyExport(const Args& a, ledger::VerifyOptions opt) {
+  std::ifstream in(a.at("export"));
+  if (!in) {
+    std::cerr << "chain verify: cannot read " << a.at("export") << "\n";
+    return 3;
+  }
+  std::optional<FinalityPolicy> policy;
+  if (a.count("witnesses")) {
+    int quorum = a.count("quorum") ? std::stoi(a.at("quorum")) : -1;
+    policy = ParseWitnessList(ReadTextFile(a.at("witnesses")), quorum);
+  } else if (a.count("quorum")) {
+    throw Poco::Util::IncompatibleOptionsException("--quorum goes with --witnesses");
+  }
+  if (!opt.authority_key) {  // the chain line's key, unless one was given to hold it against
+    std::string first;
+    std::getline(in, first);
+    in.seekg(0);
+    try {
+      auto o = Poco::JSON::Parser().parse(first).extract<Poco::JSON::Object::Ptr>();
+      auto hex = ledger::FromHex(o->optValue<std::string>("authority_public_key", ""));
+      if (!hex || hex->size() != 32) return Failed("the chain line has no authority key");
+      ledger::PublicKeyBytes k;
+      std::copy(hex->begin(), hex->end(), k.begin());
+      opt.authority_key = k;
+    } catch (const Poco::Exception&) {
+      return Failed("line 1 is not a JSON object");
+    }
+  }
+  TempFolder scratch;
+  const std::string db = (scratch.path / "export.db").string();
+  Poco::JSON::Object::Ptr chain_line;
+  std::optional<std::string> checkpoint;
+  std::map<uint64_t, ledger::Hash> roots;
+  {
+    auto store = ledger::BlockStore::Open(db, *opt.authority_key);
+    OrThrow(store);
+    Progress progress("reading");
+    std::string problem = LoadExport(in, **store, *opt.authority_key, &chain_line, &checkpoint, &roots, progress);
+    progress.Finish();
+    if (!problem.empty()) return Failed(problem);
+    auto head = (*store)->Head();
+    OrThrow(head);
+    if (chain_line->optValue<uint64_t>("height", UINT64_MAX) != head->header.height ||
+        chain_line->optValue<uint64_t>("tree_size", UINT64_MAX) != head->header.tree_size)
+      return Failed("the chain line's height and tree size are not the last block's");
+  }
+  Progress progress("verifying");
+  opt.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
+  auto report = ledger::VerifyChain(db, opt);
+  progress.Finish();
+  if (!report.ok()) return Failed("the export cannot be read as a chain: " + report.status().ToString());
+  if (!report->ok) return Failed("at " + report->bad_item + ": " + report->problem);
+  std::cout << "chain OK: " << report->blocks << " blocks (height " << report->height << "), " << report->entries
+            << " entries (" << report->entries_held << " held in full)\n";
+  if (!checkpoint) {
+    if (policy) return Failed("the export ends without a cosigned checkpoint; nothing shows it is not truncated");
+    std::cout << "  no cosigned checkpoint in the export: give --witnesses to require one\n";
+    return 0;
+  }
+  FinalityPolicy p = policy.value_or(FinalityPolicy{});
+  auto c = CheckCosigned(*checkpoint, *opt.authority_key, p);
+  if (!c.ok()) return Failed("the export's checkpoint: " + c.status().message());
+  const uint64_t size = c->checkpoint.size, held = report->entries;
+  if (size > held)
+    return Failed("the cosigned checkpoint covers " + std::to_string(size) + " entries but the export holds " +
+                  std::to_string(held) + ": blocks are missing (a truncated or rolled-back chain)");
+  auto root = roots.find(size);
+  if (root == roots.end()) return Failed("no block of the export ends at the checkpoint's tree size " + std::to_string(size));
+  if (root->second != c->checkpoint.root)
+    return Failed("the cosigned checkpoint's root at tree size " + std::to_string(size) +
+                  " is not the export's: the export shows another history than the witnesses saw");
+  std::cout << "  checkpoint " << c->checkpoint.origin << ": " << DescribeFinality(*c, p)
+            << (policy ? "" : " (no --witnesses: cosignatures not checked)") << "\n";
+  if (held > size) std::cout << "  " << held - size << " entries after it are not cosigned yet\n";
+  return 0;
+}
 
 int Verify(const Args& a) {
   ledger::VerifyOptions opt;
@@ -24,6 +187,12 @@ int Verify(const Args& a) {
   }
   opt.entry_signatures = a.count("entry-signatures") > 0;
   opt.leaf_key_sums = a.count("leaf-key-sums") > 0;
+  if (a.count("export")) {
+    if (a.count("node-db")) throw Poco::Util::IncompatibleOptionsException("give --node-db or --export, not both");
+    return VerifyExport(a, opt);
+  }
+  if (!a.count("node-db")) throw Poco::Util::MissingOptionException("give --node-db PATH or --export FILE");
+  if (a.count("witnesses")) throw Poco::Util::IncompatibleOptionsException("--witnesses goes with --export");
   Progress progress("verifying");
   opt.progress = [&progress](uint64_t done, uint64_t total) { progress.Update(done, total); };
   const std::string& path = a.at("node-db");
@@ -52,6 +221,8 @@ int Verify(const Args& a) {
 }
 
 int Export(const Args& a) {
+  // The cosigned checkpoint first: read before the head, it never covers more than is exported.
+  std::optional<CosignedRecord::Cosigned> cosigned = CosignedRecord::Read(a.at("node-db"));
   auto store = ledger::BlockStore::OpenExisting(a.at("node-db"));
   OrThrow(store);
   auto head = (*store)->Head();
@@ -69,6 +240,14 @@ int Export(const Args& a) {
   auto n = WriteBlocks(**store, 0, 0, out, [&](uint64_t d, uint64_t t) { progress.Update(d, t); });
   progress.Finish();
   OrThrow(n);
+  if (cosigned) {  // the last line: what the witnesses cosigned (ledger/README.md, "Export format")
+    Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+    o.set("type", "checkpoint");
+    o.set("tree_size", cosigned->size);
+    o.set("note", cosigned->note);
+    o.stringify(out);
+    out << '\n';
+  }
   out.flush();
   if (!out) throw std::runtime_error("writing " + out_path + " failed");
   if (out_path != "-")
@@ -159,8 +338,15 @@ int Synth(const Args& a) {
 
 void AddChainVerbs(std::vector<Verb>& verbs) {
   Verb verify{"chain verify", "verify every block, entry, tree node and signature of a node's chain",
-              "--node-db PATH [--authority-key FILE] [--entry-signatures] [--leaf-key-sums]", {}, Verify};
-  verify.options.addOption(Required("node-db", "PATH", "the node's database file"));
+              "--node-db PATH | --export FILE [--witnesses FILE [--quorum K]] [--authority-key FILE] [--entry-signatures] "
+              "[--leaf-key-sums]",
+              {}, Verify};
+  verify.options.addOption(Optional("node-db", "PATH", "the node's database file"));
+  verify.options.addOption(Optional("export", "FILE", "an export (chain export) instead of a node's database"));
+  verify.options.addOption(Optional("witnesses", "FILE",
+                                    "the network's witnesses' verifier keys, one a line: the export must end with a "
+                                    "checkpoint they cosigned that covers it"));
+  verify.options.addOption(Optional("quorum", "K", "how many of the witnesses must have cosigned (default: all)"));
   verify.options.addOption(Optional("authority-key", "FILE",
                                     "PEM public key that must have signed every block (default: the key recorded in the store)"));
   verify.options.addOption(Flag("entry-signatures", "also verify every held entry's submitter signature (slower)"));

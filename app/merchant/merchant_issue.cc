@@ -269,7 +269,7 @@ void Merchant::StartPump() {
         backoff_ms = 0;
       } catch (const std::exception& e) {
         // The authority is unreachable or refused the batch: everything stays pending.
-        backoff_ms = std::min(backoff_ms ? backoff_ms * 2 : 500, 30000);
+        backoff_ms = std::min(backoff_ms ? backoff_ms * 2 : 500, 5000);  // back within 5 s of the authority
         Log().warning("pump: %s (retrying in %d ms)", Describe(e), backoff_ms);
       }
     }

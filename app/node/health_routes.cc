@@ -23,6 +23,10 @@ std::string Node::HealthBody() {
   o->set("name", config_.name);
   o->set("height", head.ok() ? head->header.height : 0);
   if (witness_) o->set("witness_key", witness_->VerifierKey());
+  if (replicator_ && replicator_->finality().enabled()) {  // what this node holds is final up to here
+    auto c = replicator_->final_checkpoint();
+    o->set("final_tree_size", c ? c->checkpoint.size : 0);
+  }
   std::ostringstream out;
   o->stringify(out);
   return out.str();

@@ -110,6 +110,13 @@ Node::Node(NodeConfig config, Clock clock)
       return *head;
     });
     replicator_ = std::make_unique<Replicator>(*store_, *authority_link_, *signer_);
+    if (config_.witness_quorum > 0) {
+      FinalityPolicy policy;
+      for (const auto& [vkey, url] : config_.witnesses) policy.witnesses.push_back(*ledger::tlog::ParseVerifierKey(vkey));
+      policy.quorum = config_.witness_quorum;
+      cosigned_record_ = std::make_unique<CosignedRecord>(config_.db_path);
+      replicator_->SetFinality(std::move(policy), cosigned_record_.get());
+    }
     qr_decoder_ = std::make_unique<QrDecoder>();
     view_ = std::make_unique<PartyView>(*store_, LifecyclePath(config_.db_path));
     submitter_ = std::make_unique<SyncSubmitter>(config_.tax_id, key_, *authority_link_, *signer_, *view_);
@@ -149,8 +156,10 @@ void Node::MakeRoutes() {
     if (!config_.witnesses.empty()) {
       std::vector<WitnessPeer> peers;
       for (const auto& [vkey, url] : config_.witnesses) peers.push_back({*ledger::tlog::ParseVerifierKey(vkey), url});
+      cosigned_record_ = std::make_unique<CosignedRecord>(config_.db_path);
       cosigner_ = std::make_unique<Cosigner>(std::move(peers), config_.witness_quorum, *checkpoints_, *store_,
-                                             config_.tls_ca_file);
+                                             *cosigned_record_, config_.tls_ca_file);
+      if (config_.witness_quorum > 0) authority_->SetFinality([this] { return cosigner_->cosigned_size(); });
     }
     chain_routes_ = std::make_unique<ChainRoutes>(
         ChainRoutes::Config{config_.max_long_polls}, *store_,

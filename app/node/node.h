@@ -103,6 +103,7 @@ class Node {
   // The parts' routes (null where the role has none).
   std::unique_ptr<NodeCallers> callers_;
   std::unique_ptr<Checkpointer> checkpoints_;  // the authority's
+  std::unique_ptr<CosignedRecord> cosigned_record_;  // the newest cosigned checkpoint, kept
   std::unique_ptr<Cosigner> cosigner_;         // the authority's, with witnesses listed
   std::unique_ptr<Witness> witness_;           // a taxpayer node's
   std::unique_ptr<ChainRoutes> chain_routes_;

@@ -32,6 +32,52 @@ Replicator::Replicator(ledger::BlockStore& store, const PeerLink& authority, con
 
 Replicator::~Replicator() { Stop(); }
 
+void Replicator::SetFinality(FinalityPolicy policy, CosignedRecord* record) {
+  policy_ = std::move(policy);
+  record_ = record;
+  if (!record_) return;
+  if (auto saved = record_->Load()) {
+    auto c = CheckCosigned(saved->note, store_.authority_key(), policy_);
+    if (c.ok()) {
+      MutexLock lock(mu_);
+      final_ = *c;
+      final_size_ = c->checkpoint.size;
+    }
+  }
+}
+
+std::optional<CosignedCheckpoint> Replicator::final_checkpoint() {
+  MutexLock lock(mu_);
+  return final_;
+}
+
+uint64_t Replicator::FinalSize(Poco::Net::HTTPClientSession& session, uint64_t want) {
+  if (want <= final_size_) return final_size_;
+  std::string note = Get(session, "/checkpoint", 10);
+  auto c = CheckCosigned(note, store_.authority_key(), policy_);
+  if (!c.ok()) {
+    if (c.status().code() == ledger::Status::Code::kNotFound) return final_size_;  // not cosigned enough yet
+    Alarm("the authority's checkpoint: " + c.status().message());
+    return 0;
+  }
+  const uint64_t size = c->checkpoint.size;
+  if (size <= final_size_) return final_size_;
+  // A checkpoint at a size this node holds must have its root there.
+  auto head = store_.Head();
+  if (head.ok() && head->header.tree_size == size && head->header.tree_root != c->checkpoint.root) {
+    Alarm("split view: the cosigned checkpoint at tree size " + std::to_string(size) +
+          " has another root than this node's chain");
+    return 0;
+  }
+  if (record_) record_->Save(size, note);
+  {
+    MutexLock lock(mu_);
+    final_ = *c;
+  }
+  final_size_ = size;
+  return size;
+}
+
 std::string Replicator::alarm_reason() {
   MutexLock lock(mu_);
   return alarm_reason_;
@@ -124,6 +170,30 @@ Replicator::Page Replicator::Fetch(Poco::Net::HTTPClientSession& session, uint64
 }
 
 uint64_t Replicator::Apply(Page& page) {
+  if (policy_.enabled() && !page.empty()) {
+    // Only what a cosigned checkpoint covers; a block ending at its size must have its root.
+    const uint64_t final_size = FinalSize(*session_, page.back().head.header.tree_size);
+    if (alarm_) return 0;
+    size_t keep = 0;
+    while (keep < page.size() && page[keep].head.header.tree_size <= final_size) {
+      const auto& h = page[keep].head.header;
+      if (h.tree_size == final_size) {
+        auto c = final_checkpoint();
+        if (c && c->checkpoint.size == final_size && c->checkpoint.root != h.tree_root) {
+          Alarm("split view: block " + std::to_string(h.height) + " ends at the cosigned checkpoint's tree size " +
+                std::to_string(final_size) + " with another root");
+          return 0;
+        }
+      }
+      ++keep;
+    }
+    if (keep < page.size()) {  // kept for the next round, which asks only for a newer checkpoint
+      pending_.assign(std::make_move_iterator(page.begin() + static_cast<std::ptrdiff_t>(keep)),
+                      std::make_move_iterator(page.end()));
+      page.resize(keep);
+    }
+    if (page.empty()) return 0;
+  }
   // The whole page in one transaction, up to the first block that does not apply.
   size_t applied = 0;
   ledger::Status s = store_.ApplyBlocks(page, &applied);
@@ -159,7 +229,13 @@ uint64_t Replicator::Sync(int wait_s, uint64_t limit, bool one_page, bool check_
   auto head = store_.Head();
   uint64_t from = head.ok() ? head->header.height + 1 : 0;
   int wait = from > authority_height || !check_head ? wait_s : 0;  // long-poll only when level with the authority
-  Page page = Fetch(*session_, from, limit, wait);
+  Page page;
+  if (!pending_.empty() && pending_.front().head.header.height == from) {
+    page = std::move(pending_);  // fetched before, waiting for its cosignatures
+  } else {
+    page = Fetch(*session_, from, limit, wait);
+  }
+  pending_.clear();
   if (page.empty() && !check_head) {
     if (!CheckHead(&authority_height)) return 0;
     last_head_check_ = std::chrono::steady_clock::now();
@@ -176,6 +252,7 @@ uint64_t Replicator::Sync(int wait_s, uint64_t limit, bool one_page, bool check_
     const uint64_t next_from = page.back().head.header.height + 1;
     if (more) next = std::async(std::launch::async, [&] { return Fetch(*prefetch_session_, next_from, limit, 0); });
     uint64_t n = 0;
+    const size_t fetched = page.size();
     try {
       n = Apply(page);
     } catch (...) {
@@ -183,10 +260,12 @@ uint64_t Replicator::Sync(int wait_s, uint64_t limit, bool one_page, bool check_
       throw;
     }
     applied += n;
+    // Blocks not final yet wait for their cosignatures (the witnesses answer in milliseconds).
+    if (n < fetched && !alarm_ && policy_.enabled()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     if (!more) break;
-    Page fetched = next.get();
-    if (n < page.size() || alarm_ || stop_) break;  // a block did not apply: start again from the local head
-    page = std::move(fetched);
+    Page following = next.get();
+    if (n < fetched || alarm_ || stop_) break;  // a block did not apply, or is not final: again from the local head
+    page = std::move(following);
   }
   return applied;
 }
@@ -201,7 +280,7 @@ void Replicator::Start() {
           Log().information("catching up: %s blocks applied so far", std::to_string(applied_.load()));
         backoff_ms = 0;
       } catch (const std::exception& e) {
-        backoff_ms = std::min(backoff_ms ? backoff_ms * 2 : 500, 30000);
+        backoff_ms = std::min(backoff_ms ? backoff_ms * 2 : 500, 5000);  // back within 5 s of the authority
         Log().warning("replication: %s (retrying in %d ms)", Describe(e), backoff_ms);
         for (int waited = 0; waited < backoff_ms && !stop_; waited += 100)
           std::this_thread::sleep_for(std::chrono::milliseconds(100));

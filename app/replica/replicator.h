@@ -4,7 +4,12 @@
 //
 // A block that belongs to another history, or one whose signature does not verify, raises
 // the alarm: the node logs it, reports it on /healthz and /metrics, and applies nothing more
-// from that source. Thread-safe.
+// from that source.
+//
+// With a finality policy (k of the listed witnesses, app/chain/finality.h) it applies blocks
+// only up to the newest checkpoint GET /checkpoint serves with the authority's signature and
+// k cosignatures, so that everything this node holds is final; a cosigned checkpoint whose
+// root is not this node's at its size raises the alarm. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -17,6 +22,8 @@
 #include <thread>
 
 #include "app/base/mutex.h"
+#include "app/chain/cosigned_record.h"
+#include "app/chain/finality.h"
 #include "app/chain/node_request.h"
 #include "app/http/peer_link.h"
 #include "ledger/block_store.h"
@@ -31,6 +38,12 @@ class Replicator {
  public:
   // `authority` and `signer` (this node's) must outlive the replicator.
   Replicator(ledger::BlockStore& store, const PeerLink& authority, const NodeRequestSigner& signer);
+  // Applies only what is final under `policy` (enabled()) and records each newer cosigned
+  // checkpoint in `record`; call before Start.
+  void SetFinality(FinalityPolicy policy, CosignedRecord* record);
+  // The newest cosigned checkpoint verified (nullopt without a policy, or before the first).
+  std::optional<CosignedCheckpoint> final_checkpoint() EXCLUDES(mu_);
+  const FinalityPolicy& finality() const { return policy_; }
   ~Replicator();
 
   void Start();
@@ -55,6 +68,9 @@ class Replicator {
   bool CheckHead(uint64_t* authority_height);  // false (and alarm) if the head lies
   Page Fetch(Poco::Net::HTTPClientSession& session, uint64_t from, uint64_t limit, int wait_s);
   uint64_t Apply(Page& page);  // applies what extends the chain; alarms on a conflict
+  // The tree size final under the policy, from GET /checkpoint when `want` is beyond what is
+  // known final; checks the checkpoint against this node's chain (alarm, and 0, if it differs).
+  uint64_t FinalSize(Poco::Net::HTTPClientSession& session, uint64_t want);
   // One page or page after page (the next fetched while one is applied); the signed head
   // checked first, or (`check_head` false: the background loop) only now and then.
   uint64_t Sync(int wait_s, uint64_t limit, bool one_page, bool check_head);
@@ -66,6 +82,11 @@ class Replicator {
   std::atomic<uint64_t> applied_{0};
   Mutex mu_;  // taken alone
   std::string alarm_reason_ GUARDED_BY(mu_);
+  std::optional<CosignedCheckpoint> final_ GUARDED_BY(mu_);
+  FinalityPolicy policy_;
+  CosignedRecord* record_ = nullptr;
+  uint64_t final_size_ = 0;  // the replicating thread's
+  Page pending_;             // the replicating thread's: fetched blocks not final yet
   std::atomic<bool> stop_{false};
   std::thread thread_;
   // Keep-alive connections to the authority: the replicating thread's, and the one the next

@@ -161,12 +161,12 @@ class TwoNodes : public ::testing::Test {
     auto invs = Order(order_id)->getArray("invoices");
     return invs->size() ? invs->getObject(0)->getValue<std::string>("invoice_no") : "";
   }
-  // Waits until `node`'s replica has the authority's head.
+  // Waits until `node`'s replica holds the authority's head (the chain may grow meanwhile).
   void WaitLevel(Node& node) {
     auto want = authority_->store().Head()->header;
     for (int i = 0; i < 1200; ++i) {  // 30 s: ctest runs the cluster tests beside these
-      auto head = node.store().Head();
-      if (head.ok() && head->header == want) return;
+      auto held = node.store().BlockAt(want.height);
+      if (held.ok() && held->header == want) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
     FAIL() << node.config().name << " never reached height " << want.height;

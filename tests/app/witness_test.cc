@@ -4,6 +4,8 @@
 // malformed requests (400), and remembers what it cosigned across a restart.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "ledger/tlog.h"
 #include "three_nodes.h"
 
@@ -91,7 +93,15 @@ TEST_F(WitnessTest, CosignsWhatExtendsWhatItCosignedAndRefusesTheRest) {
 
 // The authority with the merchant's and the company's witnesses, a quorum of 2: after a
 // block, GET /checkpoint serves the newest head with both cosignatures.
-using Cosigned = ThreeNodes;
+class Cosigned : public ThreeNodes {
+ protected:
+  // The tree size of the checkpoint GET /checkpoint serves (0 while none is cosigned).
+  uint64_t CosignedSize() {
+    auto r = Http(authority_->port(), "GET", "/checkpoint");
+    if (r.status != 200) return 0;
+    return ledger::tlog::ParseCheckpoint(ledger::tlog::ParseNote(r.body)->text)->size;
+  }
+};
 
 TEST_F(Cosigned, TheCheckpointCarriesTheQuorumsCosignatures) {
   RestartAuthority([this](NodeConfig& a) {
@@ -127,6 +137,136 @@ TEST_F(Cosigned, TheCheckpointCarriesTheQuorumsCosignatures) {
   auto metrics = Http(authority_->port(), "GET", "/metrics").body;
   EXPECT_NE(metrics.find("einvoice_cosigned_tree_size " + std::to_string(size) + "\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("einvoice_witness_refusals_total{witness=\"merchant.example\"} 0\n"), std::string::npos) << metrics;
+}
+
+// Finality: with a quorum of one witness that cannot be reached, an invoice is sealed and
+// genuine but not final, and a claim on it is refused (409 not_final) and changes nothing;
+// once the witness cosigns a checkpoint covering it, the same claim is sealed.
+TEST_F(Cosigned, AClaimWaitsUntilTheInvoiceIsFinal) {
+  const std::string witness = WitnessKeyOf(*merchant_);
+  RestartAuthority([&](NodeConfig& a) {
+    a.witnesses = {{witness, "http://127.0.0.1:1"}};  // nobody listens there
+    a.witness_quorum = 1;
+  });
+  auto [no, h] = Sold("ORD-FINAL", "PAY-FINAL", 8800, kCompany);
+  const uint64_t height = authority_->store().Head()->header.height;
+  auto refused = Claim(employee_, no, h);
+  ExpectError(refused, 409, "not_final");
+  EXPECT_EQ(Parse(refused.body)->getObject("error")->getValue<std::string>("field"), "invoice_no") << refused.body;
+  EXPECT_EQ(authority_->store().Head()->header.height, height) << "nothing sealed";
+  EXPECT_EQ(Http(authority_->port(), "GET", "/checkpoint").status, 503);
+
+  RestartAuthority([&](NodeConfig& a) { a.witnesses = {{witness, merchant_->BaseUrl()}}; });
+  for (int k = 0; k < 200 && Http(authority_->port(), "GET", "/checkpoint").status != 200; ++k)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto claimed = Claim(employee_, no, h);
+  EXPECT_EQ(claimed.status, 201) << claimed.body;
+}
+
+// Offline: `chain export` ends with the cosigned checkpoint; `chain verify --export` with the
+// witness list passes it, and fails a truncated export (last blocks dropped, chain line
+// edited) whether or not the checkpoint line is kept. The checkpoint's signature checks
+// with openssl, as the README shows a stranger.
+TEST_F(Cosigned, ATruncatedExportFailsAgainstTheCosignedCheckpoint) {
+  const std::string witness = WitnessKeyOf(*merchant_);
+  RestartAuthority([&](NodeConfig& a) {
+    a.witnesses = {{witness, merchant_->BaseUrl()}};
+    a.witness_quorum = 1;
+  });
+  PayMany("X-", 0, 6);
+  const uint64_t size = authority_->store().Head()->header.tree_size;
+  for (int k = 0; k < 200 && CosignedSize() != size; ++k)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(CosignedSize(), size);
+  const std::string cli = EINVOICE_CLI, out = dir_.File("chain.jsonl"), witnesses = dir_.File("witnesses.txt");
+  std::ofstream(witnesses) << "# the network's witnesses\n" << witness << "\n";
+  auto exported = apptest::RunCommand(cli + " chain export --node-db " + dir_.File("authority.db") + " --out " + out);
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(out);
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+  }
+  ASSERT_GE(lines.size(), 5u);
+  auto last = Parse(lines.back());
+  ASSERT_EQ(last->getValue<std::string>("type"), "checkpoint");
+  EXPECT_EQ(last->getValue<uint64_t>("tree_size"), size);
+
+  auto ok = apptest::RunCommand(cli + " chain verify --export " + out + " --witnesses " + witnesses);
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("cosigned by 1 of 1 (merchant.example), 1 needed"), std::string::npos) << ok.output;
+
+  // Truncated: the last two blocks dropped and the chain line made to match what is left.
+  auto write = [&](const std::string& path, bool keep_checkpoint) {
+    auto chain = Parse(lines[0]);
+    auto new_last = Parse(lines[lines.size() - 4]);
+    chain->set("height", new_last->getValue<uint64_t>("height"));
+    chain->set("tree_size", new_last->getValue<uint64_t>("tree_size"));
+    std::ofstream f(path);
+    chain->stringify(f);
+    f << "\n";
+    for (size_t k = 1; k + 3 < lines.size(); ++k) f << lines[k] << "\n";
+    if (keep_checkpoint) f << lines.back() << "\n";
+  };
+  write(dir_.File("kept.jsonl"), true);
+  auto kept = apptest::RunCommand(cli + " chain verify --export " + dir_.File("kept.jsonl") + " --witnesses " + witnesses);
+  EXPECT_EQ(kept.exit_code, 1) << kept.output;
+  EXPECT_NE(kept.output.find("blocks are missing"), std::string::npos) << kept.output;
+  write(dir_.File("dropped.jsonl"), false);
+  auto dropped = apptest::RunCommand(cli + " chain verify --export " + dir_.File("dropped.jsonl") + " --witnesses " + witnesses);
+  EXPECT_EQ(dropped.exit_code, 1) << dropped.output;
+  EXPECT_NE(dropped.output.find("without a cosigned checkpoint"), std::string::npos) << dropped.output;
+  // Without the witness list the dropped one passes: the limit the checkpoint removes.
+  EXPECT_EQ(apptest::RunCommand(cli + " chain verify --export " + dir_.File("dropped.jsonl")).exit_code, 0);
+
+  // The checkpoint's own signature with openssl: the note's text, and the signature line's
+  // bytes after the 4-byte key ID.
+  auto note = ledger::tlog::ParseNote(last->getValue<std::string>("note"));
+  ASSERT_TRUE(note.ok());
+  std::ofstream(dir_.File("authority.pub.pem")) << authority_->key().PublicPem();
+  std::ofstream(dir_.File("note.txt"), std::ios::binary) << note->text;
+  const ledger::Bytes& sig = note->signatures.at(0).signature;
+  ASSERT_EQ(sig.size(), 64u);
+  std::ofstream(dir_.File("note.sig"), std::ios::binary) << std::string(sig.begin(), sig.end());
+  auto v = apptest::RunCommand("openssl pkeyutl -verify -pubin -inkey " + dir_.File("authority.pub.pem") + " -rawin -in " +
+                               dir_.File("note.txt") + " -sigfile " + dir_.File("note.sig"));
+  EXPECT_NE(v.output.find("Signature Verified Successfully"), std::string::npos) << v.output;
+}
+
+// A taxpayer node with the network's policy (the merchant's witness, k = 1) applies blocks
+// only up to the newest cosigned checkpoint: while the witness cannot be reached, the
+// invoice's block is sealed at the authority and not on the company's node; once cosigned,
+// it is, /healthz shows how far the node is final, and the claim goes through.
+TEST_F(Cosigned, ATaxpayerNodeHoldsOnlyWhatIsFinal) {
+  const std::string witness = WitnessKeyOf(*merchant_);
+  RestartAuthority([&](NodeConfig& a) {
+    a.witnesses = {{witness, "http://127.0.0.1:1"}};
+    a.witness_quorum = 1;
+  });
+  company_->Stop();
+  company_.reset();
+  c_.witnesses = {{witness, merchant_->BaseUrl()}};
+  c_.witness_quorum = 1;
+  company_ = std::make_unique<Node>(c_, [this] { return Now(); });
+  company_->Start();
+
+  CreateOrder("ORD-HELD", 6600);
+  ASSERT_EQ(Deliver(payment::WechatTransaction(keys_, "ORD-HELD", "PAY-HELD", 6600, NowS())).status, 204);
+  const std::string no = BlueOf("ORD-HELD");
+  auto inv = WaitInvoice(no, "sealed");
+  const uint64_t height = inv->getObject("ledger")->getValue<uint64_t>("height");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  auto held = company_->store().Head();
+  EXPECT_LT(held.ok() ? held->header.height : 0, height) << "a block no witness cosigned is not applied";
+  EXPECT_EQ(Parse(Http(company_->port(), "GET", "/healthz").body)->getValue<uint64_t>("final_tree_size"), 0u);
+
+  RestartAuthority([&](NodeConfig& a) { a.witnesses = {{witness, merchant_->BaseUrl()}}; });
+  WaitLevel(*company_);
+  auto health = Parse(Http(company_->port(), "GET", "/healthz").body);
+  EXPECT_GE(health->getValue<uint64_t>("final_tree_size"), inv->getObject("ledger")->getValue<uint64_t>("leaf_index") + 1);
+  EXPECT_EQ(health->getValue<std::string>("status"), "ok");
+  auto claimed = Claim(employee_, no, inv->getObject("ledger")->getValue<std::string>("leaf_hash").substr(0, 16));
+  EXPECT_EQ(claimed.status, 201) << claimed.body;
 }
 
 }  // namespace

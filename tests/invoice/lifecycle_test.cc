@@ -272,12 +272,12 @@ TEST(Refusal, StatusesFollowTheContract) {
 
 TEST(Verdict, EveryRefusalCodeReadsBackAsItsRefusal) {
   std::set<std::string_view> codes;
-  for (int i = 0; i <= static_cast<int>(Refusal::kTimeOutOfRange); ++i) {
+  for (int i = 0; i <= static_cast<int>(Refusal::kNotFinal); ++i) {
     auto r = static_cast<Refusal>(i);
     EXPECT_EQ(RefusalFromCode(RefusalCode(r)), r) << RefusalCode(r);
     codes.insert(RefusalCode(r));
   }
-  EXPECT_EQ(codes.size(), static_cast<size_t>(Refusal::kTimeOutOfRange) + 1);  // no two share a code
+  EXPECT_EQ(codes.size(), static_cast<size_t>(Refusal::kNotFinal) + 1);  // no two share a code
   EXPECT_EQ(RefusalFromCode("no_such_code"), std::nullopt);
 }
 
