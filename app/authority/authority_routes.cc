@@ -172,6 +172,18 @@ void AuthorityRoutes::Add(Router& r) {
     d.set("leaf_hash", c.state.issued.leaf_hash);
     d.set("proof_text", site_.Text(ex, "check.proof_text",
                                    {{"proof_len", std::to_string(c.proof_len)}, {"tree_size", std::to_string(c.tree_size)}}));
+    if (auto f = config_.finality ? config_.finality() : std::nullopt) {
+      std::string names;
+      for (const auto& n : f->cosigned_by) names += (names.empty() ? "" : "、") + n;
+      const bool final = c.state.issued.leaf_index < f->cosigned_size;
+      d.set("finality", true);
+      d.set("final", final);
+      d.set("finality_text", site_.Text(ex, final ? "check.final_text" : "check.not_final_text",
+                                        {{"count", std::to_string(f->cosigned_by.size())},
+                                         {"k", std::to_string(f->quorum)},
+                                         {"n", std::to_string(f->witnesses)},
+                                         {"names", names}}));
+    }
     site_.SendPage(ex, 200, "check", d);
   });
 
@@ -198,6 +210,17 @@ void AuthorityRoutes::Add(Router& r) {
     out->set("remaining_fen", c.state.remaining_fen);
     out->set("buyer_is_company", !inv.buyer.tax_id.empty());
     out->set("reimbursement", std::string(invoice::ReimbursementName(c.state.reimbursement)));
+    if (auto f = config_.finality ? config_.finality() : std::nullopt) {
+      Object::Ptr fin = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      fin->set("final", c.state.issued.leaf_index < f->cosigned_size);
+      fin->set("quorum", f->quorum);
+      fin->set("witnesses", f->witnesses);
+      fin->set("cosigned_tree_size", f->cosigned_size);
+      Array::Ptr by = new Array;
+      for (const auto& n : f->cosigned_by) by->add(n);
+      fin->set("cosigned_by", by);
+      out->set("finality", fin);
+    }
     if (c.state.reimbursement != invoice::Reimbursement::kNone) out->set("claim_height", c.state.claimed.height);
     Object::Ptr l = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     l->set("height", c.state.issued.height);

@@ -4,8 +4,10 @@
 // read full entries in the chain's pages (the disclosure rule).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app/authority/authority.h"
 #include "app/chain/chain_json.h"
@@ -17,8 +19,16 @@ namespace app {
 
 class AuthorityRoutes {
  public:
+  // What the network's finality policy says now (app/README.md, "Finality").
+  struct Finality {
+    int quorum = 0, witnesses = 0;        // k of n
+    uint64_t cosigned_size = 0;           // the newest checkpoint with the quorum's cosignatures
+    std::vector<std::string> cosigned_by;  // the witnesses whose cosignatures it carries
+  };
   struct Config {
     std::string public_url;  // node.public_url: the base of QR codes
+    // nullopt without witnesses: every sealed invoice is final, nothing is said of it.
+    std::function<std::optional<Finality>()> finality;
   };
   AuthorityRoutes(Config config, Site& site, Authority& authority, ledger::BlockStore& store, NodeCallers& callers);
   void Add(Router& r);

@@ -93,8 +93,10 @@ std::optional<std::string> Cosigner::Offer(Peer& p, const std::string& note, uin
     }
     if (status != 200) {
       if (status == 403 || status == 422) ++p.state.refusals;
-      p.state.last_error = std::to_string(status) + " " + answer.substr(0, answer.find('\n'));
-      Log().error("witness %s refused the checkpoint of size %s: %s", p.state.name, std::to_string(size), p.state.last_error);
+      std::string error = std::to_string(status) + " " + answer.substr(0, answer.find('\n'));
+      if (error != p.state.last_error)  // once, not on every retry
+        Log().error("witness %s refused the checkpoint of size %s: %s", p.state.name, std::to_string(size), error);
+      p.state.last_error = std::move(error);
       return std::nullopt;
     }
     // Keep the line of its key that verifies over this checkpoint.
@@ -131,6 +133,7 @@ void Cosigner::RunOnce() {
     try {
       if (auto line = Offer(p, note, size)) lines_[p.state.name] = *line;
     } catch (const std::exception& e) {
+      if (p.state.last_error != e.what()) Log().warning("witness %s: %s", p.state.name, std::string(e.what()));
       p.state.last_error = e.what();
     }
   }

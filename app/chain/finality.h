@@ -16,6 +16,7 @@ namespace app {
 
 struct FinalityPolicy {
   std::vector<ledger::tlog::VerifierKey> witnesses;  // type 0x04 keys
+  std::vector<std::string> urls;                     // where each answers (its node), if known
   int quorum = 0;                                    // k; 0: every sealed block is final
   bool enabled() const { return quorum > 0; }
 };

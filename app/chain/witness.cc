@@ -1,5 +1,10 @@
 #include "app/chain/witness.h"
 
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <sstream>
+
 #include "app/base/or_throw.h"
 #include "app/http/api_error.h"
 #include "ledger/merkle.h"
@@ -11,7 +16,10 @@ namespace {
 constexpr const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS witness_checkpoint(origin TEXT PRIMARY KEY, size INTEGER NOT NULL, root BLOB NOT NULL,
   note TEXT NOT NULL, time_s INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS witness_refusal(id INTEGER PRIMARY KEY, origin TEXT NOT NULL, size INTEGER NOT NULL,
+  note TEXT NOT NULL, reason TEXT NOT NULL, time_s INTEGER NOT NULL);
 )";
+constexpr int kRefusalsShown = 10;
 constexpr size_t kMaxRequest = 64 * 1024;
 constexpr size_t kMaxProof = 63;
 
@@ -66,32 +74,60 @@ Witness::Answer Witness::AddCheckpoint(std::string_view request) {
                                 ledger::tlog::kEd25519, ledger::Bytes(log_key_.begin(), log_key_.end())};
   auto signed_by_log = ledger::tlog::VerifiedBy(*note, log);
   if (!signed_by_log.ok() || !*signed_by_log) return Text(403, "the checkpoint is not signed by the authority's key\n");
+  if (halted_) {
+    if (std::string why = halted_(); !why.empty())
+      return Text(403, "this witness has stopped cosigning: its node raised the split-view alarm (" + why + ")\n");
+  }
   const uint64_t old_size = *old, size = checkpoint->size;
-  if (old_size > size) return Text(400, "old is larger than the checkpoint's size\n");
 
   MutexLock lock(mu_);
   ledger::sql::Transaction tx(db_.get());
   OrThrow(tx.begin_status());
-  auto s = ValueOrThrow(db_->Prepare("SELECT size, root FROM witness_checkpoint WHERE origin = ?1"));
-  s.Bind(1, checkpoint->origin);
+  // The witness follows one log: the pinned key's, under the first origin it cosigned.
+  auto s = ValueOrThrow(db_->Prepare("SELECT origin, size, root FROM witness_checkpoint ORDER BY size DESC LIMIT 1"));
   uint64_t latest = 0;
   ledger::Hash latest_root = ledger::EmptyRoot();
+  std::string log_origin = checkpoint->origin;
   if (ValueOrThrow(s.Step())) {
-    latest = static_cast<uint64_t>(s.Int(0));
-    ledger::Bytes r = s.Blob(1);
+    log_origin = s.Text(0);
+    latest = static_cast<uint64_t>(s.Int(1));
+    ledger::Bytes r = s.Blob(2);
     std::copy(r.begin(), r.end(), latest_root.bytes.begin());
   }
   s = ledger::sql::Stmt();
-  if (old_size != latest) return {409, std::to_string(latest) + "\n", "text/x.tlog.size"};
-  if (latest == 0) {
-    if (!proof.empty()) return Text(422, "no proof from size 0\n");
-    if (size == 0 && checkpoint->root != ledger::EmptyRoot()) return Text(422, "the empty tree's root is SHA-256 of nothing\n");
+  std::string refused;
+  if (log_origin != checkpoint->origin) {
+    refused = "the authority's key signs the log " + log_origin + ", not another one";
+  } else if (size < latest) {  // a log never shrinks: kept, so that nodes holding that size can check it
+    refused = "the checkpoint is older than the one cosigned last (tree size " + std::to_string(latest) + ")";
+  } else if (old_size > size) {
+    return Text(400, "old is larger than the checkpoint's size\n");
+  } else if (old_size != latest) {
+    return {409, std::to_string(latest) + "\n", "text/x.tlog.size"};
+  } else if (latest == 0) {
+    if (!proof.empty()) refused = "no proof from size 0";
+    if (size == 0 && checkpoint->root != ledger::EmptyRoot()) refused = "the empty tree's root is SHA-256 of nothing";
   } else if (size == latest) {
-    if (checkpoint->root != latest_root) return Text(422, "another root at the size cosigned last\n");
+    if (checkpoint->root != latest_root) refused = "another root at the size cosigned last";
   } else if (!ledger::VerifyConsistency(latest, size, latest_root, checkpoint->root, proof)) {
-    return Text(422, "the checkpoint is not consistent with the one cosigned last\n");
+    refused = "the checkpoint is not consistent with the one cosigned last";
   }
   const uint64_t now_s = clock_() / 1000;
+  if (!refused.empty()) {
+    // The authority signed a checkpoint of another history than the one cosigned: kept as
+    // evidence, served at GET /witness/state for every node to see.
+    auto r = ValueOrThrow(db_->Prepare("INSERT INTO witness_refusal(origin, size, note, reason, time_s) VALUES (?1, ?2, ?3, ?4, ?5)"));
+    r.Bind(1, checkpoint->origin).Bind(2, static_cast<int64_t>(size)).Bind(3, std::string(signed_note));
+    r.Bind(4, refused).Bind(5, static_cast<int64_t>(now_s));
+    OrThrow(r.Step());
+    r = ledger::sql::Stmt();
+    // The newest 100 are enough evidence; a client replaying bad offers fills no disk.
+    auto trim = ValueOrThrow(db_->Prepare("DELETE FROM witness_refusal WHERE id <= (SELECT max(id) FROM witness_refusal) - 100"));
+    OrThrow(trim.Step());
+    trim = ledger::sql::Stmt();
+    OrThrow(tx.Commit());
+    return Text(422, refused + "\n");
+  }
   auto up = ValueOrThrow(db_->Prepare("INSERT OR REPLACE INTO witness_checkpoint(origin, size, root, note, time_s) "
                                       "VALUES (?1, ?2, ?3, ?4, ?5)"));
   up.Bind(1, checkpoint->origin).Bind(2, static_cast<int64_t>(size)).Bind(3, checkpoint->root.View());
@@ -102,11 +138,41 @@ Witness::Answer Witness::AddCheckpoint(std::string_view request) {
   return Text(200, ledger::tlog::CosignatureLine(note->text, name_, key_, now_s));
 }
 
+std::string Witness::StateJson() {
+  Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+  o.set("name", name_);
+  o.set("key", VerifierKey());
+  if (halted_) {
+    if (std::string why = halted_(); !why.empty()) o.set("halted", why);
+  }
+  Poco::JSON::Array::Ptr cosigned = new Poco::JSON::Array, refusals = new Poco::JSON::Array;
+  {
+    MutexLock lock(mu_);
+    auto s = ValueOrThrow(db_->Prepare("SELECT note FROM witness_checkpoint ORDER BY origin"));
+    while (ValueOrThrow(s.Step())) cosigned->add(s.Text(0));
+    auto r = ValueOrThrow(db_->Prepare("SELECT note, reason, time_s FROM witness_refusal ORDER BY id DESC LIMIT ?1"));
+    r.Bind(1, static_cast<int64_t>(kRefusalsShown));
+    while (ValueOrThrow(r.Step())) {
+      Poco::JSON::Object::Ptr x = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      x->set("checkpoint", r.Text(0));
+      x->set("reason", r.Text(1));
+      x->set("time_s", r.Int(2));
+      refusals->add(x);
+    }
+  }
+  o.set("cosigned", cosigned);
+  o.set("refused", refusals);
+  std::ostringstream out;
+  o.stringify(out);
+  return out.str();
+}
+
 void Witness::Add(Router& r) {
   r.Add("POST", "/add-checkpoint", [this](Exchange& ex) {
     Answer a = AddCheckpoint(ex.Body());
     ex.Send(a.status, a.content_type, a.body);
   });
+  r.Add("GET", "/witness/state", [this](Exchange& ex) { ex.Send(200, "application/json", StateJson()); });
 }
 
 }  // namespace app

@@ -41,14 +41,23 @@ class Witness {
     std::string body, content_type = "text/plain; charset=utf-8";
   };
   Answer AddCheckpoint(std::string_view request) EXCLUDES(mu_);
+  // Once `halted` returns a reason (its node's split-view alarm), the witness cosigns
+  // nothing more (403 naming it). Set before use.
+  void SetHalted(std::function<std::string()> halted) { halted_ = std::move(halted); }
+  // GET /witness/state: {"name", "key", "halted"?, "cosigned": [the checkpoint it cosigned
+  // last, per origin], "refused": [{"checkpoint", "reason", "time_s"}, newest first, 10]}.
+  // A refused checkpoint the authority signed is evidence that it showed two histories;
+  // every node with the witness list reads this (Replicator) and raises its alarm.
+  std::string StateJson() EXCLUDES(mu_);
 
-  void Add(Router& r);  // POST /add-checkpoint
+  void Add(Router& r);  // POST /add-checkpoint, GET /witness/state
 
  private:
   const std::string name_;
   const ledger::PrivateKey& key_;
   const ledger::PublicKeyBytes log_key_;
   const Clock clock_;
+  std::function<std::string()> halted_;
   Mutex mu_;  // one check-and-update at a time
   std::unique_ptr<ledger::sql::Db> db_ PT_GUARDED_BY(mu_);
 };

@@ -15,8 +15,9 @@ NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
   std::string role = c.getString("node.role", "authority");
   if (role == "authority") n.role = Role::kAuthority;
   else if (role == "taxpayer") n.role = Role::kTaxpayer;
-  else throw std::invalid_argument("node.role must be authority or taxpayer, not '" + role + "'");
-  n.name = c.getString("node.name", role == "authority" ? "Tax authority" : "Taxpayer node");
+  else if (role == "witness") n.role = Role::kWitness;
+  else throw std::invalid_argument("node.role must be authority, taxpayer or witness, not '" + role + "'");
+  n.name = c.getString("node.name", role == "authority" ? "Tax authority" : role == "witness" ? "Witness" : "Taxpayer node");
   n.tax_id = c.getString("node.tax_id", "");
   std::string listen = c.getString("node.listen", "127.0.0.1:8700");
   auto colon = listen.rfind(':');
@@ -148,7 +149,18 @@ NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
   if (n.role == Role::kTaxpayer && (n.authority_url.empty() || n.authority_key_file.empty()))
     throw std::invalid_argument("a taxpayer node needs authority.url and authority.public_key_file");
   if (n.role == Role::kTaxpayer && n.tax_id.empty()) throw std::invalid_argument("a taxpayer node needs node.tax_id");
+  if (n.role == Role::kWitness && n.authority_key_file.empty())
+    throw std::invalid_argument("a witness node needs authority.public_key_file (the key of the log it witnesses)");
   return n;
+}
+
+const char* RoleName(Role r) {
+  switch (r) {
+    case Role::kAuthority: return "authority";
+    case Role::kTaxpayer: return "taxpayer";
+    case Role::kWitness: return "witness";
+  }
+  return "?";
 }
 
 }  // namespace app

@@ -12,7 +12,10 @@ namespace Poco::Util { class AbstractConfiguration; }
 
 namespace app {
 
-enum class Role { kAuthority, kTaxpayer };
+// kWitness: a witness that is not a taxpayer node (another bureau, a court): it serves only
+// POST /add-checkpoint and GET /witness/state, with health and metrics (app/README.md, "Witnesses").
+enum class Role { kAuthority, kTaxpayer, kWitness };
+const char* RoleName(Role r);
 
 struct NodeConfig {
   Role role = Role::kAuthority;

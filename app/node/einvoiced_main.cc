@@ -48,7 +48,7 @@ class NodeApp : public Poco::Util::ServerApplication {
       app::Node node(cfg);
       node.Start();
       auto head = node.store().Head();
-      std::cout << "einvoiced: " << cfg.name << " (" << (cfg.role == app::Role::kAuthority ? "authority" : "taxpayer")
+      std::cout << "einvoiced: " << cfg.name << " (" << app::RoleName(cfg.role)
                 << ") listening on " << node.BaseUrl() << ", chain height "
                 << (head.ok() ? std::to_string(head->header.height) : "none") << std::endl;
       if (app::Authority* authority = node.authority()) {

@@ -19,7 +19,7 @@ std::string Node::HealthBody() {
                                                           : std::string();
   o->set("status", !alarm.empty() ? "degraded" : head.ok() ? "ok" : "starting");
   if (!alarm.empty()) o->set("alarm", alarm);
-  o->set("role", config_.role == Role::kAuthority ? "authority" : "taxpayer");
+  o->set("role", RoleName(config_.role));
   o->set("name", config_.name);
   o->set("height", head.ok() ? head->header.height : 0);
   if (witness_) o->set("witness_key", witness_->VerifierKey());
@@ -37,7 +37,9 @@ void Node::AddHealthRoutes(Router& r) {
     PageData d = site_->Page(ex, "home.title", {{"name", config_.name}});
     auto head = store_->Head();
     d.set("height_text", site_->Text(ex, "home.height", {{"height", head.ok() ? std::to_string(head->header.height) : "—"}}));
-    d.set("role_text", site_->Text(ex, config_.role == Role::kAuthority ? "home.authority" : "home.taxpayer"));
+    d.set("role_text", site_->Text(ex, config_.role == Role::kAuthority ? "home.authority"
+                                                  : config_.role == Role::kWitness ? "home.witness"
+                                                                                   : "home.taxpayer"));
     d.set("authority", config_.role == Role::kAuthority);
     if (!config_.tax_id.empty()) d.set("tax_id_text", site_->Text(ex, "home.tax_id", {{"tax_id", config_.tax_id}}));
     if (merchant_ && config_.demo_checkout) {

@@ -94,7 +94,7 @@ Node::Node(NodeConfig config, Clock clock)
         clock_, OpenNonceJournal(NoncePath(config_.db_path)));
     audit_ = std::make_unique<AuditStore>(config_.db_path);
     authority_->SetAuditStore(audit_.get());
-  } else {
+  } else if (config_.role == Role::kTaxpayer) {
     MerchantConfig mc;
     mc.db_path = config_.db_path;
     mc.seller = invoice::Party{config_.name, config_.tax_id, ""};
@@ -112,10 +112,13 @@ Node::Node(NodeConfig config, Clock clock)
     replicator_ = std::make_unique<Replicator>(*store_, *authority_link_, *signer_);
     if (config_.witness_quorum > 0) {
       FinalityPolicy policy;
-      for (const auto& [vkey, url] : config_.witnesses) policy.witnesses.push_back(*ledger::tlog::ParseVerifierKey(vkey));
+      for (const auto& [vkey, url] : config_.witnesses) {
+        policy.witnesses.push_back(*ledger::tlog::ParseVerifierKey(vkey));
+        policy.urls.push_back(url);
+      }
       policy.quorum = config_.witness_quorum;
       cosigned_record_ = std::make_unique<CosignedRecord>(config_.db_path);
-      replicator_->SetFinality(std::move(policy), cosigned_record_.get());
+      replicator_->SetFinality(std::move(policy), cosigned_record_.get(), config_.tls_ca_file);
     }
     qr_decoder_ = std::make_unique<QrDecoder>();
     view_ = std::make_unique<PartyView>(*store_, LifecyclePath(config_.db_path));
@@ -141,8 +144,19 @@ void Node::MakeRoutes() {
     if (authority_) authority_->NoteReportedHead(head, node);
   });
   if (authority_) {
-    authority_routes_ = std::make_unique<AuthorityRoutes>(AuthorityRoutes::Config{config_.public_url}, *site_, *authority_,
-                                                          *store_, *callers_);
+    AuthorityRoutes::Config routes{config_.public_url, {}};
+    if (config_.witness_quorum > 0)
+      routes.finality = [this]() -> std::optional<AuthorityRoutes::Finality> {
+        AuthorityRoutes::Finality f{config_.witness_quorum, static_cast<int>(config_.witnesses.size()), 0, {}};
+        if (!cosigner_) return f;
+        auto note = cosigner_->Cosigned();
+        auto parsed = note ? ledger::tlog::ParseNote(*note) : ledger::Result<ledger::tlog::Note>(ledger::Status::NotFound(""));
+        if (!parsed.ok()) return f;
+        f.cosigned_size = ledger::tlog::ParseCheckpoint(parsed->text)->size;
+        for (size_t i = 1; i < parsed->signatures.size(); ++i) f.cosigned_by.push_back(parsed->signatures[i].name);
+        return f;
+      };
+    authority_routes_ = std::make_unique<AuthorityRoutes>(std::move(routes), *site_, *authority_, *store_, *callers_);
     audit_routes_ = std::make_unique<AuditRoutes>(
         AuditRoutes::Config{config_.db_path, config_.audit_invoice_deadline_hours, config_.audit_filing_deadline_day},
         *site_, *authority_, *audit_, *store_, *callers_);
@@ -173,6 +187,11 @@ void Node::MakeRoutes() {
           if (!cosigned) throw ApiError(503, "not_cosigned_yet", "no checkpoint has its witnesses' cosignatures yet");
           return *cosigned;
         });
+    return;
+  }
+  if (config_.role == Role::kWitness) {  // a witness and nothing else
+    witness_ = std::make_unique<Witness>(config_.db_path, config_.witness_name.empty() ? "einvoice.witness" : config_.witness_name,
+                                         key_, store_->authority_key(), clock_);
     return;
   }
   chain_routes_ = std::make_unique<ChainRoutes>(ChainRoutes::Config{config_.max_long_polls}, *store_, [](Exchange&) -> RevealFn {
@@ -206,6 +225,7 @@ void Node::MakeRoutes() {
       config_.db_path, config_.witness_name.empty() ? DefaultOrigin(config_.public_url.empty() ? "einvoice.witness" : config_.public_url)
                                                     : config_.witness_name,
       key_, store_->authority_key(), clock_);
+  witness_->SetHalted([this] { return replicator_ && replicator_->alarm() ? replicator_->alarm_reason() : std::string(); });
   company_routes_ = std::make_unique<CompanyRoutes>(
       CompanyRoutes::Config{config_.name, config_.tax_id, config_.authority_public_url}, *site_, *company_, *view_,
       *qr_decoder_);
@@ -220,7 +240,7 @@ void Node::Start() {
     site_->SendErrorPage(ex, status, code, field);
   });
   AddHealthRoutes(*router);
-  chain_routes_->Add(*router);
+  if (chain_routes_) chain_routes_->Add(*router);
   if (merchant_) merchant_pages_->Add(*router);
   site_->AddSessionRoutes(*router);
   if (authority_) {
@@ -228,7 +248,8 @@ void Node::Start() {
     audit_routes_->AddApi(*router);
     audit_routes_->AddPages(*router);
   }
-  filing_routes_->Add(*router);
+  if (filing_routes_) filing_routes_->Add(*router);
+  if (!merchant_ && witness_) witness_->Add(*router);  // the witness role
   if (merchant_) {
     merchant_routes_->Add(*router);
     callback_routes_->Add(*router);

@@ -15,6 +15,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include "app/chain/chain_json.h"
+#include "ledger/merkle.h"
 
 namespace app {
 namespace {
@@ -32,9 +33,14 @@ Replicator::Replicator(ledger::BlockStore& store, const PeerLink& authority, con
 
 Replicator::~Replicator() { Stop(); }
 
-void Replicator::SetFinality(FinalityPolicy policy, CosignedRecord* record) {
+void Replicator::SetFinality(FinalityPolicy policy, CosignedRecord* record, const std::string& ca_file) {
   policy_ = std::move(policy);
   record_ = record;
+  witness_links_.clear();
+  for (size_t i = 0; i < policy_.witnesses.size(); ++i) {
+    const std::string url = i < policy_.urls.size() ? policy_.urls[i] : "";
+    witness_links_.push_back(url.empty() ? nullptr : std::make_unique<PeerLink>(url, ca_file));
+  }
   if (!record_) return;
   if (auto saved = record_->Load()) {
     auto c = CheckCosigned(saved->note, store_.authority_key(), policy_);
@@ -51,9 +57,67 @@ std::optional<CosignedCheckpoint> Replicator::final_checkpoint() {
   return final_;
 }
 
+std::string Replicator::Contradiction(const std::string& note) {
+  const FinalityPolicy log_only;  // the authority's signature alone
+  auto c = CheckCosigned(note, store_.authority_key(), log_only);
+  if (!c.ok()) return "";  // not signed by the authority: no evidence against it
+  const auto known = final_checkpoint();
+  if (known && c->checkpoint.origin != known->checkpoint.origin)
+    return "the authority's key signed a checkpoint of another log (" + c->checkpoint.origin + ")";
+  auto head = store_.Head();
+  if (!head.ok()) return "";
+  const uint64_t size = c->checkpoint.size, mine = head->header.tree_size;
+  if (size > mine || size == 0) return "";  // checked once this node holds that far
+  bool consistent = c->checkpoint.root == head->header.tree_root;
+  if (size < mine) {
+    auto proof = store_.ConsistencyProof(size, mine);
+    consistent = proof.ok() && ledger::VerifyConsistency(size, mine, c->checkpoint.root, head->header.tree_root, *proof);
+  }
+  return consistent ? "" : "the authority signed a checkpoint at tree size " + std::to_string(size) +
+                               " that this node's chain contradicts";
+}
+
+void Replicator::CheckWitnesses() {
+  for (size_t i = 0; i < witness_links_.size() && !alarm_; ++i) {
+    if (!witness_links_[i]) continue;
+    const std::string& name = policy_.witnesses[i].name;
+    Poco::JSON::Object::Ptr state;
+    try {
+      auto session = witness_links_[i]->NewSession(2000);
+      Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/witness/state", Poco::Net::HTTPMessage::HTTP_1_1);
+      session->sendRequest(req);
+      Poco::Net::HTTPResponse resp;
+      std::string body;
+      Poco::StreamCopier::copyToString(session->receiveResponse(resp), body);
+      if (resp.getStatus() != 200 || body.size() > (1u << 20)) continue;
+      state = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+    } catch (const std::exception&) {
+      continue;  // a witness that is down shows nothing; the others still do
+    }
+    // What the witness cosigned and what it refused, each held against this node's chain: a
+    // refusal alone proves nothing (anyone may offer a checkpoint with a bad proof), a signed
+    // checkpoint this chain contradicts does.
+    for (const char* list : {"refused", "cosigned"}) {
+      auto items = state->getArray(list);
+      for (size_t k = 0; items && k < items->size() && !alarm_; ++k) {
+        std::string note = std::string(list) == "refused" ? items->getObject(k)->optValue<std::string>("checkpoint", "")
+                                                          : items->getElement<std::string>(k);
+        std::string why = Contradiction(note);
+        if (!why.empty())
+          Alarm("split view: witness " + name + (std::string(list) == "refused" ? " refused" : " cosigned") +
+                " a checkpoint of another history: " + why);
+      }
+    }
+  }
+}
+
 uint64_t Replicator::FinalSize(Poco::Net::HTTPClientSession& session, uint64_t want) {
   if (want <= final_size_) return final_size_;
-  std::string note = Get(session, "/checkpoint", 10);
+  NodeAnswer answer = GetAnswer(session, "/checkpoint", 10);
+  if (answer.status == 503) return final_size_;  // nothing cosigned by the quorum yet
+  if (answer.status != 200)
+    throw std::runtime_error("the authority answered " + std::to_string(answer.status) + " to /checkpoint");
+  const std::string& note = answer.body;
   auto c = CheckCosigned(note, store_.authority_key(), policy_);
   if (!c.ok()) {
     if (c.status().code() == ledger::Status::Code::kNotFound) return final_size_;  // not cosigned enough yet
@@ -111,23 +175,25 @@ void Replicator::Alarm(const std::string& reason) {
   }
 }
 
-std::string Replicator::Get(Poco::Net::HTTPClientSession& session, const std::string& uri, int timeout_s) {
+NodeAnswer Replicator::GetAnswer(Poco::Net::HTTPClientSession& session, const std::string& uri, int timeout_s) {
   session.setTimeout(Poco::Timespan(timeout_s, 0));
   for (int attempt = 0;; ++attempt) {
-    NodeAnswer answer;
     try {
-      answer = SendSigned(session, signer_, Poco::Net::HTTPRequest::HTTP_GET, uri, "", /*keep_alive=*/true);
+      return SendSigned(session, signer_, Poco::Net::HTTPRequest::HTTP_GET, uri, "", /*keep_alive=*/true);
     } catch (const Poco::Exception&) {
       // The authority may have closed the kept-alive connection meanwhile: one fresh try.
       session.reset();
       if (attempt > 0) throw;
-      continue;
     }
-    if (answer.status != 200)
-      throw std::runtime_error("the authority answered " + std::to_string(answer.status) + " to " + uri + ": " +
-                               answer.body.substr(0, 200));
-    return std::move(answer.body);
   }
+}
+
+std::string Replicator::Get(Poco::Net::HTTPClientSession& session, const std::string& uri, int timeout_s) {
+  NodeAnswer answer = GetAnswer(session, uri, timeout_s);
+  if (answer.status != 200)
+    throw std::runtime_error("the authority answered " + std::to_string(answer.status) + " to " + uri + ": " +
+                             answer.body.substr(0, 200));
+  return std::move(answer.body);
 }
 
 bool Replicator::CheckHead(uint64_t* authority_height) {
@@ -225,6 +291,11 @@ uint64_t Replicator::Sync(int wait_s, uint64_t limit, bool one_page, bool check_
   if (check_head) {
     if (!CheckHead(&authority_height)) return 0;
     last_head_check_ = now;
+  }
+  if (policy_.enabled() && now - last_witness_check_ >= std::chrono::seconds(1)) {  // a round: once a second
+    CheckWitnesses();
+    last_witness_check_ = now;
+    if (alarm_) return 0;
   }
   auto head = store_.Head();
   uint64_t from = head.ok() ? head->header.height + 1 : 0;

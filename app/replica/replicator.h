@@ -39,8 +39,11 @@ class Replicator {
   // `authority` and `signer` (this node's) must outlive the replicator.
   Replicator(ledger::BlockStore& store, const PeerLink& authority, const NodeRequestSigner& signer);
   // Applies only what is final under `policy` (enabled()) and records each newer cosigned
-  // checkpoint in `record`; call before Start.
-  void SetFinality(FinalityPolicy policy, CosignedRecord* record);
+  // checkpoint in `record`; call before Start. About once a second it also reads each
+  // listed witness's GET /witness/state (over `ca_file` for https) and raises the alarm if
+  // a witness refused a checkpoint the authority signed, or cosigned one this node's chain
+  // contradicts: what one node was shown, every node learns within a round.
+  void SetFinality(FinalityPolicy policy, CosignedRecord* record, const std::string& ca_file = "");
   // The newest cosigned checkpoint verified (nullopt without a policy, or before the first).
   std::optional<CosignedCheckpoint> final_checkpoint() EXCLUDES(mu_);
   const FinalityPolicy& finality() const { return policy_; }
@@ -65,12 +68,16 @@ class Replicator {
   void Alarm(const std::string& reason);
   // Node-signed GET over `session` (kept alive between calls); throws unless 200.
   std::string Get(Poco::Net::HTTPClientSession& session, const std::string& uri, int timeout_s);
+  NodeAnswer GetAnswer(Poco::Net::HTTPClientSession& session, const std::string& uri, int timeout_s);  // any status
   bool CheckHead(uint64_t* authority_height);  // false (and alarm) if the head lies
   Page Fetch(Poco::Net::HTTPClientSession& session, uint64_t from, uint64_t limit, int wait_s);
   uint64_t Apply(Page& page);  // applies what extends the chain; alarms on a conflict
   // The tree size final under the policy, from GET /checkpoint when `want` is beyond what is
   // known final; checks the checkpoint against this node's chain (alarm, and 0, if it differs).
   uint64_t FinalSize(Poco::Net::HTTPClientSession& session, uint64_t want);
+  void CheckWitnesses();  // alarms on what a witness saw of another history
+  // Why a checkpoint (a signed note) shows another history than this node's chain, or "".
+  std::string Contradiction(const std::string& note);
   // One page or page after page (the next fetched while one is applied); the signed head
   // checked first, or (`check_head` false: the background loop) only now and then.
   uint64_t Sync(int wait_s, uint64_t limit, bool one_page, bool check_head);
@@ -87,12 +94,14 @@ class Replicator {
   CosignedRecord* record_ = nullptr;
   uint64_t final_size_ = 0;  // the replicating thread's
   Page pending_;             // the replicating thread's: fetched blocks not final yet
+  std::vector<std::unique_ptr<PeerLink>> witness_links_;  // per policy witness (null without a URL)
   std::atomic<bool> stop_{false};
   std::thread thread_;
   // Keep-alive connections to the authority: the replicating thread's, and the one the next
   // page is fetched over while a page is applied. Used by one thread at a time each.
   std::unique_ptr<Poco::Net::HTTPClientSession> session_, prefetch_session_;
-  std::chrono::steady_clock::time_point last_head_check_{};  // the replicating thread's
+  std::chrono::steady_clock::time_point last_head_check_{};     // the replicating thread's
+  std::chrono::steady_clock::time_point last_witness_check_{};  // the replicating thread's
 };
 
 }  // namespace app

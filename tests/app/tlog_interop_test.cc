@@ -68,8 +68,8 @@ TEST_F(TlogInterop, GoVerifiesTheWitnessCosignatures) {
   const uint64_t size = authority_->store().Head()->header.tree_size;
   const std::string vkey = ledger::tlog::FormatVerifierKey(authority_->config().chain_origin, authority_->key().public_key());
   const std::string base = "http://127.0.0.1:" + std::to_string(authority_->port());
-  for (int k = 0; k < 200 && Checkpoint().size != size; ++k) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ASSERT_EQ(Checkpoint().size, size);
+  for (int k = 0; k < 200 && Checkpoint().size < size; ++k) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_GE(Checkpoint().size, size);  // (the chain may grow meanwhile)
   auto go = apptest::RunCommand(std::string(EINVOICE_TLOG_INTEROP) + " cosigned " + base + " '" + vkey + "' '" + witness + "'");
   ASSERT_EQ(go.exit_code, 0) << go.output;
   EXPECT_NE(go.output.find("ok cosigned by merchant.example at "), std::string::npos) << go.output;

@@ -161,15 +161,18 @@ class Cluster {
     return *pki_;
   }
 
-  // `extra`: more lines for its properties file.
-  ProcessNode& StartAuthority(const std::string& extra = "") {
-    ProcessNode& a = Prepare("authority", "");
+  // `extra`: more lines for its properties file. Another `name`: a second authority process
+  // (an impostor) with the first one's key and a history of its own.
+  ProcessNode& StartAuthority(const std::string& extra = "", const std::string& name = "authority") {
+    ProcessNode& a = Prepare(name, "");
+    if (name != "authority") std::filesystem::copy_file(nodes_.at("authority").key_file, a.key_file);
     std::ofstream(a.config) << "node.role = authority\nnode.name = Test bureau\nnode.listen = 127.0.0.1:" << a.port
                             << "\nnode.data_dir = " << a.dir << "\nnode.key_file = " << a.key_file << "\n"
                             << TlsLines("") << extra;
     Launch(a);
     a.token = app::TokenStore::Open(a.db)->Create(app::TokenRole::kAdmin, "", "test", 0);
-    std::ofstream(root_ + "/authority.pub.pem") << ledger::PrivateKey::LoadPemFile(a.key_file)->PublicPem();
+    if (name == "authority")
+      std::ofstream(root_ + "/authority.pub.pem") << ledger::PrivateKey::LoadPemFile(a.key_file)->PublicPem();
     return a;
   }
 
@@ -223,6 +226,10 @@ class Cluster {
     n.pid = -1;
   }
   void Restart(const std::string& name) { Launch(nodes_.at(name)); }
+  // More lines for a node's properties file (read at its next start).
+  void AppendConfig(const std::string& name, const std::string& lines) {
+    std::ofstream(nodes_.at(name).config, std::ios::app) << lines;
+  }
 
  private:
   ProcessNode& Prepare(const std::string& name, const std::string& tax_id) {
