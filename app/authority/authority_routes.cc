@@ -8,6 +8,8 @@
 #include "app/documents/invoice_json.h"
 #include "app/http/json_body.h"
 #include "app/authority/authority_routes.h"
+
+#include "ledger/tlog.h"
 #include "app/base/secrets.h"
 #include "app/authority/authority_bodies.h"
 #include "invoice/credit_code.h"
@@ -185,6 +187,44 @@ void AuthorityRoutes::Add(Router& r) {
                                          {"names", names}}));
     }
     site_.SendPage(ex, 200, "check", d);
+  });
+
+  // A reimbursement desk's offline proof of one invoice (app/README.md, "Finality"): the
+  // entry if the reader may see it, its inclusion proof in the tree of the newest cosigned
+  // checkpoint, and that checkpoint. 409 not_final until a cosigned checkpoint covers it.
+  r.Add("GET", "/v1/proofs/bundle/([0-9]{20})", [this](Exchange& ex) {
+    const std::string no = ex.Param(0), h = ex.Query("h").value_or("");
+    auto leaf = authority_->LeafOfInvoice(no);
+    if (!leaf) throw ApiError(404, "unknown_invoice", "no invoice " + no + " is on the chain", "invoice_no");
+    auto leaves = store_->Leaves(*leaf, *leaf + 1);
+    OrThrow(leaves);
+    if (leaves->empty()) throw std::runtime_error("the chain lost invoice " + no);
+    const ledger::LeafRecord& rec = leaves->front();
+    if (h.size() != 16 || !ConstantTimeEquals(h, rec.leaf_hash.Hex().substr(0, 16)))
+      throw ApiError(422, "not_genuine", "h is not the invoice's: the 16 hex digits after h= in its QR code", "h");
+    RevealFn reveal = EntryRevealer(ex);
+    const std::string note = config_.checkpoint();
+    auto parsed = ledger::tlog::ParseNote(note);
+    auto checkpoint = parsed.ok() ? ledger::tlog::ParseCheckpoint(parsed->text) : ledger::Result<ledger::tlog::Checkpoint>(parsed.status());
+    OrThrow(checkpoint);
+    const uint64_t size = checkpoint->size;
+    if (*leaf >= size)
+      throw ApiError(409, "not_final", "no cosigned checkpoint covers invoice " + no + " yet; try again shortly", "invoice_no");
+    auto proof = store_->InclusionProof(*leaf, size);
+    OrThrow(proof);
+    Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    out->set("format", "einvoice-proof-bundle/1");
+    out->set("invoice_no", no);
+    out->set("leaf_index", *leaf);
+    out->set("leaf_hash", rec.leaf_hash.Hex());
+    if (rec.entry && (!reveal || reveal(rec))) out->set("entry", ledger::ToBase64(*rec.entry));
+    else out->set("entry", Poco::Dynamic::Var());
+    out->set("tree_size", size);
+    Array::Ptr path = new Array;
+    for (const ledger::Hash& x : *proof) path->add(x.Hex());
+    out->set("inclusion_proof", path);
+    out->set("checkpoint", note);
+    ex.Json(200, out);
   });
 
   // The same check as JSON, for company nodes and apps: `a` is optional here.

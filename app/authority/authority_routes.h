@@ -1,7 +1,8 @@
 // The authority's API and public pages: POST /v1/taxpayers and GET /v1/taxpayers/{tax_id}
 // (admin), POST /v1/events (entries node-signed by taxpayer nodes), GET /v1/invoices/{no}
-// (auditors), the public check of an invoice (GET /r/{no}, GET /v1/check/{no}); and who may
-// read full entries in the chain's pages (the disclosure rule).
+// (auditors), the public check of an invoice (GET /r/{no}, GET /v1/check/{no}), an invoice's
+// offline proof bundle (GET /v1/proofs/bundle/{no}); and who may read full entries in the
+// chain's pages (the disclosure rule).
 #pragma once
 
 #include <functional>
@@ -29,6 +30,9 @@ class AuthorityRoutes {
     std::string public_url;  // node.public_url: the base of QR codes
     // nullopt without witnesses: every sealed invoice is final, nothing is said of it.
     std::function<std::optional<Finality>()> finality;
+    // What GET /checkpoint serves (the cosigned checkpoint with witnesses); throws ApiError 503
+    // while there is none. For the proof bundle.
+    std::function<std::string()> checkpoint;
   };
   AuthorityRoutes(Config config, Site& site, Authority& authority, ledger::BlockStore& store, NodeCallers& callers);
   void Add(Router& r);

@@ -3,6 +3,8 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
+#include "ledger/hash.h"
+
 #include "ledger/block.h"
 #include "ledger/merkle.h"
 
@@ -98,6 +100,42 @@ ProofVerdict VerifyProof(const std::string& head_json, const std::string& proof_
       throw Bad("the consistency proof does not join the two signed roots");
     return {true, "the tree of " + std::to_string(second) + " entries (height " + std::to_string(head.header.height) +
                       ") extends the tree of " + std::to_string(first) + " (height " + std::to_string(old.header.height) + ")"};
+  } catch (const Bad& e) {
+    return {false, e.what()};
+  }
+}
+
+ProofVerdict VerifyBundle(const std::string& bundle_json, const ledger::PublicKeyBytes& authority,
+                          const FinalityPolicy& policy, const std::string& h) {
+  try {
+    Object::Ptr b = ParseObject(bundle_json, "the bundle");
+    if (b->optValue<std::string>("format", "") != "einvoice-proof-bundle/1") throw Bad("not an einvoice-proof-bundle/1");
+    const std::string no = Str(b, "invoice_no", "the bundle");
+    const uint64_t index = Num(b, "leaf_index", "the bundle"), size = Num(b, "tree_size", "the bundle");
+    const ledger::Hash leaf = HashField(Str(b, "leaf_hash", "the bundle"), "leaf_hash");
+    if (!h.empty() && leaf.Hex().substr(0, 16) != h) throw Bad("the leaf is not the one the QR code's h names");
+    auto c = CheckCosigned(Str(b, "checkpoint", "the bundle"), authority, policy);
+    if (!c.ok()) throw Bad("the checkpoint: " + c.status().message());
+    if (c->checkpoint.size != size) throw Bad("the bundle's tree size is not its checkpoint's");
+    if (index >= size) throw Bad("the checkpoint does not cover leaf " + std::to_string(index));
+    auto arr = b->getArray("inclusion_proof");
+    if (!arr) throw Bad("the bundle lacks \"inclusion_proof\"");
+    std::vector<ledger::Hash> path;
+    for (size_t i = 0; i < arr->size(); ++i) {
+      if (!arr->get(i).isString()) throw Bad("inclusion_proof[" + std::to_string(i) + "] is not a string");
+      path.push_back(HashField(arr->get(i).toString(), "inclusion_proof[" + std::to_string(i) + "]"));
+    }
+    if (!ledger::VerifyInclusion(index, size, leaf, path, c->checkpoint.root))
+      throw Bad("the inclusion proof does not lead to the checkpoint's root");
+    std::string held = "its entry is not in the bundle (the reader may not see it)";
+    if (b->has("entry") && !b->get("entry").isEmpty()) {
+      auto entry = ledger::FromBase64(b->get("entry").toString());
+      if (!entry) throw Bad("the entry is not base64");
+      if (ledger::LeafHash(*entry) != leaf) throw Bad("the entry does not hash to the leaf");
+      held = "its entry hashes to the leaf";
+    }
+    return {true, "invoice " + no + " is leaf " + std::to_string(index) + " of the log " + c->checkpoint.origin + ", " +
+                      held + "; final: " + DescribeFinality(*c, policy)};
   } catch (const Bad& e) {
     return {false, e.what()};
   }

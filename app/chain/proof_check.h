@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "app/chain/finality.h"
 #include "ledger/keys.h"
 
 namespace app {
@@ -21,5 +22,13 @@ struct ProofVerdict {
 // `old_head_json`'s tree size to the head's (then `old_head_json` is checked the same way).
 ProofVerdict VerifyProof(const std::string& head_json, const std::string& proof_json, const ledger::PublicKeyBytes& authority,
                          const std::string& old_head_json = "");
+
+// `bundle_json`: GET /v1/proofs/bundle/{no} ({format, invoice_no, leaf_index, leaf_hash,
+// entry (base64 or null), tree_size, inclusion_proof, checkpoint}). The checkpoint must be
+// signed by `authority` and cosigned by `policy.quorum` of its witnesses, cover the leaf, and
+// the proof lead from the leaf to its root; an entry, when present, must hash to the leaf.
+// `h`: the QR code's 16 hex digits, if the desk has them, must begin the leaf hash.
+ProofVerdict VerifyBundle(const std::string& bundle_json, const ledger::PublicKeyBytes& authority,
+                          const FinalityPolicy& policy, const std::string& h = "");
 
 }  // namespace app

@@ -144,7 +144,16 @@ void Node::MakeRoutes() {
     if (authority_) authority_->NoteReportedHead(head, node);
   });
   if (authority_) {
-    AuthorityRoutes::Config routes{config_.public_url, {}};
+    // GET /checkpoint: the newest head, or with witnesses the newest checkpoint they cosigned.
+    auto checkpoint = [this]() -> std::string {
+      auto head = store_->Head();
+      if (!head.ok()) throw ApiError(503, "no_chain_yet", "this node holds no block yet");
+      if (!cosigner_ || cosigner_->quorum() == 0) return checkpoints_->Signed(*head);
+      auto cosigned = cosigner_->Cosigned();
+      if (!cosigned) throw ApiError(503, "not_cosigned_yet", "no checkpoint has its witnesses' cosignatures yet");
+      return *cosigned;
+    };
+    AuthorityRoutes::Config routes{config_.public_url, {}, checkpoint};
     if (config_.witness_quorum > 0)
       routes.finality = [this]() -> std::optional<AuthorityRoutes::Finality> {
         AuthorityRoutes::Finality f{config_.witness_quorum, static_cast<int>(config_.witnesses.size()), 0, {}};
@@ -178,15 +187,7 @@ void Node::MakeRoutes() {
     chain_routes_ = std::make_unique<ChainRoutes>(
         ChainRoutes::Config{config_.max_long_polls}, *store_,
         [this](Exchange& ex) { return authority_routes_->EntryRevealer(ex); },
-        [this](uint64_t height, int timeout_ms) { store_->WaitForHeight(height, timeout_ms); },
-        [this]() -> std::string {
-          auto head = store_->Head();
-          if (!head.ok()) throw ApiError(503, "no_chain_yet", "this node holds no block yet");
-          if (!cosigner_ || cosigner_->quorum() == 0) return checkpoints_->Signed(*head);
-          auto cosigned = cosigner_->Cosigned();
-          if (!cosigned) throw ApiError(503, "not_cosigned_yet", "no checkpoint has its witnesses' cosignatures yet");
-          return *cosigned;
-        });
+        [this](uint64_t height, int timeout_ms) { store_->WaitForHeight(height, timeout_ms); }, checkpoint);
     return;
   }
   if (config_.role == Role::kWitness) {  // a witness and nothing else

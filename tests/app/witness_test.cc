@@ -247,17 +247,12 @@ TEST_F(Cosigned, ATruncatedExportFailsAgainstTheCosignedCheckpoint) {
   // Without the witness list the dropped one passes: the limit the checkpoint removes.
   EXPECT_EQ(apptest::RunCommand(cli + " chain verify --export " + dir_.File("dropped.jsonl")).exit_code, 0);
 
-  // The checkpoint's own signature with openssl: the note's text, and the signature line's
-  // bytes after the 4-byte key ID.
-  auto note = ledger::tlog::ParseNote(last->getValue<std::string>("note"));
-  ASSERT_TRUE(note.ok());
+  // The checkpoint's own signature with openssl, by ledger/README.md's commands (after its jq).
   std::ofstream(dir_.File("authority.pub.pem")) << authority_->key().PublicPem();
-  std::ofstream(dir_.File("note.txt"), std::ios::binary) << note->text;
-  const ledger::Bytes& sig = note->signatures.at(0).signature;
-  ASSERT_EQ(sig.size(), 64u);
-  std::ofstream(dir_.File("note.sig"), std::ios::binary) << std::string(sig.begin(), sig.end());
-  auto v = apptest::RunCommand("openssl pkeyutl -verify -pubin -inkey " + dir_.File("authority.pub.pem") + " -rawin -in " +
-                               dir_.File("note.txt") + " -sigfile " + dir_.File("note.sig"));
+  std::ofstream(dir_.File("note"), std::ios::binary) << last->getValue<std::string>("note") << "\n";
+  auto v = apptest::RunCommand("cd " + dir_.path() + " && sed '/^$/,$d' note > text.bin && " +
+                               "grep -m1 '^— ' note | awk '{print $3}' | base64 -d | tail -c 64 > sig.bin && " +
+                               "openssl pkeyutl -verify -pubin -inkey authority.pub.pem -rawin -in text.bin -sigfile sig.bin");
   EXPECT_NE(v.output.find("Signature Verified Successfully"), std::string::npos) << v.output;
 }
 
@@ -334,6 +329,72 @@ TEST_F(Cosigned, AWitnessOutsideTheTaxpayersCosignsInTheWitnessRole) {
   auto state = Parse(Http(court.port(), "GET", "/witness/state").body);
   EXPECT_EQ(state->getArray("cosigned")->size(), 1u);
   court.Stop();
+}
+
+// The proof bundle a reimbursement desk verifies offline: nothing before a cosigned
+// checkpoint covers the invoice (503 before any, 409 not_final before one covering it); then the entry (for the bureau; null for a stranger), the
+// inclusion proof and the cosigned checkpoint, which `einvoice proof verify --bundle` checks
+// against the witness list, and fails when anything is changed.
+TEST_F(Cosigned, AProofBundleIsVerifiedOfflineAgainstTheWitnesses) {
+  const std::string witness = WitnessKeyOf(*merchant_);
+  RestartAuthority([&](NodeConfig& a) {
+    a.witnesses = {{witness, "http://127.0.0.1:1"}};
+    a.witness_quorum = 1;
+  });
+  CreateOrder("ORD-BUNDLE", 4200);
+  ASSERT_EQ(Deliver(payment::WechatTransaction(keys_, "ORD-BUNDLE", "PAY-BUNDLE", 4200, NowS())).status, 204);
+  const std::string no = BlueOf("ORD-BUNDLE");
+  auto inv = WaitInvoice(no, "sealed");
+  const std::string h = inv->getObject("ledger")->getValue<std::string>("leaf_hash").substr(0, 16);
+  const std::string uri = "/v1/proofs/bundle/" + no + "?h=" + h;
+  ExpectError(Http(authority_->port(), "GET", uri), 503, "not_cosigned_yet");
+
+  RestartAuthority([&](NodeConfig& a) { a.witnesses = {{witness, merchant_->BaseUrl()}}; });
+  apptest::HttpResult bundle;
+  for (int k = 0; k < 200; ++k) {
+    bundle = Http(authority_->port(), "GET", uri, "", {{"Authorization", "Bearer " + auditor_}});
+    if (bundle.status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(bundle.status, 200) << bundle.body;
+  auto b = Parse(bundle.body);
+  EXPECT_EQ(b->getValue<std::string>("format"), "einvoice-proof-bundle/1");
+  EXPECT_FALSE(b->get("entry").isEmpty()) << "the bureau reads the entry";
+  auto stranger = Http(authority_->port(), "GET", uri);
+  ASSERT_EQ(stranger.status, 200);
+  EXPECT_TRUE(Parse(stranger.body)->get("entry").isEmpty()) << "a stranger does not";
+  ExpectError(Http(authority_->port(), "GET", "/v1/proofs/bundle/" + no + "?h=0000000000000000"), 422, "not_genuine");
+  ExpectError(Http(authority_->port(), "GET", "/v1/proofs/bundle/26449999999999999999?h=" + h), 404, "unknown_invoice");
+
+  std::ofstream(dir_.File("authority.pub.pem")) << authority_->key().PublicPem();
+  std::ofstream(dir_.File("witnesses.txt")) << witness << "\n";
+  std::ofstream(dir_.File("bundle.json")) << bundle.body;
+  std::ofstream(dir_.File("stranger.json")) << stranger.body;
+  const std::string cli = std::string(EINVOICE_CLI) + " proof verify --authority-key " + dir_.File("authority.pub.pem") +
+                          " --witnesses " + dir_.File("witnesses.txt") + " --bundle ";
+  auto ok = apptest::RunCommand(cli + dir_.File("bundle.json") + " --h " + h);
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("OK: invoice " + no + " is leaf"), std::string::npos) << ok.output;
+  EXPECT_NE(ok.output.find("its entry hashes to the leaf; final: tree size"), std::string::npos) << ok.output;
+  EXPECT_EQ(apptest::RunCommand(cli + dir_.File("stranger.json")).exit_code, 0);
+  // Changed: another leaf index, an entry of another leaf, a checkpoint without its cosignature.
+  auto changed = [&](const std::function<void(Object::Ptr&)>& change) {
+    auto x = Parse(bundle.body);
+    change(x);
+    std::ostringstream out;
+    x->stringify(out);
+    std::ofstream(dir_.File("changed.json")) << out.str();
+    return apptest::RunCommand(cli + dir_.File("changed.json"));
+  };
+  EXPECT_EQ(changed([](Object::Ptr& x) { x->set("leaf_index", x->getValue<uint64_t>("leaf_index") + 1); }).exit_code, 1);
+  EXPECT_EQ(changed([](Object::Ptr& x) { x->set("entry", ledger::ToBase64(ledger::AsBytes("another entry"))); }).exit_code, 1);
+  auto uncosigned = changed([](Object::Ptr& x) {
+    std::string note = x->getValue<std::string>("checkpoint");
+    x->set("checkpoint", note.substr(0, note.rfind("— ")));
+  });
+  EXPECT_EQ(uncosigned.exit_code, 1) << uncosigned.output;
+  EXPECT_NE(uncosigned.output.find("has 0 of the 1 cosignatures"), std::string::npos) << uncosigned.output;
+  EXPECT_EQ(apptest::RunCommand(cli + dir_.File("bundle.json") + " --h 0123456789abcdef").exit_code, 1);
 }
 
 }  // namespace
