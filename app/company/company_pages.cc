@@ -100,6 +100,15 @@ void CompanyRoutes::AddPages(Router& r) {
         d.set("buyer_kind", site_.Text(ex, c.buyer_is_company ? "scan.buyer_company" : "scan.buyer_person"));
         d.set("reimbursement", word(ex, "state.reimbursement.", c.reimbursement, ""));
         d.set("block", block(ex, c.height));
+        if (auto f = config_.finality ? config_.finality() : std::nullopt; f && c.leaf_index < f->size) {
+          std::string names;
+          for (const auto& n : f->cosigned_by) names += (names.empty() ? "" : "、") + n;
+          d.set("finality_text", site_.Text(ex, "check.final_text",
+                                            {{"count", std::to_string(f->cosigned_by.size())},
+                                             {"k", std::to_string(f->quorum)},
+                                             {"n", std::to_string(f->witnesses)},
+                                             {"names", names}}));
+        }
         auto who = site_.PageUser(ex);
         bool open = c.reimbursement == "none" && c.color == "blue" && c.remaining_fen > 0;
         if (who && who->role == TokenRole::kEmployee && open) {

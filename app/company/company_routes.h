@@ -3,6 +3,8 @@
 // code from a photo, check it, claim it; /claims: an employee's claims, finance's decisions).
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +22,14 @@ class CompanyRoutes {
     std::string name;                  // node.name
     std::string tax_id;                // node.tax_id: the company
     std::string authority_public_url;  // authority.public_url: what a scanned code must open
+    // With a finality policy: the newest cosigned checkpoint this node's replica verified
+    // (its tree size and the witnesses that cosigned it), k and n. Unset: nothing is said.
+    struct Finality {
+      uint64_t size = 0;
+      std::vector<std::string> cosigned_by;
+      int quorum = 0, witnesses = 0;
+    };
+    std::function<std::optional<Finality>()> finality;
   };
   CompanyRoutes(Config config, Site& site, Company& company, PartyView& view, QrDecoder& qr_decoder);
   void AddApi(Router& r);    // company_routes.cc

@@ -227,9 +227,15 @@ void Node::MakeRoutes() {
                                                     : config_.witness_name,
       key_, store_->authority_key(), clock_);
   witness_->SetHalted([this] { return replicator_ && replicator_->alarm() ? replicator_->alarm_reason() : std::string(); });
-  company_routes_ = std::make_unique<CompanyRoutes>(
-      CompanyRoutes::Config{config_.name, config_.tax_id, config_.authority_public_url}, *site_, *company_, *view_,
-      *qr_decoder_);
+  CompanyRoutes::Config company{config_.name, config_.tax_id, config_.authority_public_url, {}};
+  if (replicator_ && replicator_->finality().enabled())
+    company.finality = [this]() -> std::optional<CompanyRoutes::Config::Finality> {
+      auto c = replicator_->final_checkpoint();
+      if (!c) return std::nullopt;
+      return CompanyRoutes::Config::Finality{c->checkpoint.size, c->cosigners, replicator_->finality().quorum,
+                                             static_cast<int>(replicator_->finality().witnesses.size())};
+    };
+  company_routes_ = std::make_unique<CompanyRoutes>(std::move(company), *site_, *company_, *view_, *qr_decoder_);
 }
 
 Node::~Node() { Stop(); }

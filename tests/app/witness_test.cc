@@ -288,7 +288,11 @@ TEST_F(Cosigned, ATaxpayerNodeHoldsOnlyWhatIsFinal) {
   auto health = Parse(Http(company_->port(), "GET", "/healthz").body);
   EXPECT_GE(health->getValue<uint64_t>("final_tree_size"), inv->getObject("ledger")->getValue<uint64_t>("leaf_index") + 1);
   EXPECT_EQ(health->getValue<std::string>("status"), "ok");
-  auto claimed = Claim(employee_, no, inv->getObject("ledger")->getValue<std::string>("leaf_hash").substr(0, 16));
+  // The scan page says who made it final.
+  const std::string h = inv->getObject("ledger")->getValue<std::string>("leaf_hash").substr(0, 16);
+  auto scan = Http(company_->port(), "GET", "/scan?no=" + no + "&h=" + h);
+  EXPECT_NE(scan.body.find("已最终确认：1 个见证方中 1 个已联署（merchant.example），需 1 个"), std::string::npos) << scan.body;
+  auto claimed = Claim(employee_, no, h);
   EXPECT_EQ(claimed.status, 201) << claimed.body;
 }
 
