@@ -61,13 +61,14 @@ ledger::SignedHeader CheckHead(const std::string& json, const ledger::PublicKeyB
   return h;
 }
 
-std::vector<ledger::Hash> ProofPath(const Object::Ptr& p) {
-  auto arr = p->getArray("proof");
-  if (!arr) throw Bad("the proof lacks \"proof\"");
+// The hashes of `p[key]` (a proof path, hex strings).
+std::vector<ledger::Hash> ProofPath(const Object::Ptr& p, const std::string& key = "proof") {
+  auto arr = p->getArray(key);
+  if (!arr) throw Bad("the proof lacks \"" + key + "\"");
   std::vector<ledger::Hash> path;
   for (size_t i = 0; i < arr->size(); ++i) {
-    if (!arr->get(i).isString()) throw Bad("proof[" + std::to_string(i) + "] is not a string");
-    path.push_back(HashField(arr->get(i).toString(), "proof[" + std::to_string(i) + "]"));
+    if (!arr->get(i).isString()) throw Bad(key + "[" + std::to_string(i) + "] is not a string");
+    path.push_back(HashField(arr->get(i).toString(), key + "[" + std::to_string(i) + "]"));
   }
   return path;
 }
@@ -118,14 +119,7 @@ ProofVerdict VerifyBundle(const std::string& bundle_json, const ledger::PublicKe
     if (!c.ok()) throw Bad("the checkpoint: " + c.status().message());
     if (c->checkpoint.size != size) throw Bad("the bundle's tree size is not its checkpoint's");
     if (index >= size) throw Bad("the checkpoint does not cover leaf " + std::to_string(index));
-    auto arr = b->getArray("inclusion_proof");
-    if (!arr) throw Bad("the bundle lacks \"inclusion_proof\"");
-    std::vector<ledger::Hash> path;
-    for (size_t i = 0; i < arr->size(); ++i) {
-      if (!arr->get(i).isString()) throw Bad("inclusion_proof[" + std::to_string(i) + "] is not a string");
-      path.push_back(HashField(arr->get(i).toString(), "inclusion_proof[" + std::to_string(i) + "]"));
-    }
-    if (!ledger::VerifyInclusion(index, size, leaf, path, c->checkpoint.root))
+    if (!ledger::VerifyInclusion(index, size, leaf, ProofPath(b, "inclusion_proof"), c->checkpoint.root))
       throw Bad("the inclusion proof does not lead to the checkpoint's root");
     std::string held = "its entry is not in the bundle (the reader may not see it)";
     if (b->has("entry") && !b->get("entry").isEmpty()) {
