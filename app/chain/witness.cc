@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS witness_checkpoint(origin TEXT PRIMARY KEY, size INTE
   note TEXT NOT NULL, time_s INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS witness_refusal(id INTEGER PRIMARY KEY, origin TEXT NOT NULL, size INTEGER NOT NULL,
   note TEXT NOT NULL, reason TEXT NOT NULL, time_s INTEGER NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS witness_refusal_note ON witness_refusal(note);
 )";
 constexpr int kRefusalsShown = 10;
 constexpr size_t kMaxRequest = 64 * 1024;
@@ -115,8 +116,10 @@ Witness::Answer Witness::AddCheckpoint(std::string_view request) {
   const uint64_t now_s = clock_() / 1000;
   if (!refused.empty()) {
     // The authority signed a checkpoint of another history than the one cosigned: kept as
-    // evidence, served at GET /witness/state for every node to see.
-    auto r = ValueOrThrow(db_->Prepare("INSERT INTO witness_refusal(origin, size, note, reason, time_s) VALUES (?1, ?2, ?3, ?4, ?5)"));
+    // evidence, served at GET /witness/state for every node to see. Once per checkpoint: the
+    // same one offered again (a retry, or a client replaying it) writes nothing.
+    auto r = ValueOrThrow(db_->Prepare(
+        "INSERT OR IGNORE INTO witness_refusal(origin, size, note, reason, time_s) VALUES (?1, ?2, ?3, ?4, ?5)"));
     r.Bind(1, checkpoint->origin).Bind(2, static_cast<int64_t>(size)).Bind(3, std::string(signed_note));
     r.Bind(4, refused).Bind(5, static_cast<int64_t>(now_s));
     OrThrow(r.Step());

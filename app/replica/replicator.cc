@@ -22,6 +22,8 @@ namespace {
 
 Poco::Logger& Log() { return Poco::Logger::get("replica"); }
 
+constexpr size_t kMaxWitnessState = 1 << 20;
+
 }  // namespace
 
 Replicator::Replicator(ledger::BlockStore& store, const PeerLink& authority, const NodeRequestSigner& signer)
@@ -87,9 +89,11 @@ void Replicator::CheckWitnesses() {
       Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/witness/state", Poco::Net::HTTPMessage::HTTP_1_1);
       session->sendRequest(req);
       Poco::Net::HTTPResponse resp;
-      std::string body;
-      Poco::StreamCopier::copyToString(session->receiveResponse(resp), body);
-      if (resp.getStatus() != 200 || body.size() > (1u << 20)) continue;
+      std::istream& in = session->receiveResponse(resp);
+      std::string body(kMaxWitnessState + 1, '\0');  // a witness's state is a few KiB: read no more than this
+      in.read(body.data(), static_cast<std::streamsize>(body.size()));
+      body.resize(static_cast<size_t>(in.gcount()));
+      if (resp.getStatus() != 200 || body.size() > kMaxWitnessState) continue;
       state = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
     } catch (const std::exception&) {
       continue;  // a witness that is down shows nothing; the others still do

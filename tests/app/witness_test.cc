@@ -88,6 +88,9 @@ TEST_F(WitnessTest, CosignsWhatExtendsWhatItCosignedAndRefusesTheRest) {
   EXPECT_EQ(state->getArray("refused")->getObject(0)->getValue<std::string>("checkpoint").substr(0, 20), "impostor.example/log");
   EXPECT_EQ(state->getArray("cosigned")->size(), 1u);
   EXPECT_EQ(Parsed(state->getArray("cosigned")->getElement<std::string>(0)).size, c2.size);
+  // Offered again (a retry, a replay): refused again, kept once.
+  EXPECT_EQ(Add(c2.size, "", first).status, 422);
+  EXPECT_EQ(Parse(Http(merchant_->port(), "GET", "/witness/state").body)->getArray("refused")->size(), 5u);
   // Not the authority's key; malformed.
   auto stranger = ledger::PrivateKey::Generate();
   EXPECT_EQ(Add(c2.size, "", ledger::tlog::SignNote(ledger::tlog::FormatCheckpoint(c2), c2.origin, *stranger)).status, 403);
