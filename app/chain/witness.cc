@@ -21,6 +21,12 @@ CREATE TABLE IF NOT EXISTS witness_refusal(id INTEGER PRIMARY KEY, origin TEXT N
 CREATE UNIQUE INDEX IF NOT EXISTS witness_refusal_note ON witness_refusal(note);
 )";
 constexpr int kRefusalsShown = 10;
+// Refusals that prove equivocation by themselves (only the authority's key can make them: a
+// second root at a size it signed, a second log name) against the rest (a bad proof, an old
+// checkpoint: anyone can replay one), which readers must check against their chains. The
+// former are shown first and never trimmed, so a client replaying checkpoints cannot push
+// them out of sight.
+constexpr const char* kProves = "(reason LIKE 'another root%' OR reason LIKE 'the authority''s key signs%')";
 constexpr size_t kMaxRequest = 64 * 1024;
 constexpr size_t kMaxProof = 63;
 
@@ -125,7 +131,8 @@ Witness::Answer Witness::AddCheckpoint(std::string_view request) {
     OrThrow(r.Step());
     r = ledger::sql::Stmt();
     // The newest 100 are enough evidence; a client replaying bad offers fills no disk.
-    auto trim = ValueOrThrow(db_->Prepare("DELETE FROM witness_refusal WHERE id <= (SELECT max(id) FROM witness_refusal) - 100"));
+    auto trim = ValueOrThrow(db_->Prepare(std::string("DELETE FROM witness_refusal WHERE id <= (SELECT max(id) FROM witness_refusal) - 100 ") +
+                                          "AND NOT " + kProves));
     OrThrow(trim.Step());
     trim = ledger::sql::Stmt();
     OrThrow(tx.Commit());
@@ -153,7 +160,8 @@ std::string Witness::StateJson() {
     MutexLock lock(mu_);
     auto s = ValueOrThrow(db_->Prepare("SELECT note FROM witness_checkpoint ORDER BY origin"));
     while (ValueOrThrow(s.Step())) cosigned->add(s.Text(0));
-    auto r = ValueOrThrow(db_->Prepare("SELECT note, reason, time_s FROM witness_refusal ORDER BY id DESC LIMIT ?1"));
+    auto r = ValueOrThrow(db_->Prepare(std::string("SELECT note, reason, time_s FROM witness_refusal ORDER BY ") + kProves +
+                                       " DESC, id DESC LIMIT ?1"));
     r.Bind(1, static_cast<int64_t>(kRefusalsShown));
     while (ValueOrThrow(r.Step())) {
       Poco::JSON::Object::Ptr x = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);

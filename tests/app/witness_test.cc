@@ -91,6 +91,19 @@ TEST_F(WitnessTest, CosignsWhatExtendsWhatItCosignedAndRefusesTheRest) {
   // Offered again (a retry, a replay): refused again, kept once.
   EXPECT_EQ(Add(c2.size, "", first).status, 422);
   EXPECT_EQ(Parse(Http(merchant_->port(), "GET", "/witness/state").body)->getArray("refused")->size(), 5u);
+  // Many refusals that prove nothing by themselves (bad proofs) do not push out of sight the
+  // two that prove equivocation (another root at the size cosigned, another log name).
+  for (int k = 2; k < 14; ++k) {
+    ledger::tlog::Checkpoint junk = c2;
+    junk.size = c2.size + static_cast<uint64_t>(k);
+    junk.root = ledger::Sha256(ledger::AsBytes("junk " + std::to_string(k)));
+    EXPECT_EQ(Add(c2.size, "", ledger::tlog::SignNote(ledger::tlog::FormatCheckpoint(junk), c2.origin, authority_->key())).status,
+              422);
+  }
+  auto shown = Parse(Http(merchant_->port(), "GET", "/witness/state").body)->getArray("refused");
+  ASSERT_EQ(shown->size(), 10u);
+  EXPECT_EQ(shown->getObject(0)->getValue<std::string>("checkpoint").substr(0, 20), "impostor.example/log");
+  EXPECT_EQ(shown->getObject(1)->getValue<std::string>("reason"), "another root at the size cosigned last");
   // Not the authority's key; malformed.
   auto stranger = ledger::PrivateKey::Generate();
   EXPECT_EQ(Add(c2.size, "", ledger::tlog::SignNote(ledger::tlog::FormatCheckpoint(c2), c2.origin, *stranger)).status, 403);
