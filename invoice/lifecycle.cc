@@ -147,8 +147,10 @@ Verdict Lifecycle::CheckEvent(const std::string& submitter, const Event& e, Numb
     if (!IsValidCreditCode(r->tax_id))
       return Refuse(Refusal::kInvalid, DescribeCreditCodeError(CheckCreditCode(r->tax_id)), "tax_id");
     if (r->name.empty()) return Refuse(Refusal::kInvalid, "a taxpayer has a name", "name");
-    if (r->node_key.size() != 64 || r->node_key.find_first_not_of("0123456789abcdef") != std::string::npos)
-      return Refuse(Refusal::kInvalid, "node_key is 64 lower-case hex digits", "node_key");
+    // An Ed25519 key (64 hex digits) or an SM2 point (130, 04...); the ledger holds it to the chain's suite.
+    if ((r->node_key.size() != 64 && !(r->node_key.size() == 130 && r->node_key.rfind("04", 0) == 0)) ||
+        r->node_key.find_first_not_of("0123456789abcdef") != std::string::npos)
+      return Refuse(Refusal::kInvalid, "node_key is 64 (Ed25519) or 130 (SM2) lower-case hex digits", "node_key");
     if (taxpayers_.count(r->tax_id)) return Refuse(Refusal::kAlreadyRegistered, r->tax_id + " is already registered", "tax_id");
     return {};
   }

@@ -11,7 +11,7 @@ Bytes BlockHeader::Encode() const {
   Bytes out;
   out.reserve(format::kHeaderLen);
   Writer w(&out);
-  w.Raw(format::kBlockMagic);
+  w.Raw(ByteView(format::BlockMagic(ActiveSuite()), 4));
   w.U64(height);
   w.Raw(prev_hash.View());
   w.U64(time_ms);
@@ -20,7 +20,7 @@ Bytes BlockHeader::Encode() const {
   return out;
 }
 
-Hash BlockHeader::BlockHash() const { return Sha256(Encode()); }
+Hash BlockHeader::BlockHash() const { return ChainHash(Encode()); }
 
 Result<BlockHeader> BlockHeader::Decode(ByteView bytes) {
   if (bytes.size() != format::kHeaderLen) return Status::Corruption("header: wrong length");
@@ -28,7 +28,9 @@ Result<BlockHeader> BlockHeader::Decode(ByteView bytes) {
   uint8_t magic[4];
   BlockHeader h;
   r.Raw(4, magic);
-  if (!std::equal(magic, magic + 4, format::kBlockMagic)) return Status::Corruption("header: bad magic");
+  std::optional<Suite> suite = format::SuiteOfMagic(magic, format::kBlockMagic);
+  if (!suite) return Status::Corruption("header: bad magic");
+  if (*suite != ActiveSuite()) return Status::Corruption("header: " + SuiteMismatch("the block", *suite).message());
   r.U64(&h.height);
   r.Raw(32, h.prev_hash.bytes.data());
   r.U64(&h.time_ms);

@@ -49,6 +49,8 @@ int64_t LeafKey(const Hash& h) {
 }
 
 Result<std::unique_ptr<BlockStore>> BlockStore::Open(const std::string& path, const PublicKeyBytes& key) {
+  if (std::optional<Suite> suite = SuiteOfKey(key); !suite || *suite != ActiveSuite())
+    return suite ? SuiteMismatch("the authority key", *suite) : Status::InvalidArgument("the authority key is malformed");
   auto db = sql::Db::Open(path, sql::Db::Mode::kReadWrite);
   if (!db.ok()) return db.status();
   if (Status s = (*db)->Exec(kSchema); !s.ok()) return s;
@@ -61,6 +63,8 @@ Result<std::unique_ptr<BlockStore>> BlockStore::Open(const std::string& path, co
   auto row = get->Step();
   if (!row.ok()) return row.status();
   if (*row) {
+    if (std::optional<Suite> stored = SuiteOfKey(get->Blob(0)); stored && *stored != ActiveSuite())
+      return SuiteMismatch(path + "'s chain", *stored);
     if (get->Blob(0) != Bytes(key.begin(), key.end()))
       return Status::InvalidArgument(path + " belongs to another authority key");
   } else {
@@ -74,19 +78,33 @@ Result<std::unique_ptr<BlockStore>> BlockStore::Open(const std::string& path, co
   return store;
 }
 
+namespace {
+
+// The authority key an existing store was created with (any suite's).
+Result<PublicKeyBytes> StoredAuthorityKey(const std::string& path) {
+  auto db = sql::Db::Open(path, sql::Db::Mode::kReadOnly);
+  if (!db.ok()) return db.status();
+  auto get = (*db)->Prepare("SELECT value FROM chain_meta WHERE key = 'authority_key'");
+  if (!get.ok()) return get.status();
+  auto row = get->Step();
+  if (!row.ok()) return row.status();
+  if (!*row || !SuiteOfKey(get->Blob(0))) return Status::NotFound(path + " holds no chain");
+  return get->Blob(0);
+}
+
+}  // namespace
+
+Result<Suite> BlockStore::SuiteOf(const std::string& path) {
+  auto key = StoredAuthorityKey(path);
+  if (!key.ok()) return key.status();
+  return *SuiteOfKey(*key);
+}
+
 Result<std::unique_ptr<BlockStore>> BlockStore::OpenExisting(const std::string& path) {
-  PublicKeyBytes key{};
-  {
-    auto db = sql::Db::Open(path, sql::Db::Mode::kReadOnly);
-    if (!db.ok()) return db.status();
-    auto get = (*db)->Prepare("SELECT value FROM chain_meta WHERE key = 'authority_key'");
-    if (!get.ok()) return get.status();
-    auto row = get->Step();
-    if (!row.ok()) return row.status();
-    if (!*row || get->BlobSize(0) != 32) return Status::NotFound(path + " holds no chain");
-    std::memcpy(key.data(), get->BlobData(0), 32);
-  }
-  return Open(path, key);
+  auto key = StoredAuthorityKey(path);
+  if (!key.ok()) return key.status();
+  if (SuiteOfKey(*key) != ActiveSuite()) return SuiteMismatch(path + "'s chain", *SuiteOfKey(*key));
+  return Open(path, *key);
 }
 
 Status BlockStore::Prepare() {

@@ -43,6 +43,9 @@ class BlockStore {
                                                   const PublicKeyBytes& authority_key);
   // Opens an existing store with the authority key it was created with.
   static Result<std::unique_ptr<BlockStore>> OpenExisting(const std::string& path);
+  // The suite of an existing store's chain (by its authority key), without opening it for
+  // writing: what a tool calls UseSuite() with before it reads the chain.
+  static Result<Suite> SuiteOf(const std::string& path);
 
   const PublicKeyBytes& authority_key() const { return authority_key_; }
 

@@ -28,9 +28,9 @@ Status Entry::CheckFields(const std::string& kind, const std::string& submitter,
 
 Bytes Entry::SignedPart() const {
   Bytes out;
-  out.reserve(4 + 2 + kind.size() + submitter.size() + 32 + 4 + payload.size());
+  out.reserve(4 + 2 + kind.size() + submitter.size() + submitter_key.size() + 4 + payload.size());
   Writer w(&out);
-  w.Raw(format::kEntryMagic);
+  w.Raw(ByteView(format::EntryMagic(ActiveSuite()), 4));
   w.U8(static_cast<uint8_t>(kind.size()));
   w.Raw(AsBytes(kind));
   w.U8(static_cast<uint8_t>(submitter.size()));
@@ -57,6 +57,7 @@ Result<Entry> Entry::Make(std::string kind, std::string submitter, Bytes payload
   Entry e;
   e.kind = std::move(kind);
   e.submitter = std::move(submitter);
+  if (Status s = key.CheckSuite("the signing key"); !s.ok()) return s;
   e.submitter_key = key.public_key();
   e.payload = std::move(payload);
   e.signature = key.Sign(e.SignedPart());
@@ -68,15 +69,19 @@ Result<Entry> Entry::Decode(ByteView bytes) {
   uint8_t magic[4], len8 = 0;
   uint32_t payload_len = 0;
   Entry e;
-  if (!r.Raw(4, magic) || !std::equal(magic, magic + 4, format::kEntryMagic))
-    return Status::Corruption("entry: bad magic");
+  if (!r.Raw(4, magic)) return Status::Corruption("entry: bad magic");
+  std::optional<Suite> suite = format::SuiteOfMagic(magic, format::kEntryMagic);
+  if (!suite) return Status::Corruption("entry: bad magic");
+  if (*suite != ActiveSuite()) return Status::Corruption("entry: " + SuiteMismatch("the entry", *suite).message());
   if (!r.U8(&len8) || r.remaining() < len8) return Status::Corruption("entry: truncated kind");
   e.kind.resize(len8);
   r.Raw(len8, reinterpret_cast<uint8_t*>(e.kind.data()));
   if (!r.U8(&len8) || r.remaining() < len8) return Status::Corruption("entry: truncated submitter");
   e.submitter.resize(len8);
   r.Raw(len8, reinterpret_cast<uint8_t*>(e.submitter.data()));
-  if (!r.Raw(32, e.submitter_key.data())) return Status::Corruption("entry: truncated key");
+  e.submitter_key.resize(PublicKeyLen(*suite));
+  if (!r.Raw(e.submitter_key.size(), e.submitter_key.data()) || !SuiteOfKey(e.submitter_key))
+    return Status::Corruption("entry: truncated key");
   if (!r.U32(&payload_len) || payload_len > format::kMaxPayloadLen || r.remaining() < payload_len)
     return Status::Corruption("entry: bad payload length");
   e.payload.resize(payload_len);

@@ -19,17 +19,20 @@ EVP_MD_CTX* ThreadCtx() {
   return ctx.get();
 }
 
-const EVP_MD* Sha256Md() {
-  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return md;
+// Fetched once: fetching per hash costs a provider lookup.
+const EVP_MD* Md(Suite s) {
+  static const EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  static const EVP_MD* sm3 = EVP_MD_fetch(nullptr, "SM3", nullptr);
+  return s == Suite::kSm2Sm3 ? sm3 : sha256;
 }
 
-Hash Digest(std::initializer_list<ByteView> parts) {
+Hash Digest(Suite suite, std::initializer_list<ByteView> parts) {
   EVP_MD_CTX* ctx = ThreadCtx();
+  const EVP_MD* md = Md(suite);
   Hash h;
   unsigned int len = 0;
-  if (ctx == nullptr || Sha256Md() == nullptr || EVP_DigestInit_ex(ctx, Sha256Md(), nullptr) != 1)
-    throw std::runtime_error("OpenSSL SHA-256 unavailable");
+  if (ctx == nullptr || md == nullptr || EVP_DigestInit_ex(ctx, md, nullptr) != 1)
+    throw std::runtime_error("OpenSSL " + std::string(SuiteName(suite)) + " digest unavailable");
   for (ByteView p : parts) EVP_DigestUpdate(ctx, p.data(), p.size());
   EVP_DigestFinal_ex(ctx, h.bytes.data(), &len);
   return h;
@@ -46,19 +49,21 @@ int HexVal(char c) {
 
 std::string Hash::Hex() const { return ToHex(View()); }
 
-Hash Sha256(ByteView data) { return Digest({data}); }
+Hash Sha256(ByteView data) { return Digest(Suite::kEd25519Sha256, {data}); }
+Hash Sm3(ByteView data) { return Digest(Suite::kSm2Sm3, {data}); }
+Hash ChainHash(ByteView data) { return Digest(ActiveSuite(), {data}); }
 
 Hash LeafHash(ByteView entry) {
   static const uint8_t kLeafPrefix = 0x00;
-  return Digest({ByteView(&kLeafPrefix, 1), entry});
+  return Digest(ActiveSuite(), {ByteView(&kLeafPrefix, 1), entry});
 }
 
 Hash NodeHash(const Hash& left, const Hash& right) {
   static const uint8_t kNodePrefix = 0x01;
-  return Digest({ByteView(&kNodePrefix, 1), left.View(), right.View()});
+  return Digest(ActiveSuite(), {ByteView(&kNodePrefix, 1), left.View(), right.View()});
 }
 
-Hash EmptyRoot() { return Sha256(ByteView()); }
+Hash EmptyRoot() { return ChainHash(ByteView()); }
 
 std::string ToHex(ByteView data) {
   static const char* kDigits = "0123456789abcdef";

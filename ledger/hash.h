@@ -1,4 +1,5 @@
-// SHA-256 hashes and the RFC 9162 domain-separated tree hashes, through OpenSSL EVP.
+// The chain's hash (SHA-256 or SM3, by the active suite: ledger/suite.h) and the RFC 9162
+// domain-separated tree hashes over it, through OpenSSL EVP. Both digests are 32 bytes.
 //
 // WARNING: the 0x00 / 0x01 prefixes are what stop a second-preimage attack in which an
 // interior node (64 bytes: left || right) is passed off as a leaf entry. Never hash a leaf
@@ -13,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ledger/suite.h"
+
 namespace ledger {
 
 using Bytes = std::vector<uint8_t>;
@@ -25,10 +28,13 @@ struct Hash {
   ByteView View() const { return ByteView(bytes.data(), bytes.size()); }
 };
 
-Hash Sha256(ByteView data);
-Hash LeafHash(ByteView entry);                      // SHA-256(0x00 || entry)
-Hash NodeHash(const Hash& left, const Hash& right); // SHA-256(0x01 || left || right)
-Hash EmptyRoot();                                   // SHA-256("") for the empty tree
+Hash Sha256(ByteView data);  // always SHA-256: local files, tokens, key IDs of signed notes
+Hash Sm3(ByteView data);     // always SM3
+// H is the active suite's hash: SHA-256 (ed25519-sha256) or SM3 (sm2-sm3).
+Hash ChainHash(ByteView data);                      // H(data): block hashes, request digests
+Hash LeafHash(ByteView entry);                      // H(0x00 || entry)
+Hash NodeHash(const Hash& left, const Hash& right); // H(0x01 || left || right)
+Hash EmptyRoot();                                   // H("") for the empty tree
 
 std::string ToHex(ByteView data);
 std::optional<Bytes> FromHex(std::string_view hex);

@@ -1,5 +1,6 @@
 #include "ledger/tlog.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -60,19 +61,47 @@ bool ValidKeyName(std::string_view name) {
   return true;
 }
 
+namespace {
+
+constexpr std::string_view kSm2Id = "einvoice/sm2-sm3";
+constexpr std::string_view kSm2CosignatureId = "einvoice/sm2-sm3-cosignature/v1";
+constexpr std::string_view kSuiteLine = "suite ";
+
+bool IsSm2Type(uint8_t type) { return type == kSm2 || type == kSm2Cosignature; }
+bool IsCosignature(uint8_t type) { return type == kCosignatureV1 || type == kSm2Cosignature; }
+Suite SuiteOfType(uint8_t type) { return IsSm2Type(type) ? Suite::kSm2Sm3 : Suite::kEd25519Sha256; }
+
+}  // namespace
+
+Bytes TypeTag(uint8_t type) {
+  if (!IsSm2Type(type)) return Bytes{type};
+  std::string_view id = type == kSm2 ? kSm2Id : kSm2CosignatureId;
+  Bytes tag{0xff};
+  tag.insert(tag.end(), id.begin(), id.end());
+  return tag;
+}
+
+uint8_t LogSignatureType(Suite suite) { return suite == Suite::kSm2Sm3 ? kSm2 : kEd25519; }
+uint8_t CosignatureType(Suite suite) { return suite == Suite::kSm2Sm3 ? kSm2Cosignature : kCosignatureV1; }
+
 uint32_t KeyId(std::string_view name, uint8_t type, ByteView public_key) {
   Bytes m(name.begin(), name.end());
   m.push_back('\n');
-  m.push_back(type);
+  Bytes tag = TypeTag(type);
+  m.insert(m.end(), tag.begin(), tag.end());
   m.insert(m.end(), public_key.begin(), public_key.end());
-  Hash h = Sha256(m);
+  Hash h = IsSm2Type(type) ? Sm3(m) : Sha256(m);
   return (uint32_t{h.bytes[0]} << 24) | (uint32_t{h.bytes[1]} << 16) | (uint32_t{h.bytes[2]} << 8) | h.bytes[3];
 }
 
 std::string FormatVerifierKey(std::string_view name, const PublicKeyBytes& key, uint8_t type) {
-  Bytes typed{type};
+  Bytes typed = TypeTag(type);
   typed.insert(typed.end(), key.begin(), key.end());
   return std::string(name) + "+" + Hex8(KeyId(name, type, key)) + "+" + ToBase64(typed);
+}
+
+std::string FormatVerifierKey(std::string_view name, const PublicKeyBytes& key) {
+  return FormatVerifierKey(name, key, LogSignatureType(SuiteOfKey(key).value_or(Suite::kEd25519Sha256)));
 }
 
 Result<VerifierKey> ParseVerifierKey(std::string_view vkey) {
@@ -90,16 +119,28 @@ Result<VerifierKey> ParseVerifierKey(std::string_view vkey) {
   auto typed = FromBase64(vkey.substr(b + 1));
   if (!typed || typed->empty()) return Status::InvalidArgument("the key is not base64");
   k.type = (*typed)[0];
-  k.public_key.assign(typed->begin() + 1, typed->end());
-  if (k.type != kEd25519 && k.type != kCosignatureV1)
+  size_t tag_len = 1;
+  if (k.type == 0xff) {
+    for (uint8_t t : {kSm2, kSm2Cosignature}) {
+      Bytes tag = TypeTag(t);
+      if (typed->size() >= tag.size() && std::equal(tag.begin(), tag.end(), typed->begin())) {
+        k.type = t;
+        tag_len = tag.size();
+      }
+    }
+  }
+  k.public_key.assign(typed->begin() + static_cast<long>(tag_len), typed->end());
+  if (k.type != kEd25519 && k.type != kCosignatureV1 && !IsSm2Type(k.type))
     return Status::InvalidArgument("unknown signature type " + std::to_string(k.type));
-  if (k.public_key.size() != 32) return Status::InvalidArgument("an Ed25519 key has 32 bytes");
+  if (SuiteOfKey(k.public_key) != SuiteOfType(k.type))
+    return Status::InvalidArgument(IsSm2Type(k.type) ? "an SM2 key has 65 bytes (0x04 || X || Y)"
+                                                      : "an Ed25519 key has 32 bytes");
   if (KeyId(k.name, k.type, k.public_key) != k.id) return Status::InvalidArgument("the key ID does not match the key");
   return k;
 }
 
 std::string SignatureLine(std::string_view text, std::string_view name, const PrivateKey& key) {
-  const uint32_t id = KeyId(name, kEd25519, key.public_key());
+  const uint32_t id = KeyId(name, key.suite() == Suite::kSm2Sm3 ? kSm2 : kEd25519, key.public_key());
   SignatureBytes sig = key.Sign(AsBytes(text));
   Bytes raw{static_cast<uint8_t>(id >> 24), static_cast<uint8_t>(id >> 16), static_cast<uint8_t>(id >> 8),
             static_cast<uint8_t>(id)};
@@ -152,17 +193,16 @@ Result<std::optional<uint64_t>> CosignatureTime(const Note& note, const Verifier
   std::optional<uint64_t> time;
   for (const NoteSignature& s : note.signatures) {
     if (s.name != key.name || s.id != key.id) continue;  // another key's: ignored
-    PublicKeyBytes pub{};
-    if (key.public_key.size() != pub.size()) return Status::InvalidArgument("not an Ed25519 key");
-    std::copy(key.public_key.begin(), key.public_key.end(), pub.begin());
+    const Suite suite = SuiteOfType(key.type);
+    if (SuiteOfKey(key.public_key) != suite) return Status::InvalidArgument("the key does not fit its type");
     bool ok = false;
     uint64_t t = 0;
-    if (key.type == kEd25519) {
-      ok = s.signature.size() == 64 && VerifySignature(pub, AsBytes(note.text), s.signature);
-    } else if (key.type == kCosignatureV1 && s.signature.size() == 72) {
+    if (!IsCosignature(key.type)) {
+      ok = s.signature.size() == 64 && VerifySignature(suite, key.public_key, AsBytes(note.text), s.signature);
+    } else if (s.signature.size() == 72) {
       for (int i = 0; i < 8; ++i) t = (t << 8) | s.signature[i];
-      ok = t < (uint64_t{1} << 63) &&
-           VerifySignature(pub, AsBytes(CosignedMessage(note.text, t)), ByteView(s.signature.data() + 8, 64));
+      ok = t < (uint64_t{1} << 63) && VerifySignature(suite, key.public_key, AsBytes(CosignedMessage(note.text, t)),
+                                                      ByteView(s.signature.data() + 8, 64));
     }
     if (!ok) return Status::Corruption("the signature of " + key.name + " does not verify");
     time = t;
@@ -178,7 +218,7 @@ Result<bool> VerifiedBy(const Note& note, const VerifierKey& key) {
 
 std::string CosignatureLine(std::string_view checkpoint_text, std::string_view name, const PrivateKey& key,
                             uint64_t time_s) {
-  const uint32_t id = KeyId(name, kCosignatureV1, key.public_key());
+  const uint32_t id = KeyId(name, key.suite() == Suite::kSm2Sm3 ? kSm2Cosignature : kCosignatureV1, key.public_key());
   SignatureBytes sig = key.Sign(AsBytes(CosignedMessage(checkpoint_text, time_s)));
   Bytes raw{static_cast<uint8_t>(id >> 24), static_cast<uint8_t>(id >> 16), static_cast<uint8_t>(id >> 8),
             static_cast<uint8_t>(id)};
@@ -191,6 +231,7 @@ std::optional<uint64_t> ParseTreeSize(std::string_view s) { return ParseDecimal(
 
 std::string FormatCheckpoint(const Checkpoint& c) {
   std::string s = c.origin + "\n" + std::to_string(c.size) + "\n" + ToBase64(c.root.View()) + "\n";
+  if (c.suite != Suite::kEd25519Sha256) s += std::string(kSuiteLine) + std::string(SuiteName(c.suite)) + "\n";
   for (const std::string& e : c.extensions) s += e + "\n";
   return s;
 }
@@ -215,7 +256,17 @@ Result<Checkpoint> ParseCheckpoint(std::string_view text) {
   auto root = FromBase64(lines[2]);
   if (!root || root->size() != 32) return Status::InvalidArgument("the root is base64 of 32 bytes");
   std::copy(root->begin(), root->end(), c.root.bytes.begin());
-  for (size_t i = 3; i < lines.size(); ++i) c.extensions.emplace_back(lines[i]);
+  size_t first = 3;
+  c.suite = Suite::kEd25519Sha256;
+  if (lines.size() > 3 && lines[3].substr(0, kSuiteLine.size()) == kSuiteLine) {
+    std::optional<Suite> named = ParseSuite(lines[3].substr(kSuiteLine.size()));
+    if (!named || *named == Suite::kEd25519Sha256)
+      return Status::InvalidArgument("the checkpoint names an unknown suite");
+    c.suite = *named;
+    first = 4;
+  }
+  if (c.suite != ActiveSuite()) return SuiteMismatch("the checkpoint", c.suite);
+  for (size_t i = first; i < lines.size(); ++i) c.extensions.emplace_back(lines[i]);
   return c;
 }
 

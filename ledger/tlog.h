@@ -23,24 +23,39 @@
 
 namespace ledger::tlog {
 
+// Signature types. The Ed25519 ones are the bytes signed-note assigns. An sm2-sm3 network
+// signs with SM2 instead, under signed-note's 0xff ("types without an assigned byte"),
+// followed by an identifier: kSm2 and kSm2Cosignature are our codes for those two, never
+// written alone; TypeTag() gives the bytes that key IDs and verifier keys hold.
 inline constexpr uint8_t kEd25519 = 0x01;  // signed-note signature type of plain Ed25519
 inline constexpr uint8_t kCosignatureV1 = 0x04;  // c2sp.org/tlog-cosignature: timestamped Ed25519
+inline constexpr uint8_t kSm2 = 0xf1;             // 0xff "einvoice/sm2-sm3": SM2 over the note text
+inline constexpr uint8_t kSm2Cosignature = 0xf4;  // 0xff "einvoice/sm2-sm3-cosignature/v1": timestamped SM2
+// The type's bytes: 0x01, 0x04, or 0xff followed by the identifier.
+Bytes TypeTag(uint8_t type);
+// The log's and a witness's signature types on the active suite's network.
+uint8_t LogSignatureType(Suite suite = ActiveSuite());
+uint8_t CosignatureType(Suite suite = ActiveSuite());
 inline constexpr int kTileHeight = 8;      // hashes per full tile: 2^8
 inline constexpr uint32_t kTileWidth = 256;
 
 // Key names are non-empty, valid UTF-8, with no spaces and no '+'.
 bool ValidKeyName(std::string_view name);
+// H(name || 0x0A || TypeTag(type) || public key)[:4], H = SHA-256 for the Ed25519 types (as
+// signed-note recommends) and SM3 for the SM2 ones.
 uint32_t KeyId(std::string_view name, uint8_t type, ByteView public_key);
 
 struct VerifierKey {
   std::string name;
   uint32_t id = 0;
   uint8_t type = kEd25519;
-  Bytes public_key;  // 32 bytes for Ed25519
+  Bytes public_key;  // 32 bytes for Ed25519, 65 for SM2
 };
-std::string FormatVerifierKey(std::string_view name, const PublicKeyBytes& key, uint8_t type = kEd25519);
-// Parses "<name>+<hex id>+<base64(type || key)>" for type 0x01 (a log's key) or 0x04 (a
-// witness's cosigning key); checks the ID against name, type and key.
+std::string FormatVerifierKey(std::string_view name, const PublicKeyBytes& key, uint8_t type);
+// A log's verifier key: the type is the log signature of the key's suite.
+std::string FormatVerifierKey(std::string_view name, const PublicKeyBytes& key);
+// Parses "<name>+<hex id>+<base64(TypeTag(type) || key)>" for a log's key (0x01, or SM2) or
+// a witness's cosigning key (0x04, or SM2's); checks the ID against name, type and key.
 Result<VerifierKey> ParseVerifierKey(std::string_view vkey);
 
 struct NoteSignature {
@@ -74,13 +89,17 @@ std::string CosignatureLine(std::string_view checkpoint_text, std::string_view n
 // The time of `key`'s cosignature in `note`, nullopt without one; an error if it does not verify.
 Result<std::optional<uint64_t>> CosignatureTime(const Note& note, const VerifierKey& key);
 
+// A checkpoint of an sm2-sm3 network names its suite in its first extension line,
+// "suite sm2-sm3" (its root is SM3's); an ed25519-sha256 one has no such line.
 struct Checkpoint {
   std::string origin;
   uint64_t size = 0;
   Hash root{};
-  std::vector<std::string> extensions;
+  std::vector<std::string> extensions;  // other than the suite line
+  Suite suite = ActiveSuite();
 };
 std::string FormatCheckpoint(const Checkpoint& c);  // the note text
+// Refuses a checkpoint of another suite than the active one, naming both.
 // A tree size as the formats write it: decimal, no leading zeros (nullopt otherwise).
 std::optional<uint64_t> ParseTreeSize(std::string_view s);
 Result<Checkpoint> ParseCheckpoint(std::string_view text);

@@ -330,8 +330,10 @@ Result<VerifyReport> VerifyChain(const std::string& db_path, const VerifyOptions
     if (!key.ok()) return key.status();
     auto row = key->Step();
     if (!row.ok()) return row.status();
-    if (!*row || key->BlobSize(0) != 32) return Status::Corruption(db_path + " holds no authority key");
-    std::memcpy(report.authority_key.data(), key->BlobData(0), 32);
+    if (!*row || !SuiteOfKey(key->Blob(0))) return Status::Corruption(db_path + " holds no authority key");
+    report.authority_key = key->Blob(0);
+    if (SuiteOfKey(report.authority_key) != ActiveSuite())
+      return SuiteMismatch(db_path + "'s chain", *SuiteOfKey(report.authority_key));
   }
   if (options.authority_key) report.authority_key = *options.authority_key;
   if (auto want = HeaderFileSize(**db); want && !WalHasFrames(db_path)) {

@@ -184,10 +184,7 @@ Verdict Authority::CheckEntry(const DecodedEntry& decoded, invoice::Lifecycle& s
 }
 
 std::vector<EntryOutcome> Authority::Submit(const std::vector<ledger::Bytes>& entries, uint64_t now_ms) {
-  std::vector<DecodedEntry> decoded;
-  decoded.reserve(entries.size());
-  for (const ledger::Bytes& e : entries) decoded.push_back(DecodedEntry::Decode(e));
-  return Submit(std::move(decoded), now_ms);
+  return Submit(DecodedEntry::DecodeAll(entries), now_ms);
 }
 
 std::vector<EntryOutcome> Authority::Submit(std::vector<DecodedEntry> entries, uint64_t now_ms) {

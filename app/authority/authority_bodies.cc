@@ -40,12 +40,20 @@ RegisterBody RegisterFromJson(const Object::Ptr& body) {
   std::string key = RequireString(body, "node_public_key");
   if (!invoice::IsValidCreditCode(b.tax_id))
     throw ApiError(422, "invalid_tax_id", invoice::DescribeCreditCodeError(invoice::CheckCreditCode(b.tax_id)), "tax_id");
+  const std::string suite(ledger::SuiteName(ledger::ActiveSuite()));
+  std::optional<ledger::Bytes> raw;
   if (key.rfind("-----BEGIN", 0) == 0) {
     auto k = ledger::PublicKeyFromPem(key);
-    if (!k.ok()) throw ApiError(422, "invalid_key", "node_public_key is not an Ed25519 key", "node_public_key");
-    key = ledger::ToHex(*k);
+    if (k.ok()) raw = *k;
+  } else if (ledger::ToHex(ledger::FromHex(key).value_or(ledger::Bytes{})) == key) {
+    raw = ledger::FromHex(key);
   }
-  b.node_key = key;
+  if (!raw || ledger::SuiteOfKey(*raw) != ledger::ActiveSuite())
+    throw ApiError(422, "invalid_key",
+                   "node_public_key is not a public key of this network's suite, " + suite +
+                       (ledger::ActiveSuite() == ledger::Suite::kSm2Sm3 ? " (SM2: 130 hex digits 04...)" : " (Ed25519: 64 hex digits)"),
+                   "node_public_key");
+  b.node_key = ledger::ToHex(*raw);
   return b;
 }
 
@@ -55,20 +63,23 @@ std::vector<DecodedEntry> EventEntriesFromJson(const Object::Ptr& req, const std
   Array::Ptr arr = req->getArray("entries");
   if (arr->size() == 0 || arr->size() > kMaxEntriesPerBatch)
     throw ApiError::BadRequest("invalid_field", "entries holds 1..1000 entries", "entries");
-  std::vector<DecodedEntry> entries;
+  std::vector<ledger::Bytes> raw;
   for (size_t i = 0; i < arr->size(); ++i) {
     Poco::Dynamic::Var v = arr->get(i);
     auto bytes = v.isString() ? ledger::FromBase64(v.toString()) : std::nullopt;
     if (!bytes) throw ApiError::BadRequest("invalid_field", "entries[" + std::to_string(i) + "] is not base64",
                                            "entries[" + std::to_string(i) + "]");
-    DecodedEntry entry = DecodedEntry::Decode(std::move(*bytes));
+    raw.push_back(std::move(*bytes));
+  }
+  std::vector<DecodedEntry> entries = DecodedEntry::DecodeAll(std::move(raw));
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const DecodedEntry& entry = entries[i];
     if (!entry.envelope)
       throw ApiError::BadRequest("invalid_entry", "entries[" + std::to_string(i) + "] is not a canonical entry envelope: " +
                                  entry.envelope_problem, "entries[" + std::to_string(i) + "]");
     if (entry.envelope->submitter != node_id)
       throw ApiError(403, "forbidden", "entries[" + std::to_string(i) + "] was submitted by another taxpayer",
                      "entries[" + std::to_string(i) + "]");
-    entries.push_back(std::move(entry));
   }
   return entries;
 }

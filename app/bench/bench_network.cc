@@ -104,7 +104,7 @@ std::string Network::Common(const BenchNode& n) const {
          "\nhttp.threads = " + std::to_string(http_threads_) +
          "\nhttp.max_keep_alive_requests = 1000000\nhttp.keep_alive_timeout_s = 30"
          // The load generator is one peer with many connections, by design.
-         "\nhttp.max_connections_per_peer = 0\n";
+         "\nhttp.max_connections_per_peer = 0\nchain.suite = " + std::string(ledger::SuiteName(ledger::ActiveSuite())) + "\n";
 }
 
 void Network::Launch(BenchNode& n) {

@@ -313,6 +313,12 @@ MachineBounds MeasureBounds(double each) {
   Row("Ed25519 sign (256 B)", b.ed25519_sign = Rate(each, [&] { ed.Sign(ledger::AsBytes(msg)); }), "/s");
   Row("Ed25519 verify (256 B)",
       b.ed25519_verify = Rate(each, [&] { ledger::VerifySignature(ed.public_key(), ledger::AsBytes(msg), ed_sig); }), "/s");
+  auto sm2 = ledger::PrivateKey::Generate(ledger::Suite::kSm2Sm3).value();
+  auto sm2_sig = sm2.Sign(ledger::AsBytes(msg));
+  Row("SM2 sign (SM3, ID 1234567812345678, 256 B)", b.sm2_sign = Rate(each, [&] { sm2.Sign(ledger::AsBytes(msg)); }), "/s");
+  Row("SM2 verify (256 B)", b.sm2_verify = Rate(each, [&] {
+        ledger::VerifySignature(ledger::Suite::kSm2Sm3, sm2.public_key(), ledger::AsBytes(msg), sm2_sig);
+      }), "/s");
   P256 p;
   auto p_sig = p.Sign(msg);
   Row("P-256 ECDSA sign (256 B)", b.p256_sign = Rate(each, [&] { p.Sign(msg); }), "/s");
@@ -324,8 +330,11 @@ MachineBounds MeasureBounds(double each) {
   Row("RSA-2048 verify (WeChat Pay signature, 1 KiB)",
       b.rsa_verify = Rate(each, [&] { rsa->VerifySha256(notice, rsa_sig); }), "/s");
   ledger::Bytes entry(330, 0x5a);
+  // 0x00 || entry, as LeafHash hashes it, with each suite's hash.
   Row("SHA-256 leaf hash (330 B entry)",
-      b.leaf_hash = Rate(each, [&] { entry[0] = static_cast<uint8_t>(ledger::LeafHash(entry).bytes[0]); }), "/s");
+      b.leaf_hash = Rate(each, [&] { entry[1] = static_cast<uint8_t>(ledger::Sha256(entry).bytes[0]); }), "/s");
+  Row("SM3 leaf hash (330 B entry)",
+      b.sm3_leaf_hash = Rate(each, [&] { entry[1] = static_cast<uint8_t>(ledger::Sm3(entry).bytes[0]); }), "/s");
   std::string dir = std::filesystem::temp_directory_path().string();
   Row("SQLite durable commits (1 row each)", b.sqlite_commits = SqliteRowsPerSecond(dir, each, 1, 330), "/s");
   Row("SQLite durable rows (1,000-row commits)", b.sqlite_rows = SqliteRowsPerSecond(dir, each, 1000, 330), "rows/s");
@@ -336,11 +345,14 @@ MachineBounds MeasureBounds(double each) {
   std::printf("floor: RSA verify + Ed25519 sign + Ed25519 verify + one trivial request = %.0f us of CPU per invoice,\n"
               "       so at most %.0f invoices/s on %d cores with nothing else to do\n",
               1e6 * b.FloorSecondsPerInvoice(), cores / b.FloorSecondsPerInvoice(), cores);
+  const double sm2_floor = b.FloorSecondsPerInvoice(ledger::Suite::kSm2Sm3);
+  std::printf("floor of an sm2-sm3 network (SM2 sign + SM2 verify instead) = %.0f us, at most %.0f invoices/s\n",
+              1e6 * sm2_floor, cores / sm2_floor);
   return b;
 }
 
 void AddBenchVerbs(std::vector<Verb>& verbs) {
-  Verb bounds{"bench bounds", "the machine's bounds: Ed25519 and P-256 sign/verify, RSA-2048 verify, SHA-256 leaf hashes, SQLite durable inserts, trivial Poco requests, and the floor per invoice they make",
+  Verb bounds{"bench bounds", "the machine's bounds: Ed25519, SM2 and P-256 sign/verify, RSA-2048 verify, SHA-256 and SM3 leaf hashes, SQLite durable inserts, trivial Poco requests, and the floor per invoice they make",
               "[--seconds S]", {}, Bounds};
   bounds.options.addOption(Optional("seconds", "S", "about how long in all (default 12)"));
   verbs.push_back(std::move(bounds));

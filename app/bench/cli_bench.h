@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "ledger/suite.h"
 #include "app/cli/cli.h"
 
 namespace app::cli {
@@ -32,8 +33,10 @@ double Percentile(const std::vector<double>& sorted, double p);
 
 struct MachineBounds {
   double ed25519_sign = 0, ed25519_verify = 0;  // per second, one core
+  double sm2_sign = 0, sm2_verify = 0;          // SM2 with SM3 and the chain's ID, per second, one core
   double p256_sign = 0, p256_verify = 0;
   double leaf_hash = 0;           // SHA-256 leaf hashes of a 330-byte entry per second
+  double sm3_leaf_hash = 0;       // the same with SM3
   double sqlite_commits = 0;      // durable 1-row commits per second
   double sqlite_rows = 0;         // durable rows per second in 1,000-row commits
   double poco_requests = 0;       // trivial keep-alive requests per second, 4 clients per core
@@ -41,9 +44,11 @@ struct MachineBounds {
   int cores = 1;
   // The CPU an invoice cannot do without, in core-seconds: the payment provider's signature
   // checked, the entry signed by the merchant and checked by the authority, and one trivial
-  // HTTP request (client and server) for the callback.
-  double FloorSecondsPerInvoice() const {
-    return 1 / rsa_verify + 1 / ed25519_sign + 1 / ed25519_verify + cores / poco_requests;
+  // HTTP request (client and server) for the callback; signatures of the given suite's.
+  double FloorSecondsPerInvoice(ledger::Suite suite = ledger::Suite::kEd25519Sha256) const {
+    const bool sm2 = suite == ledger::Suite::kSm2Sm3;
+    return 1 / rsa_verify + 1 / (sm2 ? sm2_sign : ed25519_sign) + 1 / (sm2 ? sm2_verify : ed25519_verify) +
+           cores / poco_requests;
   }
 };
 

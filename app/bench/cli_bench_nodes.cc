@@ -127,9 +127,13 @@ int E2e(const Args& a) {
   if (fs::exists(root) && !fs::is_empty(root)) throw std::invalid_argument(root + " exists and is not empty");
   fs::create_directories(root);
 
+  const ledger::Suite suite = SuiteArg(a);
+  ledger::UseSuite(suite);  // the nodes' keys and chain.suite, and this process's checks
+  const std::string sig_name = suite == ledger::Suite::kSm2Sm3 ? "SM2" : "Ed25519";
   MachineBounds bounds = MeasureBounds(bound_s);
 
-  std::printf("\nstarting an authority and two merchant nodes in %s%s\n", root.c_str(),
+  std::printf("\nstarting an %s network: an authority and two merchant nodes in %s%s\n",
+              std::string(ledger::SuiteName(suite)).c_str(), root.c_str(),
               witnesses ? (", the authority's checkpoints cosigned by " + std::to_string(witnesses) + " of the merchants' witnesses").c_str() : "");
   Network net(root, connections + 16);  // a thread per connection (Poco), and some for the nodes' own calls
   net.Start(witnesses);
@@ -426,12 +430,15 @@ int E2e(const Args& a) {
   ratio("invoices/s / CPU bound (cores / CPU per invoice)", rate, per_invoice_us > 0 ? cores * 1e6 / per_invoice_us : 0,
         std::to_string(cores) + " cores fully used would give " +
             std::to_string(static_cast<long>(per_invoice_us > 0 ? cores * 1e6 / per_invoice_us : 0)) + "/s");
-  const double floor_rate = cores / bounds.FloorSecondsPerInvoice();
+  const double floor_rate = cores / bounds.FloorSecondsPerInvoice(suite);
+  const bool sm2 = suite == ledger::Suite::kSm2Sm3;
   ratio("invoices/s / crypto and HTTP floor", rate, floor_rate,
-        std::to_string(cores) + " cores doing only RSA verify + Ed25519 sign + Ed25519 verify + one trivial request "
-        "per invoice would give " + std::to_string(static_cast<long>(floor_rate)) + "/s");
-  ratio("invoices/s / Ed25519 verify/s", rate, bounds.ed25519_verify, "the authority checks every entry's signature");
-  ratio("invoices/s / Ed25519 sign/s", rate, bounds.ed25519_sign, "each merchant signs every invoice entry");
+        std::to_string(cores) + " cores doing only RSA verify + " + sig_name + " sign + " + sig_name +
+            " verify + one trivial request per invoice would give " + std::to_string(static_cast<long>(floor_rate)) + "/s");
+  ratio("invoices/s / " + sig_name + " verify/s", rate, sm2 ? bounds.sm2_verify : bounds.ed25519_verify,
+        "the authority checks every entry's signature");
+  ratio("invoices/s / " + sig_name + " sign/s", rate, sm2 ? bounds.sm2_sign : bounds.ed25519_sign,
+        "each merchant signs every invoice entry");
   ratio("callbacks/s / Poco trivial requests/s", callbacks_rate, bounds.poco_requests, "the HTTP layer alone");
   ratio("invoices/s / SQLite durable 1-row commits/s", rate, bounds.sqlite_commits, "one fsync per callback would cap here");
   ratio("invoices/s / SQLite durable rows/s in batches", rate, bounds.sqlite_rows, "batched writes");
@@ -456,6 +463,7 @@ void AddBenchNodeVerbs(std::vector<Verb>& verbs) {
   e2e.options.addOption(Optional("witnesses", "K",
                                  "the authority's checkpoints cosigned by K (1 or 2) of the merchants' witnesses, all "
                                  "needed; reports the cosigning latency (default 0: no witnesses)"));
+  e2e.options.addOption(SuiteOption("the network's suite"));
   e2e.options.addOption(Optional("bound-seconds", "S", "time for each machine bound measured first (default 0.5)"));
   e2e.options.addOption(Optional("dir", "DIR", "where the nodes' folders go (default a new temp folder, removed after)"));
   e2e.options.addOption(Flag("keep", "keep the nodes' folders and logs"));

@@ -70,6 +70,7 @@ Object::Ptr ChainLineJson(const ledger::PublicKeyBytes& authority, const ledger:
   Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
   o->set("type", "chain");
   o->set("format", "einvoice-chain/1");
+  o->set("suite", std::string(ledger::SuiteName(ledger::ActiveSuite())));
   o->set("authority_public_key", ledger::ToHex(authority));
   o->set("authority_public_key_pem", ledger::PublicKeyToPem(authority));
   o->set("height", head.header.height);

@@ -15,8 +15,8 @@ FinalityPolicy ParseWitnessList(std::string_view text, int quorum) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
     if (line.empty() || line[0] == '#') continue;
     auto key = ledger::tlog::ParseVerifierKey(line);
-    if (!key.ok() || key->type != ledger::tlog::kCosignatureV1)
-      throw std::invalid_argument("line " + std::to_string(n) + " is not a witness's verifier key (name+id+key, type 4)");
+    if (!key.ok() || key->type != ledger::tlog::CosignatureType())
+      throw std::invalid_argument("line " + std::to_string(n) + " is not a witness's verifier key (name+id+key) of " + std::string(ledger::SuiteName(ledger::ActiveSuite())));
     p.witnesses.push_back(*key);
   }
   const int listed = static_cast<int>(p.witnesses.size());

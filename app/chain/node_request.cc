@@ -26,7 +26,7 @@ std::string NodeRequestText(std::string_view method, std::string_view uri, std::
   std::string text;
   text.reserve(kTextMagic.size() + method.size() + uri.size() + time.size() + nonce.size() + 70);
   text.append(kTextMagic).append("\n").append(method).append("\n").append(uri).append("\n").append(time);
-  text.append("\n").append(nonce).append("\n").append(ledger::Sha256(ledger::AsBytes(body)).Hex());
+  text.append("\n").append(nonce).append("\n").append(ledger::ChainHash(ledger::AsBytes(body)).Hex());
   return text;
 }
 

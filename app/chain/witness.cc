@@ -45,7 +45,7 @@ Witness::Witness(const std::string& db_path, std::string name, const ledger::Pri
 }
 
 std::string Witness::VerifierKey() const {
-  return ledger::tlog::FormatVerifierKey(name_, key_.public_key(), ledger::tlog::kCosignatureV1);
+  return ledger::tlog::FormatVerifierKey(name_, key_.public_key(), ledger::tlog::CosignatureType());
 }
 
 Witness::Answer Witness::AddCheckpoint(std::string_view request) {
@@ -77,8 +77,8 @@ Witness::Answer Witness::AddCheckpoint(std::string_view request) {
   auto checkpoint = ledger::tlog::ParseCheckpoint(note->text);
   if (!checkpoint.ok()) return Text(400, "not a checkpoint: " + checkpoint.status().message() + "\n");
   if (!ledger::tlog::ValidKeyName(checkpoint->origin)) return Text(404, "unknown origin\n");
-  ledger::tlog::VerifierKey log{checkpoint->origin, ledger::tlog::KeyId(checkpoint->origin, ledger::tlog::kEd25519, log_key_),
-                                ledger::tlog::kEd25519, ledger::Bytes(log_key_.begin(), log_key_.end())};
+  ledger::tlog::VerifierKey log{checkpoint->origin, ledger::tlog::KeyId(checkpoint->origin, ledger::tlog::LogSignatureType(), log_key_),
+                                ledger::tlog::LogSignatureType(), log_key_};
   auto signed_by_log = ledger::tlog::VerifiedBy(*note, log);
   if (!signed_by_log.ok() || !*signed_by_log) return Text(403, "the checkpoint is not signed by the authority's key\n");
   if (halted_) {

@@ -4,7 +4,10 @@
 #include <Poco/Util/OptionException.h>
 #include <Poco/Util/OptionProcessor.h>
 
+#include <filesystem>
 #include <iostream>
+
+#include "ledger/block_store.h"
 
 namespace app::cli {
 
@@ -16,6 +19,27 @@ Poco::Util::Option Optional(const std::string& name, const std::string& arg, con
 }
 Poco::Util::Option Flag(const std::string& name, const std::string& desc) {
   return Poco::Util::Option(name, "", desc, false).repeatable(false);
+}
+
+Poco::Util::Option SuiteOption(const std::string& what) {
+  return Optional("suite", "SUITE", what + ": ed25519-sha256 (default) or sm2-sm3 (ledger/README.md, Suites)");
+}
+
+ledger::Suite SuiteArg(const Args& a) {
+  if (!a.count("suite")) return ledger::kDefaultSuite;
+  std::optional<ledger::Suite> s = ledger::ParseSuite(a.at("suite"));
+  if (!s) throw Poco::Util::InvalidArgumentException("--suite must be ed25519-sha256 or sm2-sm3, not '" + a.at("suite") + "'");
+  return *s;
+}
+
+void UseSuiteOfStore(const std::string& db_path) {
+  if (!std::filesystem::exists(db_path)) return;  // the verb says so itself
+  auto suite = ledger::BlockStore::SuiteOf(db_path);
+  if (suite.ok()) ledger::UseSuite(*suite);
+}
+
+void UseSuiteOfKey(const ledger::PublicKeyBytes& authority_key) {
+  if (auto suite = ledger::SuiteOfKey(authority_key)) ledger::UseSuite(*suite);
 }
 
 std::vector<Verb> OperatorVerbs() {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "ledger/keys.h"
+
 namespace app::cli {
 
 using Args = std::map<std::string, std::string>;  // option name -> value ("" for flags)
@@ -42,5 +44,13 @@ void AddAuditVerbs(std::vector<Verb>& verbs);
 Poco::Util::Option Required(const std::string& name, const std::string& arg, const std::string& desc);
 Poco::Util::Option Optional(const std::string& name, const std::string& arg, const std::string& desc);
 Poco::Util::Option Flag(const std::string& name, const std::string& desc);
+// --suite SUITE (ed25519-sha256 or sm2-sm3) for verbs that make a new chain or key.
+Poco::Util::Option SuiteOption(const std::string& what);
+// The suite --suite names (default ed25519-sha256); a bad name is a usage error (exit 2).
+ledger::Suite SuiteArg(const Args& a);
+// The CLI works on one chain per run: these make the process's suite that of the chain it
+// reads (ledger/suite.h), before anything of it is hashed or verified.
+void UseSuiteOfStore(const std::string& db_path);  // by the store's authority key
+void UseSuiteOfKey(const ledger::PublicKeyBytes& authority_key);
 
 }  // namespace app::cli

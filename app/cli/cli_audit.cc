@@ -20,6 +20,7 @@ namespace {
 
 int Report(const Args& a) {
   const std::string db = a.at("node-db"), period = a.count("period") ? a.at("period") : "";
+  UseSuiteOfStore(db);
   if (!period.empty() && !invoice::ValidPeriod(period)) {
     std::cerr << "einvoice audit report: --period is a month (2026-10) or a quarter (2026-Q4)\n";
     return 2;

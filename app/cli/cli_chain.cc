@@ -107,28 +107,34 @@ int VerifyExport(const Args& a, ledger::VerifyOptions opt) {
     std::cerr << "chain verify: cannot read " << a.at("export") << "\n";
     return 3;
   }
-  std::optional<FinalityPolicy> policy;
-  if (a.count("witnesses")) {
-    int quorum = a.count("quorum") ? std::stoi(a.at("quorum")) : -1;
-    policy = ParseWitnessList(ReadTextFile(a.at("witnesses")), quorum);
-  } else if (a.count("quorum")) {
+  if (!a.count("witnesses") && a.count("quorum"))
     throw Poco::Util::IncompatibleOptionsException("--quorum goes with --witnesses");
-  }
-  if (!opt.authority_key) {  // the chain line's key, unless one was given to hold it against
+  {  // the chain line's suite, and its key unless one was given to hold it against
     std::string first;
     std::getline(in, first);
     in.seekg(0);
     try {
       auto o = Poco::JSON::Parser().parse(first).extract<Poco::JSON::Object::Ptr>();
-      auto hex = ledger::FromHex(o->optValue<std::string>("authority_public_key", ""));
-      if (!hex || hex->size() != 32) return Failed("the chain line has no authority key");
-      ledger::PublicKeyBytes k;
-      std::copy(hex->begin(), hex->end(), k.begin());
-      opt.authority_key = k;
+      // Exports made before suites existed have no "suite": theirs is ed25519-sha256.
+      const std::string name = o->optValue<std::string>("suite", std::string(ledger::SuiteName(ledger::kDefaultSuite)));
+      std::optional<ledger::Suite> suite = ledger::ParseSuite(name);
+      if (!suite) return Failed("the chain line names an unknown suite '" + name + "'");
+      if (opt.authority_key && ledger::SuiteOfKey(*opt.authority_key) != suite)
+        return Failed("the export's chain is " + name + ", the --authority-key is " +
+                      std::string(ledger::SuiteName(ledger::SuiteOfKey(*opt.authority_key).value_or(ledger::kDefaultSuite))));
+      ledger::UseSuite(*suite);
+      if (!opt.authority_key) {
+        auto hex = ledger::FromHex(o->optValue<std::string>("authority_public_key", ""));
+        if (!hex || ledger::SuiteOfKey(*hex) != suite) return Failed("the chain line has no " + name + " authority key");
+        opt.authority_key = *hex;
+      }
     } catch (const Poco::Exception&) {
       return Failed("line 1 is not a JSON object");
     }
   }
+  std::optional<FinalityPolicy> policy;  // the witnesses' keys are of the export's suite
+  if (a.count("witnesses"))
+    policy = ParseWitnessList(ReadTextFile(a.at("witnesses")), a.count("quorum") ? std::stoi(a.at("quorum")) : -1);
   TempFolder scratch;
   const std::string db = (scratch.path / "export.db").string();
   Poco::JSON::Object::Ptr chain_line;
@@ -184,6 +190,7 @@ int Verify(const Args& a) {
     auto key = ledger::LoadPublicKeyFile(a.at("authority-key"));
     if (!key.ok()) throw std::runtime_error(key.status().message());
     opt.authority_key = *key;
+    UseSuiteOfKey(*key);
   }
   opt.entry_signatures = a.count("entry-signatures") > 0;
   opt.leaf_key_sums = a.count("leaf-key-sums") > 0;
@@ -200,6 +207,7 @@ int Verify(const Args& a) {
     std::cerr << "chain verify: " << path << " does not exist\n";
     return 3;
   }
+  if (!opt.authority_key) UseSuiteOfStore(path);  // with a pinned key, the key's suite (a store of another is refused)
   auto report = ledger::VerifyChain(path, opt);
   progress.Finish();
   if (!report.ok()) {
@@ -222,6 +230,7 @@ int Verify(const Args& a) {
 
 int Export(const Args& a) {
   // The cosigned checkpoint first: read before the head, it never covers more than is exported.
+  UseSuiteOfStore(a.at("node-db"));
   std::optional<CosignedRecord::Cosigned> cosigned = CosignedRecord::Read(a.at("node-db"));
   auto store = ledger::BlockStore::OpenExisting(a.at("node-db"));
   OrThrow(store);
@@ -271,6 +280,7 @@ int Synth(const Args& a) {
   uint64_t total = std::stoull(a.at("entries"));
   uint64_t per_block = a.count("per-block") ? std::stoull(a.at("per-block")) : 1000;
   if (per_block == 0) throw std::invalid_argument("--per-block must be at least 1");
+  ledger::UseSuite(SuiteArg(a));
   auto authority = ledger::PrivateKey::Generate();
   auto submitter = ledger::PrivateKey::Generate();
   if (!authority.ok() || !submitter.ok()) throw std::runtime_error("key generation failed");
@@ -360,7 +370,8 @@ void AddChainVerbs(std::vector<Verb>& verbs) {
   verbs.push_back(std::move(exp));
 
   Verb synth{"chain synth", "write a new store of synthetic signed entries (test and benchmark data)",
-             "--node-db PATH --entries N [--per-block K] [--invoices]", {}, Synth};
+             "--node-db PATH --entries N [--per-block K] [--invoices] [--suite SUITE]", {}, Synth};
+  synth.options.addOption(SuiteOption("the new chain's suite"));
   synth.options.addOption(Required("node-db", "PATH", "the new store (must not exist)"));
   synth.options.addOption(Required("entries", "N", "how many entries"));
   synth.options.addOption(Optional("per-block", "K", "entries per block (default 1000)"));

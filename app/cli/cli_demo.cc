@@ -3,6 +3,7 @@
 // creates the demo tokens (var/demo/tokens.json), prints the URLs, and runs until Ctrl-C.
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Util/OptionException.h>
 #include <Poco/Util/PropertyFileConfiguration.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -40,14 +41,21 @@ void StopAll(std::vector<DemoNode>& nodes) {
 }
 
 int Demo(const Args& a) {
-  std::string dir = a.count("fixtures") ? a.at("fixtures") : "fixtures/demo";
-  std::string var = a.count("data") ? a.at("data") : "var/demo";
+  // --suite sm2-sm3: the same network with SM2 keys and SM3 hashes, in its own data folder.
+  const ledger::Suite suite = SuiteArg(a);
+  const bool sm2 = suite == ledger::Suite::kSm2Sm3;
+  std::string dir = a.count("fixtures") ? a.at("fixtures") : sm2 ? "fixtures/demo-sm2" : "fixtures/demo";
+  std::string var = a.count("data") ? a.at("data") : sm2 ? "var/demo-sm2" : "var/demo";
+  ledger::UseSuite(suite);
   std::vector<DemoNode> nodes = {{"authority", dir + "/authority.properties", {}, -1},
                                  {"merchant", dir + "/merchant.properties", {}, -1},
                                  {"company", dir + "/company.properties", {}, -1}};
   for (auto& n : nodes) {
     Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> props(new Poco::Util::PropertyFileConfiguration(n.config_file));
     n.cfg = ReadNodeConfig(*props);
+    if (n.cfg.suite != suite)
+      throw Poco::Util::InvalidArgumentException(n.config_file + " has chain.suite = " + std::string(ledger::SuiteName(n.cfg.suite)) +
+                                                 ", not the --suite " + std::string(ledger::SuiteName(suite)));
     fs::create_directories(n.cfg.data_dir);
   }
   fs::create_directories(var);
@@ -139,7 +147,9 @@ int Demo(const Args& a) {
 }  // namespace
 
 void AddDemoVerbs(std::vector<Verb>& verbs) {
-  Verb v{"demo", "run the 3-node demo network of `make run` until Ctrl-C", "[--fixtures DIR] [--data DIR]", {}, Demo};
+  Verb v{"demo", "run the 3-node demo network of `make run` until Ctrl-C", "[--suite SUITE] [--fixtures DIR] [--data DIR]", {},
+         Demo};
+  v.options.addOption(SuiteOption("the network's suite (sm2-sm3: fixtures/demo-sm2, var/demo-sm2)"));
   v.options.addOption(Optional("fixtures", "DIR", "the demo's properties files (default fixtures/demo)"));
   v.options.addOption(Optional("data", "DIR", "where tokens.json goes (default var/demo)"));
   verbs.push_back(std::move(v));

@@ -1,4 +1,4 @@
-// einvoice keygen: a node's Ed25519 key pair as PEM files.
+// einvoice keygen: a node's key pair of the network's suite (Ed25519 or SM2) as PEM files.
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -18,7 +18,7 @@ int Keygen(const Args& a) {
     std::cerr << "einvoice keygen: " << priv << " or " << pub << " exists; pass --force to replace it\n";
     return 3;
   }
-  auto key = ledger::PrivateKey::Generate();
+  auto key = ledger::PrivateKey::Generate(SuiteArg(a));
   if (!key.ok()) throw std::runtime_error(key.status().message());
   {
     // Create the private key file with mode 0600 before any secret is written to it.
@@ -37,7 +37,9 @@ int Keygen(const Args& a) {
 }  // namespace
 
 void AddKeyVerbs(std::vector<Verb>& verbs) {
-  Verb v{"keygen", "generate an Ed25519 node key pair (PREFIX.pem, PREFIX.pub.pem)", "--out PREFIX [--force]", {}, Keygen};
+  Verb v{"keygen", "generate a node key pair (PREFIX.pem, PREFIX.pub.pem) of the network's suite",
+         "--out PREFIX [--suite ed25519-sha256|sm2-sm3] [--force]", {}, Keygen};
+  v.options.addOption(SuiteOption("the network's suite"));
   v.options.addOption(Required("out", "PREFIX", "write PREFIX.pem (private, mode 0600) and PREFIX.pub.pem"));
   v.options.addOption(Flag("force", "replace existing files"));
   verbs.push_back(std::move(v));

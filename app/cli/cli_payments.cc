@@ -18,6 +18,7 @@ namespace {
 int Simulate(const Args& a) {
   Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> props(new Poco::Util::PropertyFileConfiguration(a.at("config")));
   NodeConfig cfg = ReadNodeConfig(*props);
+  ledger::UseSuite(cfg.suite);
   std::string provider = a.count("provider") ? a.at("provider") : "wechatpay";
   int64_t amount = std::stoll(a.at("amount-fen"));
   int64_t refund = a.count("refund-fen") ? std::stoll(a.at("refund-fen")) : 0;

@@ -18,6 +18,7 @@ int ProofVerify(const Args& a) {
     std::cerr << "einvoice proof verify: --authority-key: " << key.status().message() << "\n";
     return 2;
   }
+  UseSuiteOfKey(*key);  // the pinned key names the network's suite
   ProofVerdict v;
   if (a.count("bundle")) {
     if (a.count("head") || a.count("proof")) throw Poco::Util::IncompatibleOptionsException("--bundle stands alone, without --head or --proof");

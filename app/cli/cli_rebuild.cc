@@ -13,6 +13,7 @@ namespace {
 int Rebuild(const Args& a) {
   Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> props(new Poco::Util::PropertyFileConfiguration(a.at("config")));
   NodeConfig cfg = ReadNodeConfig(*props);
+  ledger::UseSuite(cfg.suite);
   if (cfg.role != Role::kTaxpayer) {
     std::cerr << "einvoice rebuild: only a taxpayer node rebuilds from its replica\n";
     return 2;

@@ -41,14 +41,18 @@ NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
     throw std::invalid_argument("node.region_code must be 2 digits");
   n.authority_public_url = c.getString("authority.public_url", n.authority_url);
   n.chain_origin = c.getString("chain.origin", DefaultOrigin(n.public_url));
+  const std::string suite = c.getString("chain.suite", std::string(ledger::SuiteName(ledger::kDefaultSuite)));
+  if (auto parsed = ledger::ParseSuite(suite)) n.suite = *parsed;
+  else throw std::invalid_argument("chain.suite must be ed25519-sha256 or sm2-sm3, not '" + suite + "'");
   n.witness_name = c.getString("witness.name", DefaultOrigin(n.public_url));
   for (int i = 1; c.hasProperty("witness." + std::to_string(i) + ".key"); ++i) {
     const std::string prefix = "witness." + std::to_string(i);
     std::string vkey = c.getString(prefix + ".key"), url = c.getString(prefix + ".url", "");
     auto parsed = ledger::tlog::ParseVerifierKey(vkey);
-    if (!parsed.ok() || parsed->type != ledger::tlog::kCosignatureV1)
-      throw std::invalid_argument(prefix + ".key must be a witness's verifier key (name+id+key, type 4): " +
-                                  (parsed.ok() ? std::string("not a cosigning key") : parsed.status().message()));
+    if (!parsed.ok() || parsed->type != ledger::tlog::CosignatureType(n.suite))
+      throw std::invalid_argument(prefix + ".key must be a witness's " + std::string(ledger::SuiteName(n.suite)) +
+                                  " verifier key (name+id+key): " +
+                                  (parsed.ok() ? std::string("not a cosigning key of this suite") : parsed.status().message()));
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
       throw std::invalid_argument(prefix + ".url must be the witness node's http(s) URL");
     n.witnesses.emplace_back(vkey, url);

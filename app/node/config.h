@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/merchant/mailer.h"
+#include "ledger/suite.h"
 
 namespace Poco::Util { class AbstractConfiguration; }
 
@@ -26,13 +27,17 @@ struct NodeConfig {
   std::string public_url;       // node.public_url: how others reach this node
   std::string data_dir;         // node.data_dir: where the node keeps its files
   std::string db_path;          // node.db: default <data_dir>/node.db
-  std::string key_file;         // node.key_file: this node's Ed25519 private key (PEM)
+  std::string key_file;         // node.key_file: this node's private key (PEM) of chain.suite
   std::string authority_url;    // authority.url (taxpayer nodes)
   std::string authority_key_file;  // authority.public_key_file: the pinned authority key
   std::string region_code = "44";  // node.region_code: 2 digits of every invoice number
   std::string authority_public_url;  // authority.public_url: base of QR codes (default authority.url)
   std::string chain_origin;     // chain.origin: the checkpoints' origin line and key name (authority)
-  // The authority's witnesses: witness.<n>.key (verifier key, type 0x04) and witness.<n>.url,
+  // chain.suite: ed25519-sha256 (default) or sm2-sm3, the network's (ledger/suite.h); every
+  // node of a network has the same, and keys of that suite.
+  // (A NodeConfig made in code takes the process's; ReadNodeConfig's default is ed25519-sha256.)
+  ledger::Suite suite = ledger::ActiveSuite();
+  // The authority's witnesses: witness.<n>.key (a cosigning verifier key) and witness.<n>.url,
   // n = 1, 2, ...; witness.quorum cosignatures make a checkpoint final (default: all).
   std::vector<std::pair<std::string, std::string>> witnesses;
   int witness_quorum = 0;

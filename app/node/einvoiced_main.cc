@@ -45,6 +45,7 @@ class NodeApp : public Poco::Util::ServerApplication {
       loadConfiguration(config_file_);
       app::ConfigureNodeLogging();
       app::NodeConfig cfg = app::ReadNodeConfig(config());
+      ledger::UseSuite(cfg.suite);  // the process works on this network's chain only
       app::Node node(cfg);
       node.Start();
       auto head = node.store().Head();

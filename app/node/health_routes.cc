@@ -20,6 +20,7 @@ std::string Node::HealthBody() {
   o->set("status", !alarm.empty() ? "degraded" : head.ok() ? "ok" : "starting");
   if (!alarm.empty()) o->set("alarm", alarm);
   o->set("role", RoleName(config_.role));
+  o->set("suite", std::string(ledger::SuiteName(config_.suite)));
   o->set("name", config_.name);
   o->set("height", head.ok() ? head->header.height : 0);
   if (witness_) o->set("witness_key", witness_->VerifierKey());

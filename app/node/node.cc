@@ -19,13 +19,13 @@ namespace app {
 namespace {
 
 // The node key: loaded from node.key_file, or generated there (mode 0600) on first start.
-ledger::PrivateKey LoadOrCreateKey(const std::string& path) {
+ledger::PrivateKey LoadOrCreateKey(const std::string& path, ledger::Suite suite) {
   if (std::filesystem::exists(path)) {
     auto key = ledger::PrivateKey::LoadPemFile(path);
     if (!key.ok()) throw std::runtime_error(key.status().message());
     return *key;
   }
-  auto key = ledger::PrivateKey::Generate();
+  auto key = ledger::PrivateKey::Generate(suite);
   if (!key.ok()) throw std::runtime_error(key.status().message());
   std::filesystem::path p(path);
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
@@ -60,7 +60,11 @@ uint64_t SystemClockMs() {
 }
 
 Node::Node(NodeConfig config, Clock clock)
-    : config_(std::move(config)), clock_(std::move(clock)), key_(LoadOrCreateKey(config_.key_file)) {
+    : config_(std::move(config)), clock_(std::move(clock)), key_(LoadOrCreateKey(config_.key_file, config_.suite)) {
+  if (config_.suite != ledger::ActiveSuite())
+    throw std::runtime_error(ledger::SuiteMismatch("chain.suite", config_.suite).message() +
+                             " (the process's entry point chooses the suite)");
+  OrThrow(key_.CheckSuite("node.key_file " + config_.key_file), "node key");
   std::filesystem::path db(config_.db_path);
   if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path());
   auto store = ledger::BlockStore::Open(config_.db_path, AuthorityKey(config_, key_));
@@ -86,10 +90,8 @@ Node::Node(NodeConfig config, Clock clock)
             return reg ? reg->node_key : std::string();
           });
           auto bytes = ledger::FromHex(hex);
-          if (!bytes || bytes->size() != 32) return std::nullopt;
-          ledger::PublicKeyBytes k{};
-          std::copy(bytes->begin(), bytes->end(), k.begin());
-          return k;
+          if (!bytes || ledger::SuiteOfKey(*bytes) != ledger::ActiveSuite()) return std::nullopt;
+          return *bytes;
         },
         clock_, OpenNonceJournal(NoncePath(config_.db_path)));
     audit_ = std::make_unique<AuditStore>(config_.db_path);

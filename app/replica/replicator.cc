@@ -207,6 +207,10 @@ bool Replicator::CheckHead(uint64_t* authority_height) {
   auto header = ledger::FromHex(o->optValue<std::string>("header", ""));
   auto sig = ledger::FromHex(o->optValue<std::string>("signature", ""));
   auto decoded = header ? ledger::BlockHeader::Decode(*header) : ledger::Result<ledger::BlockHeader>(ledger::Status::Corruption(""));
+  if (!decoded.ok() && header) {  // e.g. a chain of the other suite: the message names both
+    Alarm("the authority's head is refused: " + decoded.status().message());
+    return false;
+  }
   ledger::SignedHeader head;
   if (decoded.ok() && sig && sig->size() == 64) {
     head.header = *decoded;

@@ -78,7 +78,8 @@ TEST(Cli, VerifyPassesAndNamesTheFirstBadItem) {
   EXPECT_NE(bad.output.find("FAILED at entry 17"), std::string::npos) << bad.output;
 
   // Another authority's key: the first signed block fails.
-  ASSERT_EQ(RunCommand(kCli + " keygen --out " + dir.File("other")).exit_code, 0);
+  ASSERT_EQ(RunCommand(kCli + " keygen --out " + dir.File("other") + " --suite " +
+                       std::string(ledger::SuiteName(ledger::ActiveSuite()))).exit_code, 0);
   auto other = RunCommand(kCli + " chain verify --node-db " + db + " --authority-key " + dir.File("other.pub.pem"));
   EXPECT_EQ(other.exit_code, 1);
   EXPECT_NE(other.output.find("FAILED at block 0: authority signature does not verify"), std::string::npos) << other.output;
@@ -96,8 +97,12 @@ std::string BigEndian(uint64_t v) {
 }
 
 // Verifies an export the way ledger/README.md "Export format" tells a third party to: the header
-// rebuilt from the documented fields, SHA-256 for hashes, and the openssl CLI for signatures.
+// rebuilt from the documented fields, the suite's hash (SHA-256 or SM3), and the openssl CLI for
+// signatures (an SM2 signature's r || s made DER with `openssl asn1parse -genconf`, and the
+// distinguishing ID given to pkeyutl). Runs on both suites (tests/CMakeLists.txt).
 TEST(Cli, ExportCanBeVerifiedByAThirdPartyWithOpenssl) {
+  const bool sm2 = ledger::ActiveSuite() == ledger::Suite::kSm2Sm3;
+  auto hash = [sm2](const ledger::Bytes& b) { return sm2 ? ledger::Sm3(b) : ledger::Sha256(b); };
   apptest::TempDir dir;
   std::string db = dir.File("node.db");
   ledger::testing::BuildChain(db, 4, 6);
@@ -108,17 +113,18 @@ TEST(Cli, ExportCanBeVerifiedByAThirdPartyWithOpenssl) {
   auto chain = Poco::JSON::Parser().parse(line).extract<Object::Ptr>();
   EXPECT_EQ(chain->getValue<std::string>("type"), "chain");
   EXPECT_EQ(chain->getValue<std::string>("format"), "einvoice-chain/1");
+  EXPECT_EQ(chain->getValue<std::string>("suite"), sm2 ? "sm2-sm3" : "ed25519-sha256");
   std::ofstream(dir.File("authority.pub.pem")) << chain->getValue<std::string>("authority_public_key_pem");
   std::vector<ledger::Hash> leaves;
   std::string prev_hash(64, '0');
   int blocks = 0;
   while (std::getline(in, line)) {
     auto b = Poco::JSON::Parser().parse(line).extract<Object::Ptr>();
-    std::string header = "45494231" + BigEndian(b->getValue<uint64_t>("height")) + b->getValue<std::string>("prev_hash") +
+    std::string header = std::string(sm2 ? "45494232" : "45494231") + BigEndian(b->getValue<uint64_t>("height")) + b->getValue<std::string>("prev_hash") +
                          BigEndian(b->getValue<uint64_t>("time_ms")) + BigEndian(b->getValue<uint64_t>("tree_size")) +
                          b->getValue<std::string>("tree_root");
     ASSERT_EQ(header, b->getValue<std::string>("header"));
-    EXPECT_EQ(ledger::Sha256(*ledger::FromHex(header)).Hex(), b->getValue<std::string>("block_hash"));
+    EXPECT_EQ(hash(*ledger::FromHex(header)).Hex(), b->getValue<std::string>("block_hash"));
     EXPECT_EQ(b->getValue<std::string>("prev_hash"), prev_hash);
     prev_hash = b->getValue<std::string>("block_hash");
     auto arr = b->getArray("leaves");
@@ -129,16 +135,24 @@ TEST(Cli, ExportCanBeVerifiedByAThirdPartyWithOpenssl) {
       ASSERT_TRUE(entry.has_value());
       ledger::Bytes prefixed{0x00};
       prefixed.insert(prefixed.end(), entry->begin(), entry->end());
-      EXPECT_EQ(ledger::Sha256(prefixed).Hex(), leaf->getValue<std::string>("leaf_hash"));
+      EXPECT_EQ(hash(prefixed).Hex(), leaf->getValue<std::string>("leaf_hash"));
       leaves.push_back(*ledger::HashFromHex(leaf->getValue<std::string>("leaf_hash")));
     }
     EXPECT_EQ(ledger::RootOf(leaves).Hex(), b->getValue<std::string>("tree_root"));
     std::ofstream(dir.File("h.bin"), std::ios::binary) << std::string(
         reinterpret_cast<const char*>(ledger::FromHex(header)->data()), header.size() / 2);
-    auto sig = ledger::FromHex(b->getValue<std::string>("signature"));
+    const std::string sig_hex = b->getValue<std::string>("signature");
+    auto sig = ledger::FromHex(sig_hex);
     std::ofstream(dir.File("s.bin"), std::ios::binary) << std::string(reinterpret_cast<const char*>(sig->data()), sig->size());
-    auto v = RunCommand("openssl pkeyutl -verify -pubin -inkey " + dir.File("authority.pub.pem") + " -rawin -in " +
-                 dir.File("h.bin") + " -sigfile " + dir.File("s.bin"));
+    std::string sm2_options;
+    if (sm2) {  // ledger/README.md: r || s as DER, SM3 and the ID 1234567812345678
+      std::ofstream(dir.File("sig.cnf")) << "asn1=SEQUENCE:sig\n[sig]\nr=INTEGER:0x" << sig_hex.substr(0, 64)
+                                         << "\ns=INTEGER:0x" << sig_hex.substr(64, 64) << "\n";
+      ASSERT_EQ(RunCommand("openssl asn1parse -genconf " + dir.File("sig.cnf") + " -out " + dir.File("s.bin") + " -noout").exit_code, 0);
+      sm2_options = " -digest sm3 -pkeyopt distid:1234567812345678";
+    }
+    auto v = RunCommand("openssl pkeyutl -verify -pubin -inkey " + dir.File("authority.pub.pem") + " -rawin" + sm2_options +
+                        " -in " + dir.File("h.bin") + " -sigfile " + dir.File("s.bin"));
     EXPECT_EQ(v.exit_code, 0) << v.output;
     EXPECT_NE(v.output.find("Signature Verified Successfully"), std::string::npos) << v.output;
     ++blocks;

@@ -83,7 +83,7 @@ TEST_F(NodeHttp, SignedHeadVerifiesWithTheAuthorityKey) {
   auto header = ledger::FromHex(o->getValue<std::string>("header"));
   auto sig = ledger::FromHex(o->getValue<std::string>("signature"));
   EXPECT_TRUE(ledger::VerifySignature(node_->key().public_key(), *header, *sig));
-  EXPECT_EQ(ledger::Sha256(*header).Hex(), o->getValue<std::string>("block_hash"));
+  EXPECT_EQ(ledger::ChainHash(*header).Hex(), o->getValue<std::string>("block_hash"));
 }
 
 TEST_F(NodeHttp, BlocksPageInExportFormat) {

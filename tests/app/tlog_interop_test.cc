@@ -78,8 +78,7 @@ TEST_F(TlogInterop, GoVerifiesTheWitnessCosignatures) {
   auto other = apptest::RunCommand(std::string(EINVOICE_TLOG_INTEROP) + " sign court.example/witness x");
   auto parsed = ledger::tlog::ParseVerifierKey(other.output.substr(0, other.output.find('\n')));
   ASSERT_TRUE(parsed.ok());
-  ledger::PublicKeyBytes go_key{};
-  std::copy(parsed->public_key.begin(), parsed->public_key.end(), go_key.begin());
+  const ledger::PublicKeyBytes go_key = parsed->public_key;
   const std::string absent = ledger::tlog::FormatVerifierKey("court.example/witness", go_key, ledger::tlog::kCosignatureV1);
   auto refused = apptest::RunCommand(std::string(EINVOICE_TLOG_INTEROP) + " cosigned " + base + " '" + vkey + "' '" + witness +
                                      "' '" + absent + "'");

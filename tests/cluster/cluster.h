@@ -168,7 +168,7 @@ class Cluster {
     if (name != "authority") std::filesystem::copy_file(nodes_.at("authority").key_file, a.key_file);
     std::ofstream(a.config) << "node.role = authority\nnode.name = Test bureau\nnode.listen = 127.0.0.1:" << a.port
                             << "\nnode.data_dir = " << a.dir << "\nnode.key_file = " << a.key_file << "\n"
-                            << TlsLines("") << extra;
+                            << SuiteLine() << TlsLines("") << extra;
     Launch(a);
     a.token = app::TokenStore::Open(a.db)->Create(app::TokenRole::kAdmin, "", "test", 0);
     if (name == "authority")
@@ -200,7 +200,7 @@ class Cluster {
                             << "\npayment.wechatpay.mchid = 1900000109\npayment.wechatpay.platform_serial = SERIAL1"
                             << "\npayment.wechatpay.platform_public_key_file = " << EINVOICE_SOURCE_DIR
                             << "/fixtures/keys/wechatpay_platform.pub.pem\npayment.wechatpay.api_v3_key = " << api_v3_key
-                            << "\n" << TlsLines(ca_file) << extra;
+                            << "\n" << SuiteLine() << TlsLines(ca_file) << extra;
     if (!authority_url_.empty())
       std::ofstream(n.config, std::ios::app) << "tls.ca_file = " << proxy_ca_file_ << "\nhttp.max_connections_per_peer = 0\n";
     auto key = ledger::PrivateKey::Generate();
@@ -232,6 +232,9 @@ class Cluster {
   }
 
  private:
+  // Every process of the network on the tests' suite (tests/suite_main.cc).
+  static std::string SuiteLine() { return "chain.suite = " + std::string(ledger::SuiteName(ledger::ActiveSuite())) + "\n"; }
+
   ProcessNode& Prepare(const std::string& name, const std::string& tax_id) {
     ProcessNode n;
     n.name = name;

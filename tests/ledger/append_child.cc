@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <string>
 
@@ -15,6 +16,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s DB SEED\n", argv[0]);
     return 2;
   }
+  if (const char* suite = std::getenv("EINVOICE_SUITE"); suite != nullptr && ledger::ParseSuite(suite))
+    ledger::UseSuite(*ledger::ParseSuite(suite));  // the parent's (tests/suite_main.cc)
   std::array<uint8_t, 32> seed{};
   seed.fill(1);
   auto authority = ledger::PrivateKey::FromSeed(seed);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "tests/scoped_suite.h"
 #include "ledger/block.h"
 #include "ledger/entry.h"
 #include "ledger/format.h"
@@ -11,6 +12,7 @@ namespace {
 using testing::KeyFromByte;
 
 TEST(Entry, EncodesTheDocumentedBytes) {
+  testing_suite::ScopedSuite ed25519(ledger::Suite::kEd25519Sha256);  // RFC 9162 / RFC 8032 / C2SP known answers
   PrivateKey key = KeyFromByte(7);
   auto e = Entry::Make("issue", "ABC", Bytes{0xde, 0xad}, key);
   ASSERT_TRUE(e.ok());
@@ -63,6 +65,7 @@ TEST(Entry, RefusesBadFields) {
 }
 
 TEST(BlockHeader, EncodesTheDocumentedBytes) {
+  testing_suite::ScopedSuite ed25519(ledger::Suite::kEd25519Sha256);  // RFC 9162 / RFC 8032 / C2SP known answers
   BlockHeader h{0x0102, *HashFromHex(std::string(64, 'a')), 0x1122334455, 7, EmptyRoot()};
   Bytes b = h.Encode();
   ASSERT_EQ(b.size(), format::kHeaderLen);

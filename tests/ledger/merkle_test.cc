@@ -1,3 +1,4 @@
+#include "tests/scoped_suite.h"
 #include "ledger/merkle.h"
 
 #include <gtest/gtest.h>
@@ -60,6 +61,7 @@ struct MemTree {
 };
 
 TEST(Merkle, KnownRootsBySize) {
+  testing_suite::ScopedSuite ed25519(ledger::Suite::kEd25519Sha256);  // RFC 9162 / RFC 8032 / C2SP known answers
   auto leaves = VectorLeaves();
   for (size_t n = 0; n <= 8; ++n) {
     std::vector<Hash> prefix(leaves.begin(), leaves.begin() + n);
@@ -111,6 +113,7 @@ TEST(Merkle, EveryGeneratedProofVerifiesAndEveryTamperedOneFails) {
 }
 
 TEST(Merkle, ProofsFromVectorTreeMatchVectorFiles) {
+  testing_suite::ScopedSuite ed25519(ledger::Suite::kEd25519Sha256);  // RFC 9162 / RFC 8032 / C2SP known answers
   MemTree t;
   for (auto& l : VectorLeaves()) t.Add(l);
   auto p = InclusionProof(t.Reader(), 0, 8);

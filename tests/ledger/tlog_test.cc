@@ -4,6 +4,7 @@
 // tile paths as tlog-tiles spells them, and every other spelling refused.
 #include <gtest/gtest.h>
 
+#include "tests/scoped_suite.h"
 #include "ledger/merkle.h"
 #include "ledger/tlog.h"
 
@@ -24,6 +25,7 @@ PrivateKey SeedKey(uint8_t first) {
 }
 
 TEST(Tlog, GoNotesVerifyAndSigningAgainGivesGosSignature) {
+  testing_suite::ScopedSuite ed25519(ledger::Suite::kEd25519Sha256);  // RFC 9162 / RFC 8032 / C2SP known answers
   auto peter = ParseVerifierKey(kPeterVkey);
   ASSERT_TRUE(peter.ok()) << peter.status().message();
   EXPECT_EQ(peter->id, 0xc74f20a3u);
@@ -47,6 +49,7 @@ TEST(Tlog, GoNotesVerifyAndSigningAgainGivesGosSignature) {
 }
 
 TEST(Tlog, TheSignedNoteSpecsExampleVerifies) {
+  testing_suite::ScopedSuite ed25519(ledger::Suite::kEd25519Sha256);  // RFC 9162 / RFC 8032 / C2SP known answers
   auto foo = ParseVerifierKey("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k");
   ASSERT_TRUE(foo.ok());
   auto note = ParseNote("This is an example message.\n\n" + kDash +
@@ -56,6 +59,7 @@ TEST(Tlog, TheSignedNoteSpecsExampleVerifies) {
 }
 
 TEST(Tlog, ForgeriesAndOtherKeysAreToldApart) {
+  testing_suite::ScopedSuite ed25519(ledger::Suite::kEd25519Sha256);  // RFC 9162 / RFC 8032 / C2SP known answers
   auto peter = *ParseVerifierKey(kPeterVkey);
   // The text changed: the known key's signature fails, so the note must be refused.
   auto changed = ParseNote("If you think cryptography is the answer to your problem,\nthen you know what your problem is.\n\n" +
@@ -80,6 +84,7 @@ TEST(Tlog, ForgeriesAndOtherKeysAreToldApart) {
 }
 
 TEST(Tlog, ACheckpointOfThreeLeavesSignedAsGoSignsIt) {
+  testing_suite::ScopedSuite ed25519(ledger::Suite::kEd25519Sha256);  // RFC 9162 / RFC 8032 / C2SP known answers
   PrivateKey log = SeedKey(0x00);
   const std::string name = "example.com/einvoice-test-log";
   EXPECT_EQ(FormatVerifierKey(name, log.public_key()), name + "+36a6189e+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4");
@@ -107,6 +112,7 @@ TEST(Tlog, ACheckpointOfThreeLeavesSignedAsGoSignsIt) {
 // The cosignature of the checkpoint above by a witness key from a fixed seed, at time
 // 1700000000 (made with Go's sumdb/note and a tlog-cosignature signer, checked with Python).
 TEST(Tlog, AWitnessCosignsTheCheckpointAsTheSpecSays) {
+  testing_suite::ScopedSuite ed25519(ledger::Suite::kEd25519Sha256);  // RFC 9162 / RFC 8032 / C2SP known answers
   PrivateKey witness = SeedKey(0x20);
   const std::string name = "example.com/einvoice-test-witness";
   const std::string vkey = name + "+a41e30f5+BCmsuuFBvMrwsi4alNNNC8c2HlJtC/4SyJeUvJMilm3X";
