@@ -141,6 +141,7 @@ int Bounds(const Args& a) {
 // Verification speed of an existing chain, with the hashing bound of the same run.
 int VerifySpeed(const Args& a) {
   const std::string db = a.at("node-db");
+  UseSuiteOfStore(db);  // the store's chain, either suite
   Progress progress("verifying");
   ledger::VerifyOptions o;
   o.progress = [&](uint64_t done, uint64_t total) { progress.Update(done, total); };
@@ -168,6 +169,7 @@ long RssKb() {
 // Inclusion-proof latency on an existing chain, and what opening it costs.
 int ProofSpeed(const Args& a) {
   const std::string db = a.at("node-db");
+  UseSuiteOfStore(db);  // the store's chain, either suite
   const int samples = a.count("samples") ? std::stoi(a.at("samples")) : 2000;
   auto start = Clock::now();
   auto store = ledger::BlockStore::OpenExisting(db);
@@ -308,11 +310,13 @@ MachineBounds MeasureBounds(double each) {
   MachineBounds b;
   std::printf("machine bounds (about %.1f s each, one core unless said)\n", each);
   const std::string msg(256, 'm');
-  auto ed = ledger::PrivateKey::Generate().value();
+  // Each suite's own, whichever this process works on (bench e2e --suite).
+  auto ed = ledger::PrivateKey::Generate(ledger::Suite::kEd25519Sha256).value();
   auto ed_sig = ed.Sign(ledger::AsBytes(msg));
   Row("Ed25519 sign (256 B)", b.ed25519_sign = Rate(each, [&] { ed.Sign(ledger::AsBytes(msg)); }), "/s");
-  Row("Ed25519 verify (256 B)",
-      b.ed25519_verify = Rate(each, [&] { ledger::VerifySignature(ed.public_key(), ledger::AsBytes(msg), ed_sig); }), "/s");
+  Row("Ed25519 verify (256 B)", b.ed25519_verify = Rate(each, [&] {
+        ledger::VerifySignature(ledger::Suite::kEd25519Sha256, ed.public_key(), ledger::AsBytes(msg), ed_sig);
+      }), "/s");
   auto sm2 = ledger::PrivateKey::Generate(ledger::Suite::kSm2Sm3).value();
   auto sm2_sig = sm2.Sign(ledger::AsBytes(msg));
   Row("SM2 sign (SM3, ID 1234567812345678, 256 B)", b.sm2_sign = Rate(each, [&] { sm2.Sign(ledger::AsBytes(msg)); }), "/s");

@@ -91,6 +91,7 @@ class ChainServer : public Poco::Net::HTTPRequestHandlerFactory {
 
 int Catchup(const Args& a) {
   const std::string db = a.at("node-db");
+  UseSuiteOfStore(db);  // the store's chain, either suite
   auto source = ledger::BlockStore::OpenExisting(db);
   if (!source.ok()) {
     std::cerr << "bench catchup: " << source.status().ToString() << "\n";
