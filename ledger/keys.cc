@@ -133,13 +133,13 @@ Result<PrivateKey> PrivateKey::FromSeed(const std::array<uint8_t, 32>& seed, Sui
     if (raw == nullptr) return Status::InvalidArgument("bad Ed25519 seed");
     return PrivateKey(std::shared_ptr<EVP_PKEY>(raw, PkeyFree()), suite);
   }
-  // SM2: d = SM3(seed) mod (n - 1) + 1, and the public point d·G computed here, since
-  // EVP_PKEY_fromdata does not derive it.
+  // SM2: d = SM3(seed) mod (n - 2) + 1, in [1, n - 2] as GB/T 32918.1 wants (1 + d must be
+  // invertible), and the public point d·G computed here, since EVP_PKEY_fromdata does not derive it.
   std::unique_ptr<EC_GROUP, GroupFree> group(EC_GROUP_new_by_curve_name(NID_sm2));
   BnPtr d(BN_new()), n1(BN_dup(group ? EC_GROUP_get0_order(group.get()) : nullptr));
   std::unique_ptr<BN_CTX, decltype(&BN_CTX_free)> bn(BN_CTX_new(), BN_CTX_free);
   Hash h = Sm3(ByteView(seed.data(), seed.size()));
-  if (!group || !d || !n1 || !bn || BN_sub_word(n1.get(), 1) != 1 ||
+  if (!group || !d || !n1 || !bn || BN_sub_word(n1.get(), 2) != 1 ||
       BN_bin2bn(h.bytes.data(), 32, d.get()) == nullptr || BN_mod(d.get(), d.get(), n1.get(), bn.get()) != 1 ||
       BN_add_word(d.get(), 1) != 1)
     return Status::InvalidArgument("bad SM2 seed");

@@ -40,7 +40,7 @@ class PrivateKey {
   static Result<PrivateKey> FromPem(const std::string& pem);
   static Result<PrivateKey> LoadPemFile(const std::string& path);
   // Deterministic key from a 32-byte seed; for tests and benchmarks only. Ed25519: the seed
-  // is the RFC 8032 private key; SM2: d = SM3(seed) mod (n - 1) + 1.
+  // is the RFC 8032 private key; SM2: d = SM3(seed) mod (n - 2) + 1.
   static Result<PrivateKey> FromSeed(const std::array<uint8_t, 32>& seed, Suite suite = ActiveSuite());
 
   std::string ToPem() const;            // PKCS#8 PEM
