@@ -92,10 +92,10 @@ bool Sm2Init(EVP_MD_CTX* mctx, EVP_PKEY* pkey, PkeyCtxPtr* pctx, bool sign) {
 
 // A node verifies with few keys (the authority's, one per taxpayer): keep each one's
 // EVP_PKEY per thread rather than building it (and, for SM2, checking the point) per signature.
+// The key's length tells its suite (the caller checked SuiteOfKey), so the bytes alone key it.
 EVP_PKEY* CachedPublic(Suite suite, ByteView key) {
   thread_local std::map<Bytes, PkeyPtr> cache;
   Bytes k(key.begin(), key.end());
-  k.push_back(static_cast<uint8_t>(suite));
   auto it = cache.find(k);
   if (it == cache.end()) {
     if (cache.size() >= 4096) cache.clear();

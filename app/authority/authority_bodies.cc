@@ -45,8 +45,8 @@ RegisterBody RegisterFromJson(const Object::Ptr& body) {
   if (key.rfind("-----BEGIN", 0) == 0) {
     auto k = ledger::PublicKeyFromPem(key);
     if (k.ok()) raw = *k;
-  } else if (ledger::ToHex(ledger::FromHex(key).value_or(ledger::Bytes{})) == key) {
-    raw = ledger::FromHex(key);
+  } else if (auto hex = ledger::FromHex(key); hex && ledger::ToHex(*hex) == key) {  // lower-case only
+    raw = std::move(hex);
   }
   if (!raw || ledger::SuiteOfKey(*raw) != ledger::ActiveSuite())
     throw ApiError(422, "invalid_key",
