@@ -262,16 +262,43 @@ Result<std::optional<uint64_t>> BlockStore::FindLeaf(const Hash& leaf_hash) {
 Result<SealedBlock> BlockStore::Seal(const std::vector<Bytes>& entries, uint64_t time_ms,
                                      const PrivateKey& authority) {
   std::lock_guard lock(mu_);
+  Proposal p;
+  if (Status s = ProposeLocked(entries, time_ms, authority, &p); !s.ok()) return s;
+  SealedBlock out{p.block.head, std::move(p.placements)};
+  if (p.block.leaves.empty()) return out;
+  keys_.Begin();
+  Frontier next = frontier_;  // committed only after the transaction is
+  sql::Transaction tx(db_.get());
+  if (!tx.begin_status().ok()) return tx.begin_status();
+  for (const LeafRecord& l : p.block.leaves)
+    if (Status s = AppendLeafLocked(&next, l.leaf_hash, ByteView(*l.entry)); !s.ok()) return s;
+  if (Status s = InsertBlockLocked(out.head); !s.ok()) return s;
+  if (Status s = keys_.Sweep(frontier_.size()); !s.ok()) return s;
+  if (Status s = tx.Commit(); !s.ok()) return s;
+  frontier_ = std::move(next);
+  head_ = out.head;
+  keys_.Committed();
+  grown_.notify_all();
+  return out;
+}
+
+Result<BlockStore::Proposal> BlockStore::Propose(const std::vector<Bytes>& entries, uint64_t time_ms,
+                                                 const PrivateKey& authority) {
+  std::lock_guard lock(mu_);
+  Proposal out;
+  if (Status s = ProposeLocked(entries, time_ms, authority, &out); !s.ok()) return s;
+  return out;
+}
+
+Status BlockStore::ProposeLocked(const std::vector<Bytes>& entries, uint64_t time_ms, const PrivateKey& authority,
+                                 Proposal* proposal) {
   if (authority.public_key() != authority_key_) return Status::InvalidArgument("not this chain's authority key");
   auto head = HeadLocked();
   if (!head.ok()) return head.status();
-
-  SealedBlock out;
-  keys_.Begin();
-  Frontier next = frontier_;  // committed only after the transaction is
+  Proposal& out = *proposal;
+  Frontier next = frontier_;
   std::unordered_map<std::string, uint64_t> in_batch;  // leaf hash -> index, duplicates within the batch
-  sql::Transaction tx(db_.get());
-  if (!tx.begin_status().ok()) return tx.begin_status();
+  std::vector<Frontier::Completed> completed;
   for (const Bytes& e : entries) {
     Hash leaf = LeafHash(e);
     std::string key(leaf.bytes.begin(), leaf.bytes.end());
@@ -286,25 +313,20 @@ Result<SealedBlock> BlockStore::Seal(const std::vector<Bytes>& entries, uint64_t
       continue;
     }
     uint64_t index = next.size();
-    if (Status s = AppendLeafLocked(&next, leaf, ByteView(e)); !s.ok()) return s;
+    completed.clear();
+    next.Append(leaf, &completed);
+    out.block.leaves.push_back(LeafRecord{index, leaf, e});
     in_batch.emplace(std::move(key), index);
     out.placements.emplace_back(index, true);
   }
-  if (next.size() == frontier_.size()) {
-    out.head = *head;
-    return out;
+  if (out.block.leaves.empty()) {
+    out.block.head = *head;
+    return Status::Ok();
   }
   BlockHeader h{head->header.height + 1, head->header.BlockHash(), std::max(time_ms, head->header.time_ms),
                 next.size(), next.Root()};
-  out.head = SignHeader(h, authority);
-  if (Status s = InsertBlockLocked(out.head); !s.ok()) return s;
-  if (Status s = keys_.Sweep(frontier_.size()); !s.ok()) return s;
-  if (Status s = tx.Commit(); !s.ok()) return s;
-  frontier_ = std::move(next);
-  head_ = out.head;
-  keys_.Committed();
-  grown_.notify_all();
-  return out;
+  out.block.head = SignHeader(h, authority);
+  return Status::Ok();
 }
 
 Status BlockStore::AppendLeafLocked(Frontier* next, const Hash& leaf, std::optional<ByteView> entry) {

@@ -70,6 +70,16 @@ class BlockStore {
   };
   Status ApplyBlocks(const std::vector<BlockWithLeaves>& blocks, size_t* applied);
 
+  // An authority group's leader (app/group/README.md): the block Seal would make of `entries`
+  // now, signed, with its leaves in full, written nowhere. It is written (ApplyBlock) once a
+  // majority of the group holds it. `placements` as Seal's; with no new entry, `block` is
+  // the head and has no leaves.
+  struct Proposal {
+    BlockWithLeaves block;
+    std::vector<std::pair<uint64_t, bool>> placements;
+  };
+  Result<Proposal> Propose(const std::vector<Bytes>& entries, uint64_t time_ms, const PrivateKey& authority);
+
   Result<SignedHeader> Head();
   // Waits up to `timeout_ms` until this store holds block `height` (sealed here or applied
   // from the authority); whether it does. The one wait for a height: the authority's long
@@ -96,6 +106,9 @@ class BlockStore {
   Status AppendLeafLocked(Frontier* next, const Hash& leaf, std::optional<ByteView> entry);
   Status MigrateLocked();
   Status InsertBlockLocked(const SignedHeader& block);
+  // The next block of `entries` (Propose), computed from the committed tree; writes nothing.
+  Status ProposeLocked(const std::vector<Bytes>& entries, uint64_t time_ms, const PrivateKey& authority,
+                       Proposal* proposal);
   // Checks `block` against `head` and appends it (leaves, nodes, block row) to `next` and
   // the open transaction; on success `head` becomes the block.
   Status ApplyBlockLocked(const SignedHeader& block, const std::vector<LeafRecord>& leaves, Frontier* next,

@@ -188,6 +188,20 @@ class PageReader {
 
 constexpr uint32_t kNoEntry = 0xffffffffu;
 
+void PutBlock(const ledger::Bytes& header, const ledger::SignatureBytes& signature,
+              const std::vector<ledger::LeafRecord>& leaves, std::string* out) {
+  PutU32(out, static_cast<uint32_t>(header.size()));
+  PutRaw(out, header);
+  PutRaw(out, signature);
+  PutU32(out, static_cast<uint32_t>(leaves.size()));
+  for (const auto& l : leaves) {
+    PutU64(out, l.index);
+    PutRaw(out, l.leaf_hash.bytes);
+    PutU32(out, l.entry ? static_cast<uint32_t>(l.entry->size()) : kNoEntry);
+    if (l.entry) PutRaw(out, *l.entry);
+  }
+}
+
 }  // namespace
 
 ledger::Result<uint64_t> WriteBlocksBinary(ledger::BlockStore& store, uint64_t from, uint64_t limit, std::string* out,
@@ -212,19 +226,12 @@ ledger::Result<uint64_t> WriteBlocksBinary(ledger::BlockStore& store, uint64_t f
       {}, reveal, max_entries);
   if (!written.ok()) return written;
   out->reserve(out->size() + bytes);
-  for (const Block& b : blocks) {
-    PutU32(out, static_cast<uint32_t>(b.header.size()));
-    PutRaw(out, b.header);
-    PutRaw(out, b.signature);
-    PutU32(out, static_cast<uint32_t>(b.leaves.size()));
-    for (const auto& l : b.leaves) {
-      PutU64(out, l.index);
-      PutRaw(out, l.leaf_hash.bytes);
-      PutU32(out, l.entry ? static_cast<uint32_t>(l.entry->size()) : kNoEntry);
-      if (l.entry) PutRaw(out, *l.entry);
-    }
-  }
+  for (const Block& b : blocks) PutBlock(b.header, b.signature, b.leaves, out);
   return written;
+}
+
+void AppendBlockBinary(const ledger::SignedHeader& block, const std::vector<ledger::LeafRecord>& leaves, std::string* out) {
+  PutBlock(block.header.Encode(), block.signature, leaves, out);
 }
 
 std::vector<BlockLine> ParseBlocksBinary(std::string_view page) {

@@ -39,6 +39,9 @@ ledger::Result<uint64_t> WriteBlocks(ledger::BlockStore& store, uint64_t from, u
 ledger::Result<uint64_t> WriteBlocksBinary(ledger::BlockStore& store, uint64_t from, uint64_t limit, std::string* out,
                                            const RevealFn& reveal = {}, uint64_t max_entries = 0);
 
+// One block in that binary format, appended to `out` (a page of blocks not in a store).
+void AppendBlockBinary(const ledger::SignedHeader& block, const std::vector<ledger::LeafRecord>& leaves, std::string* out);
+
 // One block line back: the signed header (rebuilt from "header" and checked against the
 // fields) and its leaves. Throws std::invalid_argument naming what is wrong.
 struct BlockLine {

@@ -61,15 +61,17 @@ std::optional<uint64_t> Exchange::QueryUint(const std::string& name) const {
   return out;
 }
 
-std::string Exchange::Body() {
+std::string Exchange::Body() { return Body(kMaxBodyBytes); }
+
+std::string Exchange::Body(size_t max_bytes) {
   // An over-long body is read and discarded (up to kMaxDrainBytes) before the 413, so that
   // the client, still sending, gets to read the answer; then the connection is closed.
-  auto too_large = [this]() {
+  auto too_large = [this, max_bytes]() {
     DrainUnreadBody(req_, resp_);
     resp_.setKeepAlive(false);
-    return ApiError(413, "body_too_large", "the request body is over 1 MiB");
+    return ApiError(413, "body_too_large", "the request body is over " + std::to_string(max_bytes >> 20) + " MiB");
   };
-  if (req_.hasContentLength() && req_.getContentLength64() > static_cast<int64_t>(kMaxBodyBytes)) throw too_large();
+  if (req_.hasContentLength() && req_.getContentLength64() > static_cast<int64_t>(max_bytes)) throw too_large();
   std::string body;
   char buf[16384];
   std::istream& in = req_.stream();
@@ -77,7 +79,7 @@ std::string Exchange::Body() {
     while (in) {
       in.read(buf, sizeof buf);
       body.append(buf, static_cast<size_t>(in.gcount()));
-      if (body.size() > kMaxBodyBytes) throw too_large();
+      if (body.size() > max_bytes) throw too_large();
     }
   } catch (const Poco::TimeoutException&) {
     resp_.setKeepAlive(false);
@@ -221,6 +223,15 @@ void Router::Add(const std::string& method, const std::string& pattern, Handler 
     prefix.pop_back();  // "ab?": the b is optional
   Route r{method, pattern, prefix, meta == std::string::npos, std::regex(pattern), std::move(handler)};
   routes_.push_back(std::move(r));
+}
+
+bool Router::Wrap(const std::string& method, const std::string& pattern, std::function<void(Exchange&, const Handler&)> wrap) {
+  for (Route& r : routes_) {
+    if (r.method != method || r.pattern != pattern) continue;
+    r.handler = [inner = std::move(r.handler), wrap = std::move(wrap)](Exchange& ex) { wrap(ex, inner); };
+    return true;
+  }
+  return false;
 }
 
 Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTTPServerRequest& req) {

@@ -37,6 +37,7 @@ class Exchange {
   // A query parameter as an unsigned integer; 400 naming the field when malformed.
   std::optional<uint64_t> QueryUint(const std::string& name) const;
   std::string Body();  // at most kMaxBodyBytes, else ApiError 413
+  std::string Body(size_t max_bytes);  // for the few routes that take more (member to member)
 
   void Json(int status, const Poco::JSON::Object::Ptr& body);
   void Send(int status, const std::string& content_type, const std::string& body);
@@ -75,6 +76,9 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
   explicit Router(Metrics* metrics) : metrics_(metrics) {}
   // `pattern` is a regex over the path (anchored); its groups become Exchange::Param(i).
   void Add(const std::string& method, const std::string& pattern, Handler handler);
+  // Wraps the handler of the route added with `method` and `pattern`: `wrap` gets each of its
+  // requests and the route's own handler. False if there is no such route.
+  bool Wrap(const std::string& method, const std::string& pattern, std::function<void(Exchange&, const Handler&)> wrap);
   // How errors are answered to people (WantsErrorPage); without one, always JSON. Set before serving.
   void SetErrorPage(ErrorPage page) { error_page_ = std::move(page); }
   Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& req) override;

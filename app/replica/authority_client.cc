@@ -17,8 +17,15 @@ std::vector<EntryOutcome> AuthorityClient::Submit(const std::vector<ledger::Byte
   std::string body = "{\"entries\":[";
   for (size_t i = 0; i < entries.size(); ++i) body += (i ? ",\"" : "\"") + ledger::ToBase64(entries[i]) + "\"";
   body += "]}";
-  auto session = link_.NewSession(timeout_ms_);
-  NodeAnswer answer = SendSigned(*session, signer_, Poco::Net::HTTPRequest::HTTP_POST, "/v1/events", body);
+  NodeAnswer answer;
+  try {
+    auto session = link_.NewSession(timeout_ms_);
+    answer = SendSigned(*session, signer_, Poco::Net::HTTPRequest::HTTP_POST, "/v1/events", body);
+  } catch (const Poco::Exception&) {
+    link_.Failover();  // an authority group's next member, for the retry
+    throw;
+  }
+  if (answer.status == Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE) link_.Failover();
   if (answer.status != Poco::Net::HTTPResponse::HTTP_OK)
     throw std::runtime_error("the authority answered " + std::to_string(answer.status) + ": " + answer.body.substr(0, 300));
   Poco::JSON::Array::Ptr results;
@@ -34,12 +41,17 @@ std::vector<EntryOutcome> AuthorityClient::Submit(const std::vector<ledger::Byte
 }
 
 Poco::JSON::Object::Ptr AuthorityClient::Get(const std::string& uri) {
-  auto session = link_.NewSession(timeout_ms_);
-  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, uri, Poco::Net::HTTPMessage::HTTP_1_1);
-  session->sendRequest(req);
   Poco::Net::HTTPResponse resp;
   std::string answer;
-  Poco::StreamCopier::copyToString(session->receiveResponse(resp), answer);
+  try {
+    auto session = link_.NewSession(timeout_ms_);
+    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, uri, Poco::Net::HTTPMessage::HTTP_1_1);
+    session->sendRequest(req);
+    Poco::StreamCopier::copyToString(session->receiveResponse(resp), answer);
+  } catch (const Poco::Exception&) {
+    link_.Failover();
+    throw;
+  }
   if (resp.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
     throw std::runtime_error("the authority answered " + std::to_string(resp.getStatus()) + ": " + answer.substr(0, 300));
   return Poco::JSON::Parser().parse(answer).extract<Poco::JSON::Object::Ptr>();

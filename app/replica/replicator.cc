@@ -360,7 +360,14 @@ void Replicator::Start() {
         backoff_ms = 0;
       } catch (const std::exception& e) {
         backoff_ms = std::min(backoff_ms ? backoff_ms * 2 : 500, 5000);  // back within 5 s of the authority
-        Log().warning("replication: %s (retrying in %d ms)", Describe(e), backoff_ms);
+        if (link_.size() > 1) {  // an authority group: the next member serves the same chain
+          link_.Failover();
+          session_ = link_.NewSession(10000);
+          prefetch_session_ = link_.NewSession(10000);
+          for (auto* s : {session_.get(), prefetch_session_.get()}) s->setKeepAlive(true);
+          backoff_ms = 200;
+        }
+        Log().warning("replication: %s (retrying in %d ms at %s)", Describe(e), backoff_ms, link_.Describe());
         for (int waited = 0; waited < backoff_ms && !stop_; waited += 100)
           std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }

@@ -69,6 +69,37 @@ TEST(BlockStore, SealsBlocksThatLinkAndVerify) {
   EXPECT_FALSE((*store)->HeightOfLeaf(45).ok());
 }
 
+// An authority group's leader proposes a block without writing it; written later (ApplyBlock)
+// it is the block Seal would have made, and entries already on the chain are not proposed.
+TEST(BlockStore, AProposalIsWrittenNowhereUntilApplied) {
+  TempDir dir;
+  PrivateKey authority = KeyFromByte(1), node = KeyFromByte(2);
+  auto leader = BlockStore::Open(dir.File("leader.db"), authority.public_key()).value();
+  auto sealer = BlockStore::Open(dir.File("sealer.db"), authority.public_key()).value();
+  auto genesis = leader->InitGenesis(authority, 1000).value();
+  ASSERT_TRUE(sealer->ApplyBlock(genesis, {}).ok());
+  const Bytes a = MakeEntry(node, "a");  // the same bytes twice (SM2 signatures differ each time)
+  std::vector<Bytes> entries = {a, MakeEntry(node, "b"), a};
+  auto p = leader->Propose(entries, 2000, authority);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(leader->Head()->header.height, 0u) << "nothing written";
+  EXPECT_EQ(p->block.head.header.height, 1u);
+  ASSERT_EQ(p->block.leaves.size(), 2u);
+  ASSERT_EQ(p->placements.size(), 3u);
+  EXPECT_EQ(p->placements[2], (std::pair<uint64_t, bool>{0, false})) << "a copy within the batch";
+  auto sealed = sealer->Seal(entries, 2000, authority).value();
+  EXPECT_TRUE(sealed.head.header == p->block.head.header) << "the block Seal makes";
+  ASSERT_TRUE(leader->ApplyBlock(p->block.head, p->block.leaves).ok());
+  EXPECT_EQ(leader->Head()->header.tree_size, 2u);
+  auto again = leader->Propose({entries[1], MakeEntry(node, "c")}, 3000, authority).value();
+  ASSERT_EQ(again.block.leaves.size(), 1u) << "b is on the chain";
+  EXPECT_EQ(again.placements[0], (std::pair<uint64_t, bool>{1, false}));
+  EXPECT_FALSE(leader->Propose(entries, 4000, node).ok()) << "not the chain's key";
+  auto none = leader->Propose({entries[0]}, 5000, authority).value();
+  EXPECT_TRUE(none.block.leaves.empty());
+  EXPECT_EQ(none.block.head.header.height, 1u) << "nothing new: the head";
+}
+
 TEST(BlockStore, DuplicatesAreNeverSealedTwice) {
   TempDir dir;
   PrivateKey authority = KeyFromByte(1), node = KeyFromByte(2);
