@@ -19,7 +19,7 @@ DEB_PACKAGES := cmake make g++ pkg-config ccache \
 	libxml2-utils zbar-tools chromium fonts-noto-cjk nginx \
 	clang libclang-rt-14-dev llvm python3 python3-cryptography \
 	libpango1.0-dev libcairo2-dev fonts-wqy-microhei poppler-utils python3-aiosmtpd \
-	golang-go golang-golang-x-mod-dev
+	golang-go golang-golang-x-mod-dev etcd-server
 # nginx: the production profile's test. clang, libclang-rt-14-dev (the ASan/UBSan/libFuzzer
 # runtimes, which --no-install-recommends leaves out) and llvm (llvm-symbolizer, for stack
 # traces with file and line): build-asan. python3-cryptography: the tests' independent Alipay signer.
@@ -27,7 +27,8 @@ DEB_PACKAGES := cmake make g++ pkg-config ccache \
 # leaks 0.8 KB per embedded font per PDF when it subsets OpenType/CFF fonts such as Noto CJK); poppler-utils (pdftotext, pdftoppm) reads them back in tests;
 # python3-aiosmtpd: the real SMTP relay of the e-mail delivery tests. golang-go and
 # golang-golang-x-mod-dev: the reference transparency-log code (sumdb/note, sumdb/tlog) that
-# checks our checkpoints and tiles (tests/interop).
+# checks our checkpoints and tiles (tests/interop). etcd-server: the authority group's coordination
+# (tests/cluster/group_test.cc starts a real three-member etcd cluster).
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

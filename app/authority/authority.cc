@@ -75,6 +75,7 @@ void Authority::CheckSignedHeadLocked(const ledger::SignedHeader& signed_head, c
   auto head = store_.Head();
   OrThrow(head);
   const uint64_t h = signed_head.header.height;
+  if (h > head->header.height && group_sealer_) return;  // a group member behind: the group brings the blocks
   if (h > head->header.height) {
     RefuseSealingLocked("the chain (height " + std::to_string(head->header.height) +
                         ") is behind the head this authority signed at height " + std::to_string(h) + " (" + source + ")");
@@ -121,6 +122,25 @@ void Authority::ReplayLocked() {
   report.from_height = lifecycle_store_->Restore(lifecycle_, &report.rebuilt);
   report.to_height = lifecycle_store_->CatchUp(lifecycle_, report.from_height, fold, &report.entries, "authority");
   last_replay_ = report;
+  lifecycle_height_ = report.to_height;
+}
+
+void Authority::CatchUpLifecycle() {
+  MutexLock lock(mu_);
+  CatchUpLocked();
+}
+
+void Authority::CatchUpLocked() {
+  auto head = store_.Head();
+  OrThrow(head);
+  if (head->header.height <= lifecycle_height_) return;
+  auto fold = [&](const ChainEvent& e) REQUIRES(mu_) {
+    Verdict v = lifecycle_.Apply(e.submitter, e.event, e.place);
+    if (!v.ok())
+      throw std::runtime_error("catch-up: entry " + std::to_string(e.place.leaf_index) + " breaks the rules: " + v.message);
+  };
+  uint64_t entries = 0;
+  lifecycle_height_ = lifecycle_store_->CatchUp(lifecycle_, lifecycle_height_, fold, &entries, "authority");
 }
 
 bool Authority::SaveLocked(const ledger::SignedHeader& head) {
@@ -208,6 +228,7 @@ std::vector<EntryOutcome> Authority::SealUnderLock(const std::vector<const Decod
   MutexLock lock(mu_);
   if (lifecycle_lost_) throw std::runtime_error("the authority's lifecycle could not be rebuilt after a failure; restart the node");
   if (!sealing_refused_.empty()) throw ApiError(503, "sealing_refused", "this authority does not seal: " + sealing_refused_);
+  if (group_sealer_) CatchUpLocked();  // blocks the group wrote here while another member led
   // A head sealed but not recorded (the record failed after the commit) is recorded first.
   if (auto head = store_.Head(); head.ok() && (!signed_head_->last() || signed_head_->last()->header.height < head->header.height))
     OrThrow(signed_head_->Record(*head), "recording the signed head failed");
@@ -280,7 +301,7 @@ std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<const Dec
   };
   reads.reset();  // before the save that follows the seal
   if (accepted.empty()) return finish();
-  auto sealed = store_.Seal(accepted, now_ms, key_);
+  auto sealed = group_sealer_ ? group_sealer_(accepted, now_ms) : store_.Seal(accepted, now_ms, key_);
   OrThrow(sealed, "sealing failed");
   for (size_t k = 0; k < accepted.size(); ++k) {
     EntryOutcome& o = out[accepted_at[k]];
@@ -291,6 +312,7 @@ std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<const Dec
     if (o.leaf_index != head->header.tree_size + k || o.height != head->header.height + 1)
       throw std::runtime_error("sealing placed an entry elsewhere than the lifecycle recorded");
   }
+  lifecycle_height_ = sealed->head.header.height;
   SaveLocked(sealed->head);
   // Before anyone is answered: the signed head is recorded apart from the chain.
   if (auto s = signed_head_->Record(sealed->head); !s.ok())

@@ -90,6 +90,14 @@ class Authority {
   // (the newest checkpoint with the quorum's cosignatures); otherwise 409 not_final. Set
   // before use; unset (no witnesses), every sealed invoice is final.
   void SetFinality(std::function<uint64_t()> final_size) { final_size_ = std::move(final_size); }
+  // An authority group's member (app/group): blocks are sealed by `sealer` (the group's
+  // Commit: written only once a majority holds them) instead of straight into the store,
+  // and a chain behind a head this member signed is lag the group repairs, not a reason to
+  // stop sealing. Set before Replay.
+  using Sealer = std::function<ledger::Result<ledger::SealedBlock>(const std::vector<ledger::Bytes>&, uint64_t now_ms)>;
+  void SetGroupSealer(Sealer sealer) { group_sealer_ = std::move(sealer); }
+  // Folds blocks written to the store by others (the group's leader) into the lifecycle.
+  void CatchUpLifecycle() EXCLUDES(mu_);
   // Where refused entries are recorded for the audit (may stay null: nothing recorded).
   void SetAuditStore(class AuditStore* audit) { audit_ = audit; }
 
@@ -107,6 +115,7 @@ class Authority {
   std::vector<EntryOutcome> SealBatchLocked(const std::vector<const DecodedEntry*>& entries, uint64_t now_ms,
                                             bool* applied) REQUIRES(mu_);
   void ReplayLocked() REQUIRES(mu_);
+  void CatchUpLocked() REQUIRES(mu_);
   // Compares the chain with `head` (a head this authority signed) and refuses sealing if
   // the chain does not hold it; records the chain's head when that is newer.
   void CheckSignedHeadLocked(const ledger::SignedHeader& head, const std::string& source) REQUIRES(mu_);
@@ -121,6 +130,7 @@ class Authority {
   void RecordRefusal(const DecodedEntry& entry, const EntryOutcome& o, uint64_t now_ms) REQUIRES(mu_);
   class AuditStore* audit_ = nullptr;
   std::function<uint64_t()> final_size_;
+  Sealer group_sealer_;
   invoice::TimeLimits time_limits_;
 
   // One caller's submission; a batch of them becomes one block (group commit).
@@ -143,6 +153,7 @@ class Authority {
   std::string sealing_refused_ GUARDED_BY(mu_);  // why sealing stopped; empty while it may go on
   invoice::Lifecycle lifecycle_ GUARDED_BY(mu_);
   ReplayReport last_replay_ GUARDED_BY(mu_);
+  uint64_t lifecycle_height_ GUARDED_BY(mu_) = 0;  // the block the lifecycle in memory reflects
   bool lifecycle_lost_ GUARDED_BY(mu_) = false;  // set if a rebuild failed: every submission is refused until restart
 };
 

@@ -2,11 +2,17 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include <signal.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <stdexcept>
 
 #include "app/bench/cli_bench.h"
+#include "app/group/etcd_client.h"
 #include "app/node/node.h"
 #include "app/node/node_process.h"
 #include "app/http/tokens.h"
@@ -22,13 +28,21 @@ Network::Network(std::string root, int http_threads) : root_(std::move(root)), h
   std::ofstream(root_ + "/platform.pub.pem") << pub;
 }
 
-void Network::Start(int witnesses) {
+void Network::Start(int witnesses, bool group) {
   authority_ = Prepare("authority", "", "");
   auto key = ledger::PrivateKey::Generate().value();
   std::ofstream(authority_.dir + "/node.pem") << key.ToPem();
   std::ofstream(root_ + "/authority.pub.pem") << key.PublicPem();
-  std::ofstream(authority_.config) << Common(authority_) << "node.role = authority\nnode.name = Bench bureau\n";
-  Launch(authority_);
+  std::string authority_url = "http://127.0.0.1:" + std::to_string(authority_.port);
+  if (group) {
+    StartGroup();
+    authority_url.clear();
+    for (const BenchNode* n : {&authority_, &followers_[0], &followers_[1]})
+      authority_url += (authority_url.empty() ? "" : ",") + std::string("http://127.0.0.1:") + std::to_string(n->port);
+  } else {
+    std::ofstream(authority_.config) << Common(authority_) << "node.role = authority\nnode.name = Bench bureau\n";
+    Launch(authority_);
+  }
   authority_.token = TokenStore::Open(authority_.db)->Create(TokenRole::kAdmin, "", "bench", SystemClockMs());
   merchants_.push_back(Prepare("merchant-1", "91440300MA5DQ3QP4X", "44"));
   merchants_.push_back(Prepare("merchant-2", "91310115MA1K4BHY14", "31"));
@@ -36,7 +50,7 @@ void Network::Start(int witnesses) {
     auto mkey = ledger::PrivateKey::Generate().value();
     std::ofstream(m.dir + "/node.pem") << mkey.ToPem();
     std::ofstream(m.config) << Common(m) << "node.role = taxpayer\nnode.name = " << m.name << "\nnode.tax_id = " << m.tax_id
-                            << "\nnode.region_code = " << m.region << "\nauthority.url = http://127.0.0.1:" << authority_.port
+                            << "\nnode.region_code = " << m.region << "\nauthority.url = " << authority_url
                             << "\nauthority.public_key_file = " << root_ << "/authority.pub.pem"
                             << "\ninvoice.range_size = 10000000\npayment.wechatpay.mchid = 1900000109"
                             << "\npayment.wechatpay.platform_serial = " << kSerial
@@ -83,7 +97,89 @@ void Network::AddWitnesses(int witnesses) {
 void Network::Stop() {
   std::vector<pid_t*> pids = {&authority_.pid};
   for (auto& m : merchants_) pids.push_back(&m.pid);
+  for (auto& f : followers_) pids.push_back(&f.pid);
   StopNodes(pids);
+  for (pid_t& p : etcd_) {
+    if (p <= 0) continue;
+    kill(p, SIGTERM);
+    waitpid(p, nullptr, 0);
+    p = -1;
+  }
+}
+
+namespace {
+
+// Debian's etcd-server, found on PATH.
+std::string EtcdBinary() {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin";
+  for (size_t at = 0; at <= dirs.size();) {
+    size_t colon = dirs.find(':', at);
+    if (colon == std::string::npos) colon = dirs.size();
+    fs::path candidate = fs::path(dirs.substr(at, colon - at)) / "etcd";
+    if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    at = colon + 1;
+  }
+  throw std::runtime_error("--group needs etcd on PATH (Debian's etcd-server)");
+}
+
+}  // namespace
+
+void Network::StartGroup() {
+  // etcd: three members on loopback, their data under the run's folder.
+  std::vector<uint16_t> ports;
+  for (int i = 0; i < 6; ++i) ports.push_back(FreeLoopbackPort());
+  std::string cluster, endpoints;
+  for (int i = 0; i < 3; ++i) {
+    cluster += (i ? "," : "") + std::string("e") + std::to_string(i) + "=http://127.0.0.1:" + std::to_string(ports[2 * i + 1]);
+    endpoints += (i ? "," : "") + std::string("http://127.0.0.1:") + std::to_string(ports[2 * i]);
+  }
+  fs::create_directories(root_ + "/etcd");
+  for (int i = 0; i < 3; ++i) {
+    const std::string client = "http://127.0.0.1:" + std::to_string(ports[2 * i]);
+    const std::string peer = "http://127.0.0.1:" + std::to_string(ports[2 * i + 1]);
+    etcd_.push_back(SpawnProcess(EtcdBinary(),
+                                 {"--name", "e" + std::to_string(i), "--data-dir", root_ + "/etcd/e" + std::to_string(i),
+                                  "--listen-client-urls", client, "--advertise-client-urls", client, "--listen-peer-urls", peer,
+                                  "--initial-advertise-peer-urls", peer, "--initial-cluster", cluster,
+                                  "--initial-cluster-state", "new", "--initial-cluster-token", "einvoice-bench"},
+                                 root_ + "/etcd/e" + std::to_string(i) + ".log"));
+  }
+  EtcdClient etcd({"http://127.0.0.1:" + std::to_string(ports[0])}, 500);
+  for (int tries = 0;; ++tries) {
+    try {
+      etcd.Put("/einvoice-bench/ready", "1");
+      break;
+    } catch (const EtcdError& e) {
+      if (tries > 150) throw std::runtime_error(std::string("etcd did not start: ") + e.what() + "; see " + root_ + "/etcd/");
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  followers_ = {Prepare("authority-2", "", ""), Prepare("authority-3", "", "")};
+  std::vector<BenchNode*> members = {&authority_, &followers_[0], &followers_[1]};
+  std::string list;
+  for (size_t i = 0; i < members.size(); ++i)
+    list += (i ? "," : "") + std::string("m") + std::to_string(i + 1) + "=http://127.0.0.1:" + std::to_string(members[i]->port);
+  for (size_t i = 0; i < members.size(); ++i) {
+    BenchNode& m = *members[i];
+    if (i > 0) fs::copy_file(authority_.dir + "/node.pem", m.dir + "/node.pem");
+    std::ofstream(m.config) << Common(m) << "node.role = authority\nnode.name = Bench bureau\nnode.key_file = " << m.dir
+                            << "/node.pem\nchain.origin = bench.example/group\ngroup.self = m" << i + 1
+                            << "\ngroup.members = " << list << "\ngroup.etcd = " << endpoints << "\n";
+    Launch(m);
+  }
+  // The leader takes the authority's place: the merchants register there.
+  for (int tries = 0;; ++tries) {
+    for (BenchNode* m : members) {
+      std::string health;
+      HttpStatus("127.0.0.1", m->port, "GET", "/healthz", "", "", &health);
+      if (health.find("\"role\":\"leader\"") == std::string::npos) continue;
+      if (m != &authority_) std::swap(*m, authority_);
+      return;
+    }
+    if (tries > 100) throw std::runtime_error("no member of the authority group leads; see " + root_);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 BenchNode Network::Prepare(const std::string& name, const std::string& tax_id, const std::string& region) {

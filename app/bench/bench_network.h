@@ -31,11 +31,15 @@ class Network {
   // Starts the authority, registers both merchants there and starts them; throws if a node
   // does not come up. With `witnesses` (1 or 2), that many merchants' witnesses are the
   // network's, all of them needed (witness.quorum): every node restarts with that policy.
-  void Start(int witnesses = 0);
+  // With `group`, the authority is a group of three members (app/group) over a three-member
+  // etcd cluster started for the run (Debian's etcd on PATH); authority() is its leader.
+  void Start(int witnesses = 0, bool group = false);
   void Stop();
 
   payment::WechatSimKeys PlatformKeys() const { return {"1900000109", kSerial, platform_private_pem_, kApiKey}; }
   BenchNode& authority() { return authority_; }
+  // The authority's other members (a group), whose work counts too.
+  std::vector<BenchNode>& followers() { return followers_; }
   std::vector<BenchNode>& merchants() { return merchants_; }
 
  private:
@@ -43,12 +47,15 @@ class Network {
   std::string Common(const BenchNode& n) const;
   void Launch(BenchNode& n);
   void AddWitnesses(int witnesses);
+  void StartGroup();  // etcd, three members; authority_ becomes the leader
 
   std::string root_;
   int http_threads_;
   std::string platform_private_pem_;
   BenchNode authority_;
   std::vector<BenchNode> merchants_;
+  std::vector<BenchNode> followers_;
+  std::vector<pid_t> etcd_;
 };
 
 }  // namespace app::cli

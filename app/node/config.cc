@@ -10,6 +10,26 @@
 
 namespace app {
 
+namespace {
+
+// "a, b,c" -> {"a", "b", "c"}; empty items are dropped.
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at <= text.size()) {
+    size_t comma = text.find(',', at);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(at, comma - at);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(item);
+    at = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
   NodeConfig n;
   std::string role = c.getString("node.role", "authority");
@@ -39,7 +59,8 @@ NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
   if (n.region_code.size() != 2 || !std::isdigit(static_cast<unsigned char>(n.region_code[0])) ||
       !std::isdigit(static_cast<unsigned char>(n.region_code[1])))
     throw std::invalid_argument("node.region_code must be 2 digits");
-  n.authority_public_url = c.getString("authority.public_url", n.authority_url);
+  // QR codes point at one URL: by default the first of an authority group's.
+  n.authority_public_url = c.getString("authority.public_url", n.authority_url.substr(0, n.authority_url.find(',')));
   n.chain_origin = c.getString("chain.origin", DefaultOrigin(n.public_url));
   const std::string suite = c.getString("chain.suite", std::string(ledger::SuiteName(ledger::kDefaultSuite)));
   if (auto parsed = ledger::ParseSuite(suite)) n.suite = *parsed;
@@ -132,6 +153,28 @@ NodeConfig ReadNodeConfig(const Poco::Util::AbstractConfiguration& c) {
     if (n.mail.retry_max_s < 5 || n.mail.retry_max_s > 86400) throw std::invalid_argument("mail.retry_max_s must be 5..86400");
     if (n.mail.give_up_hours < 1 || n.mail.give_up_hours > 720)
       throw std::invalid_argument("mail.give_up_hours must be 1..720");
+  }
+  n.group_self = c.getString("group.self", "");
+  for (const std::string& item : SplitList(c.getString("group.members", ""))) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || (item.compare(eq + 1, 7, "http://") != 0 && item.compare(eq + 1, 8, "https://") != 0))
+      throw std::invalid_argument("group.members is id=http(s)://host:port, comma-separated, not '" + item + "'");
+    n.group_members.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+  }
+  n.group_etcd = SplitList(c.getString("group.etcd", ""));
+  n.group_lease_s = c.getInt("group.lease_s", 2);
+  n.group_genesis_time_ms = c.getUInt64("group.genesis_time_ms", 0);
+  if (!n.group_members.empty()) {
+    if (n.role != Role::kAuthority) throw std::invalid_argument("group.members is for authority nodes");
+    if (n.group_members.size() < 3) throw std::invalid_argument("an authority group has 3 members or more");
+    bool listed = false;
+    for (const auto& m : n.group_members) listed = listed || m.first == n.group_self;
+    if (!listed) throw std::invalid_argument("group.self must be one of group.members' ids");
+    if (n.group_etcd.empty()) throw std::invalid_argument("an authority group needs group.etcd (etcd client URLs)");
+    if (n.group_lease_s < 2 || n.group_lease_s > 60) throw std::invalid_argument("group.lease_s must be 2..60");
+    if (!n.witnesses.empty()) throw std::invalid_argument("an authority group does not take witnesses yet (app/group/README.md)");
+    if (!c.hasProperty("chain.origin"))
+      throw std::invalid_argument("an authority group needs chain.origin, the same on every member (its checkpoints' name)");
   }
   n.max_event_age_hours = c.getInt("authority.max_event_age_hours", 72);
   if (n.max_event_age_hours < 1 || n.max_event_age_hours > 24 * 366)

@@ -28,10 +28,17 @@ struct NodeConfig {
   std::string data_dir;         // node.data_dir: where the node keeps its files
   std::string db_path;          // node.db: default <data_dir>/node.db
   std::string key_file;         // node.key_file: this node's private key (PEM) of chain.suite
-  std::string authority_url;    // authority.url (taxpayer nodes)
+  std::string authority_url;    // authority.url (taxpayer nodes): one URL, or an authority group's, comma-separated
   std::string authority_key_file;  // authority.public_key_file: the pinned authority key
   std::string region_code = "44";  // node.region_code: 2 digits of every invoice number
   std::string authority_public_url;  // authority.public_url: base of QR codes (default authority.url)
+  // An authority group (app/group/README.md): group.self, group.members (id=url,...),
+  // group.etcd (url,...), group.lease_s, group.genesis_time_ms. Empty members: one authority.
+  std::string group_self;
+  std::vector<std::pair<std::string, std::string>> group_members;
+  std::vector<std::string> group_etcd;
+  int group_lease_s = 2;
+  uint64_t group_genesis_time_ms = 0;
   std::string chain_origin;     // chain.origin: the checkpoints' origin line and key name (authority)
   // chain.suite: ed25519-sha256 (default) or sm2-sm3, the network's (ledger/suite.h); every
   // node of a network has the same, and keys of that suite.

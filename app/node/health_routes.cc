@@ -24,6 +24,18 @@ std::string Node::HealthBody() {
   o->set("name", config_.name);
   o->set("height", head.ok() ? head->header.height : 0);
   if (witness_) o->set("witness_key", witness_->VerifierKey());
+  if (group_) {
+    Group::State g = group_->state();
+    Object::Ptr go = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    go->set("self", group_->self());
+    go->set("role", Group::RoleName(g.role));
+    go->set("epoch", g.epoch);
+    go->set("leader", g.leader);
+    go->set("lag", g.leader_height - g.height);
+    go->set("majority", g.majority);
+    go->set("members", g.members);
+    o->set("group", go);
+  }
   if (replicator_ && replicator_->finality().enabled()) {  // what this node holds is final up to here
     auto c = replicator_->final_checkpoint();
     o->set("final_tree_size", c ? c->checkpoint.size : 0);
@@ -31,6 +43,44 @@ std::string Node::HealthBody() {
   std::ostringstream out;
   o->stringify(out);
   return out.str();
+}
+
+void Node::AddGroupMetrics(std::ostream& out) {
+  Group::State g = group_->state();
+  out << "# HELP einvoice_group_role This member's role in the authority group (1 for the role it has).\n"
+      << "# TYPE einvoice_group_role gauge\n";
+  for (auto r : {Group::Role::kLeader, Group::Role::kCandidate, Group::Role::kFollower})
+    out << "einvoice_group_role{role=\"" << Group::RoleName(r) << "\"} " << (g.role == r ? 1 : 0) << "\n";
+  out << "# HELP einvoice_group_epoch The epoch this member leads or follows (the leader key's etcd revision).\n"
+      << "# TYPE einvoice_group_epoch gauge\n"
+      << "einvoice_group_epoch " << g.epoch << "\n"
+      << "# HELP einvoice_group_lag_blocks Blocks the leader holds that this member does not yet.\n"
+      << "# TYPE einvoice_group_lag_blocks gauge\n"
+      << "einvoice_group_lag_blocks " << (g.leader_height - g.height) << "\n"
+      << "# HELP einvoice_group_majority Members that must hold a block before it is acknowledged.\n"
+      << "# TYPE einvoice_group_majority gauge\n"
+      << "einvoice_group_majority " << g.majority << "\n"
+      << "# HELP einvoice_group_members Members of the authority group.\n"
+      << "# TYPE einvoice_group_members gauge\n"
+      << "einvoice_group_members " << g.members << "\n"
+      << "# HELP einvoice_group_leaderships_total Times this member became the leader.\n"
+      << "# TYPE einvoice_group_leaderships_total counter\n"
+      << "einvoice_group_leaderships_total " << g.failovers << "\n"
+      << "# HELP einvoice_group_commits_total Blocks this member committed as leader (held by a majority).\n"
+      << "# TYPE einvoice_group_commits_total counter\n"
+      << "einvoice_group_commits_total " << g.commits << "\n"
+      << "# HELP einvoice_group_commit_ms From proposing a block to a majority holding it, over the last 10,000 blocks.\n"
+      << "# TYPE einvoice_group_commit_ms summary\n"
+      << "einvoice_group_commit_ms{quantile=\"0.5\"} " << g.commit_p50_ms << "\n"
+      << "einvoice_group_commit_ms{quantile=\"0.99\"} " << g.commit_p99_ms << "\n";
+  if (g.role == Group::Role::kLeader) {
+    out << "# HELP einvoice_group_member_height Each other member's chain height, as the leader last heard.\n"
+        << "# TYPE einvoice_group_member_height gauge\n";
+    for (const auto& p : g.peers) out << "einvoice_group_member_height{member=\"" << p.id << "\"} " << p.height << "\n";
+    out << "# HELP einvoice_group_member_reachable 1 when the leader reached the member last time it tried.\n"
+        << "# TYPE einvoice_group_member_reachable gauge\n";
+    for (const auto& p : g.peers) out << "einvoice_group_member_reachable{member=\"" << p.id << "\"} " << (p.reachable ? 1 : 0) << "\n";
+  }
 }
 
 void Node::AddHealthRoutes(Router& r) {
@@ -71,6 +121,7 @@ void Node::AddHealthRoutes(Router& r) {
           << "# HELP einvoice_audit_records_dropped_total Refusals and alarms not recorded: over a taxpayer's hourly limit.\n"
           << "# TYPE einvoice_audit_records_dropped_total counter\n"
           << "einvoice_audit_records_dropped_total " << audit_->dropped() << "\n";
+    if (group_) AddGroupMetrics(out);
     if (cosigner_) {
       out << "# HELP einvoice_cosigned_tree_size The tree size of the newest checkpoint with witness.quorum cosignatures.\n"
           << "# TYPE einvoice_cosigned_tree_size gauge\n"

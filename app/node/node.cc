@@ -10,7 +10,12 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "app/base/logging.h"
 #include "app/http/api_error.h"
+#include <Poco/Logger.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
 #include "app/merchant/payment_crypto.h"
 
 #include <sstream>
@@ -77,11 +82,33 @@ Node::Node(NodeConfig config, Clock clock)
                                               config_.public_url.rfind("https://", 0) == 0},
                                  *tokens_, *templates_, clock_);
   if (config_.role == Role::kAuthority) {
-    auto genesis = store_->InitGenesis(key_, clock_());
+    const bool grouped = !config_.group_members.empty();
+    // Every member of a group makes the same genesis block: the group's key, the group's time.
+    auto genesis = store_->InitGenesis(key_, grouped ? config_.group_genesis_time_ms : clock_());
     OrThrow(genesis, "genesis");
     authority_ = std::make_unique<Authority>(*store_, key_, LifecyclePath(config_.db_path), SignedHeadPath(config_.db_path));
     authority_->SetTimeLimits({static_cast<uint64_t>(config_.clock_skew_s) * 1000,
                                static_cast<uint64_t>(config_.max_event_age_hours) * 3600 * 1000});
+    if (grouped) {
+      GroupConfig g;
+      g.self = config_.group_self;
+      for (const auto& [id, url] : config_.group_members) g.members.push_back({id, url});
+      g.etcd = config_.group_etcd;
+      // One network's keys in etcd, whatever else the etcd cluster serves: named by the group's key.
+      g.prefix = "/einvoice/" + ledger::ToHex(key_.public_key()).substr(0, 16) + "/";
+      g.lease_s = config_.group_lease_s;
+      g.ca_file = config_.tls_ca_file;
+      group_ = std::make_unique<Group>(std::move(g), *store_, key_, config_.db_path, [this] {
+        try {
+          authority_->CatchUpLifecycle();
+        } catch (const std::exception& e) {
+          Poco::Logger::get("group").error("folding the group's blocks into the lifecycle failed: %s", Describe(e));
+        }
+      });
+      authority_->SetGroupSealer([this](const std::vector<ledger::Bytes>& entries, uint64_t now_ms) {
+        return group_->Commit(entries, now_ms);
+      });
+    }
     authority_->Replay();
     node_requests_ = std::make_unique<NodeRequestVerifier>(
         [this](const std::string& node) -> std::optional<ledger::PublicKeyBytes> {
@@ -258,6 +285,16 @@ void Node::Start() {
     audit_routes_->AddPages(*router);
   }
   if (filing_routes_) filing_routes_->Add(*router);
+  if (group_) {
+    group_->Add(*router);
+    // What seals goes to the leader; every read is served here.
+    for (const char* path : {"/v1/events", "/v1/taxpayers", "/v1/filings"})
+      router->Wrap("POST", path, [this](Exchange& ex, const Handler& own) {
+        if (group_->leading()) own(ex);
+        else ProxyToLeader(ex);
+      });
+    group_->Start();
+  }
   if (!merchant_ && witness_) witness_->Add(*router);  // the witness role
   if (merchant_) {
     merchant_routes_->Add(*router);
@@ -286,6 +323,7 @@ void Node::Start() {
 }
 
 void Node::Stop() {
+  if (group_) group_->Stop();
   if (cosigner_) cosigner_->Stop();
   if (replicator_) replicator_->Stop();
   if (merchant_) merchant_->StopPump();
@@ -294,6 +332,37 @@ void Node::Stop() {
     server_->Stop();
     server_.reset();
   }
+}
+
+void Node::ProxyToLeader(Exchange& ex) {
+  if (ex.request().has("X-Group-Forwarded"))  // one hop only: the member it came from thought this one led
+    throw ApiError(503, "not_leader", "this authority member does not lead the group now; try again shortly");
+  const std::string url = group_->LeaderUrl();
+  if (url.empty()) throw ApiError(503, "no_leader", "the authority group has no leader now; try again shortly");
+  std::string body = ex.Body();
+  PeerLink* link;
+  {
+    MutexLock lock(leader_links_mu_);
+    auto& l = leader_links_[url];
+    if (!l) l = std::make_unique<PeerLink>(url, config_.tls_ca_file);
+    link = l.get();
+  }
+  auto session = link->NewSession(30000);
+  Poco::Net::HTTPRequest req(ex.request().getMethod(), ex.request().getURI(), Poco::Net::HTTPMessage::HTTP_1_1);
+  for (const char* h : {"X-Node-Id", "X-Node-Time", "X-Node-Nonce", "X-Node-Signature", "X-Node-Head", "Authorization",
+                        "Content-Type", "Accept", "Accept-Language"})
+    if (ex.request().has(h)) req.set(h, ex.request().get(h));
+  req.set("X-Group-Forwarded", group_->self());
+  req.setContentLength(static_cast<std::streamsize>(body.size()));
+  std::string answer;
+  Poco::Net::HTTPResponse resp;
+  try {
+    session->sendRequest(req) << body;
+    Poco::StreamCopier::copyToString(session->receiveResponse(resp), answer);
+  } catch (const Poco::Exception&) {
+    throw ApiError(503, "leader_unreachable", "the authority group's leader did not answer; try again shortly");
+  }
+  ex.Send(resp.getStatus(), resp.getContentType(), answer);
 }
 
 uint16_t Node::port() const { return server_ ? server_->port() : 0; }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,7 @@
 #include "app/company/company_routes.h"
 #include "app/company/qr_scan.h"
 #include "app/filing/filing_routes.h"
+#include "app/group/group.h"
 #include "app/http/http.h"
 #include "app/http/http_server.h"
 #include "app/http/pages.h"
@@ -75,7 +77,10 @@ class Node {
  private:
   void MakeRoutes();  // the parts' route objects, once
   void AddHealthRoutes(Router& router);  // /healthz, /metrics, the home page
-  std::string HealthBody();  // GET /healthz: status (ok, degraded with the alarm, starting), role, height
+  std::string HealthBody();
+  void AddGroupMetrics(std::ostream& out);  // an authority group member's role, epoch, lag
+  // A write that only the group's leader does, sent on to it and its answer passed back.
+  void ProxyToLeader(Exchange& ex);  // GET /healthz: status (ok, degraded with the alarm, starting), role, height
 
   NodeConfig config_;
   Clock clock_;
@@ -87,6 +92,9 @@ class Node {
   std::unique_ptr<Site> site_;
   // The authority.
   std::unique_ptr<Authority> authority_;
+  std::unique_ptr<Group> group_;  // an authority group's member
+  Mutex leader_links_mu_;
+  std::map<std::string, std::unique_ptr<PeerLink>> leader_links_ GUARDED_BY(leader_links_mu_);
   std::unique_ptr<AuditStore> audit_;
   std::unique_ptr<NodeRequestVerifier> node_requests_;
   // A taxpayer node.

@@ -6,6 +6,7 @@
 
 #include <sstream>
 
+#include "app/http/peer_link.h"
 #include "app/node/config.h"
 
 namespace app {
@@ -18,6 +19,13 @@ NodeConfig Read(const std::string& file) {
 }
 
 TEST(Config, TheShippedConfigurationsRead) {
+  for (const char* member : {"a1", "a2", "a3"}) {  // fixtures/group: an authority group
+    NodeConfig g = Read(std::string("group/") + member + ".properties");
+    EXPECT_EQ(g.group_self, member);
+    EXPECT_EQ(g.group_members.size(), 3u);
+    EXPECT_EQ(g.group_etcd.size(), 3u);
+    EXPECT_EQ(g.chain_origin, "127.0.0.1/einvoice-group");
+  }
   for (const char* node : {"authority", "merchant", "company"}) {
     EXPECT_NO_THROW(Read(std::string("demo/") + node + ".properties")) << node;
     NodeConfig p = Read(std::string("production/") + node + ".properties");
@@ -67,6 +75,52 @@ TEST(Config, MailSettingsAreCheckedNamingTheKey) {
             std::string::npos);
   EXPECT_NE(refused("mail.host = smtp.example.com\nmail.from = a@example.com\nmail.retry_max_s = 1\n").find("mail.retry_max_s"),
             std::string::npos);
+}
+
+// An authority group's settings: each wrong one is named.
+TEST(Config, GroupSettingsAreCheckedNamingTheKey) {
+  auto refused = [](const std::string& lines) -> std::string {
+    Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> c(new Poco::Util::PropertyFileConfiguration);
+    std::istringstream in("node.role = authority\n" + lines);
+    c->load(in);
+    try {
+      ReadNodeConfig(*c);
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const std::string ok = "group.self = a1\ngroup.members = a1=http://h1:1,a2=http://h2:1,a3=http://h3:1\n"
+                         "group.etcd = http://e1:2379\nchain.origin = tax.example/chain\n";
+  EXPECT_EQ(refused(ok), "");
+  EXPECT_NE(refused("group.self = a1\ngroup.members = a1=http://h1:1,a2=http://h2:1\ngroup.etcd = http://e:1\n"
+                    "chain.origin = x\n").find("3 members"), std::string::npos);
+  EXPECT_NE(refused("group.self = a9\n" + ok.substr(ok.find('\n') + 1)).find("group.self"), std::string::npos);
+  EXPECT_NE(refused("group.self = a1\ngroup.members = a1=h1:1,a2=http://h2:1,a3=http://h3:1\ngroup.etcd = http://e:1\n")
+                .find("group.members"), std::string::npos);
+  EXPECT_NE(refused("group.self = a1\ngroup.members = a1=http://h1:1,a2=http://h2:1,a3=http://h3:1\nchain.origin = x\n")
+                .find("group.etcd"), std::string::npos);
+  EXPECT_NE(refused("group.self = a1\ngroup.members = a1=http://h1:1,a2=http://h2:1,a3=http://h3:1\ngroup.etcd = http://e:1\n")
+                .find("chain.origin"), std::string::npos);
+  EXPECT_NE(refused(ok + "group.lease_s = 1\n").find("group.lease_s"), std::string::npos);
+}
+
+// A link over an authority group's members: one URL after the other, never a mix of schemes.
+TEST(PeerLinkList, FailsOverInTurnAndRefusesAMixOfSchemes) {
+  PeerLink one("http://127.0.0.1:8700");
+  one.Failover();
+  EXPECT_EQ(one.port(), 8700);
+  PeerLink group("http://127.0.0.1:8711, http://127.0.0.1:8712,http://127.0.0.1:8713");
+  EXPECT_EQ(group.size(), 3u);
+  EXPECT_EQ(group.port(), 8711);
+  group.Failover();
+  EXPECT_EQ(group.port(), 8712);
+  group.Failover();
+  group.Failover();
+  EXPECT_EQ(group.port(), 8711);
+  EXPECT_THROW(PeerLink("http://127.0.0.1:1,https://127.0.0.1:2"), std::invalid_argument);
+  EXPECT_THROW(PeerLink("http://127.0.0.1:1,ftp://x"), std::invalid_argument);
+  EXPECT_THROW(PeerLink(""), std::invalid_argument);
 }
 
 }  // namespace

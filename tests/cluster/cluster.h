@@ -17,6 +17,8 @@
 #include <initializer_list>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <set>
 #include <map>
 #include <optional>
 #include <regex>
@@ -110,6 +112,25 @@ inline std::vector<IssuedInvoice> IssuedOnChain(const std::string& db) {
   return out;
 }
 
+// The reimburse entries on the chain in `db` (an authority's: it holds them all), counted per
+// invoice number: claims, and settlements (with releases).
+struct Reimbursements {
+  std::map<std::string, int> claims, settles;
+};
+inline Reimbursements ReimbursementsOnChain(const std::string& db) {
+  auto store = ledger::BlockStore::OpenExisting(db).value();
+  auto leaves = store->Leaves(0, store->Head()->header.tree_size).value();
+  Reimbursements out;
+  for (const auto& l : leaves) {
+    auto e = ledger::Entry::Decode(*l.entry);
+    if (e->kind != "reimburse") continue;
+    auto ev = invoice::DecodeEvent("reimburse", std::string(e->payload.begin(), e->payload.end()));
+    const auto& r = std::get<invoice::ReimburseEvent>(std::get<invoice::Event>(ev));
+    (r.action == invoice::ReimburseAction::kClaim ? out.claims : out.settles)[r.invoice_no]++;
+  }
+  return out;
+}
+
 struct ProcessNode {
   std::string name, tax_id, dir, config, db, key_file;
   uint16_t port = 0;
@@ -145,6 +166,58 @@ inline void Pay(ProcessNode& merchant, int first, int count, std::atomic<int>* a
   }
 }
 
+// Pays orders <prefix><first>..<prefix><first+count-1> as a payment provider would: every
+// request is retried until it is answered (the node may be down); returns the acknowledged
+// payment ids ("T" + order id).
+inline std::set<std::string> PayWithRetries(ProcessNode& m, int first, int count, const std::string& prefix = "F-") {
+  app::payment::WechatSimKeys keys{"1900000109", "SERIAL1",
+                                   ReadFile(std::string(EINVOICE_SOURCE_DIR) + "/fixtures/keys/wechatpay_platform.pem"),
+                                   kApiKey};
+  std::set<std::string> acked;
+  for (int i = first; i < first + count; ++i) {
+    std::string id = prefix + std::to_string(i);
+    int64_t gross = 100 + i;
+    std::string body = "{\"order_id\":\"" + id + "\",\"items\":[{\"name\":\"item\",\"quantity\":\"1\",\"unit_price_fen\":" +
+                       std::to_string(gross) + ",\"gross_fen\":" + std::to_string(gross) +
+                       ",\"tax_rate\":\"0.06\"}],\"buyer\":{\"name\":\"张三\"}}";
+    for (int attempt = 0;; ++attempt) {
+      try {
+        int st = apptest::Http(m.port, "POST", "/v1/orders", body, {{"Authorization", "Bearer " + m.token}}).status;
+        if (st == 201 || st == 409) break;  // 409: created before the node went down
+      } catch (const std::exception&) {
+      }
+      if (attempt > 600) throw std::runtime_error("the merchant never came back");
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    for (int attempt = 0;; ++attempt) {
+      auto n = app::payment::WechatTransaction(keys, id, "T" + id, gross, time(nullptr));
+      try {
+        if (apptest::Http(m.port, "POST", "/v1/callbacks/wechatpay", n.body, n.headers).status == 204) break;
+      } catch (const std::exception&) {
+      }
+      if (attempt > 600) throw std::runtime_error("the merchant never came back");
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    acked.insert("T" + id);
+  }
+  return acked;
+}
+
+// Every acknowledged payment is in exactly one issue entry of the chain in `authority_db`;
+// invoice numbers are unique.
+inline void ExpectExactlyOnce(const std::string& authority_db, const std::set<std::string>& acked) {
+  auto issued = IssuedOnChain(authority_db);
+  std::map<std::string, int> per_payment;
+  std::set<std::string> numbers;
+  for (const auto& i : issued) {
+    EXPECT_TRUE(numbers.insert(i.number).second) << "number used twice: " << i.number;
+    ++per_payment[i.payment_id];
+  }
+  size_t issues = issued.size();
+  for (const auto& p : acked) EXPECT_EQ(per_payment[p], 1) << "payment " << p;
+  EXPECT_EQ(issues, acked.size());
+}
+
 class Cluster {
  public:
   explicit Cluster(const std::string& root) : root_(root) {}
@@ -164,8 +237,9 @@ class Cluster {
   // `extra`: more lines for its properties file. Another `name`: a second authority process
   // (an impostor) with the first one's key and a history of its own.
   ProcessNode& StartAuthority(const std::string& extra = "", const std::string& name = "authority") {
-    ProcessNode& a = Prepare(name, "");
-    if (name != "authority") std::filesystem::copy_file(nodes_.at("authority").key_file, a.key_file);
+    ProcessNode& a = nodes_.count(name) ? nodes_.at(name) : Prepare(name, "");  // Reserve()d, or new
+    if (name != "authority")
+      std::filesystem::copy_file(nodes_.at("authority").key_file, a.key_file, std::filesystem::copy_options::overwrite_existing);
     std::ofstream(a.config) << "node.role = authority\nnode.name = Test bureau\nnode.listen = 127.0.0.1:" << a.port
                             << "\nnode.data_dir = " << a.dir << "\nnode.key_file = " << a.key_file << "\n"
                             << SuiteLine() << TlsLines("") << extra;
@@ -190,11 +264,16 @@ class Cluster {
                              const std::string& api_v3_key, uint64_t range_size = 100000, const std::string& ca_file = "",
                              const std::string& extra = "") {
     ProcessNode& n = Prepare(name, tax_id);
-    const ProcessNode& a = nodes_.at("authority");
+    std::string authority_url = authority_url_.empty() ? nodes_.at("authority").Url() : authority_url_;
+    if (!group_.empty()) {
+      authority_url.clear();
+      for (const auto& m : group_) authority_url += (authority_url.empty() ? "" : ",") + nodes_.at(m).Url();
+    }
+    const ProcessNode& a = nodes_.at(group_.empty() ? std::string("authority") : group_leader_());
     std::ofstream(n.config) << "node.role = taxpayer\nnode.name = " << name << "\nnode.tax_id = " << tax_id
                             << "\nnode.listen = 127.0.0.1:" << n.port << "\nnode.data_dir = " << n.dir
                             << "\nnode.key_file = " << n.key_file << "\nnode.region_code = " << region
-                            << "\nauthority.url = " << (authority_url_.empty() ? a.Url() : authority_url_)
+                            << "\nauthority.url = " << authority_url
                             << "\nauthority.public_key_file = " << root_
                             << "/authority.pub.pem\ninvoice.range_size = " << range_size
                             << "\npayment.wechatpay.mchid = 1900000109\npayment.wechatpay.platform_serial = SERIAL1"
@@ -216,6 +295,15 @@ class Cluster {
   }
 
   ProcessNode& node(const std::string& name) { return nodes_.at(name); }
+  // A node's folder and port, before it is started (the members of an authority group list
+  // each other's URLs).
+  uint16_t Reserve(const std::string& name) { return Prepare(name, "").port; }
+  // Taxpayer nodes started from here on list these authority members' URLs (an authority
+  // group) and are registered through its leader, as `leader()` names it.
+  void UseAuthorityGroup(std::vector<std::string> members, std::function<std::string()> leader) {
+    group_ = std::move(members);
+    group_leader_ = std::move(leader);
+  }
 
   void Kill(const std::string& name, int sig) {
     ProcessNode& n = nodes_.at(name);
@@ -282,6 +370,8 @@ class Cluster {
   std::map<std::string, ProcessNode> nodes_;
   std::optional<TestPki> pki_;
   std::string authority_url_, proxy_ca_file_;
+  std::vector<std::string> group_;
+  std::function<std::string()> group_leader_;
 };
 
 }  // namespace cluster

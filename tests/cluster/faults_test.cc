@@ -16,56 +16,6 @@
 namespace cluster {
 namespace {
 
-// Pays orders first..first+count-1 as a payment provider would: every request is retried
-// until it is answered (the node may be down); returns the acknowledged payment ids.
-std::set<std::string> PayWithRetries(ProcessNode& m, int first, int count) {
-  app::payment::WechatSimKeys keys{"1900000109", "SERIAL1",
-                                   ReadFile(std::string(EINVOICE_SOURCE_DIR) + "/fixtures/keys/wechatpay_platform.pem"),
-                                   kApiKey};
-  std::set<std::string> acked;
-  for (int i = first; i < first + count; ++i) {
-    std::string id = "F-" + std::to_string(i);
-    int64_t gross = 100 + i;
-    std::string body = "{\"order_id\":\"" + id + "\",\"items\":[{\"name\":\"item\",\"quantity\":\"1\",\"unit_price_fen\":" +
-                       std::to_string(gross) + ",\"gross_fen\":" + std::to_string(gross) +
-                       ",\"tax_rate\":\"0.06\"}],\"buyer\":{\"name\":\"张三\"}}";
-    for (int attempt = 0;; ++attempt) {
-      try {
-        int st = apptest::Http(m.port, "POST", "/v1/orders", body, {{"Authorization", "Bearer " + m.token}}).status;
-        if (st == 201 || st == 409) break;  // 409: created before the node went down
-      } catch (const std::exception&) {
-      }
-      if (attempt > 600) throw std::runtime_error("the merchant never came back");
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    for (int attempt = 0;; ++attempt) {
-      auto n = app::payment::WechatTransaction(keys, id, "T" + id, gross, time(nullptr));
-      try {
-        if (apptest::Http(m.port, "POST", "/v1/callbacks/wechatpay", n.body, n.headers).status == 204) break;
-      } catch (const std::exception&) {
-      }
-      if (attempt > 600) throw std::runtime_error("the merchant never came back");
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    acked.insert("T" + id);
-  }
-  return acked;
-}
-
-// Every acknowledged payment is in exactly one issue entry; numbers are unique.
-void ExpectExactlyOnce(const std::string& authority_db, const std::set<std::string>& acked) {
-  auto issued = IssuedOnChain(authority_db);
-  std::map<std::string, int> per_payment;
-  std::set<std::string> numbers;
-  for (const auto& i : issued) {
-    EXPECT_TRUE(numbers.insert(i.number).second) << "number used twice: " << i.number;
-    ++per_payment[i.payment_id];
-  }
-  size_t issues = issued.size();
-  for (const auto& p : acked) EXPECT_EQ(per_payment[p], 1) << "payment " << p;
-  EXPECT_EQ(issues, acked.size());
-}
-
 class Faults : public ::testing::Test {
  protected:
   void SetUp() override {

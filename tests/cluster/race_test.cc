@@ -121,16 +121,7 @@ TEST(Race, EveryInvoiceIsClaimedAndSettledAtMostOnceNetworkWide) {
 
   // The chain agrees: one claim per invoice, at most one settlement, and every chain verifies.
   for (const char* name : {"merchant", "companyA", "companyB", "authority"}) c.Kill(name, SIGTERM);
-  auto store = ledger::BlockStore::OpenExisting(authority.db).value();
-  std::map<std::string, int> claims, settles;
-  auto leaves = store->Leaves(0, store->Head()->header.tree_size).value();
-  for (const auto& l : leaves) {
-    auto e = ledger::Entry::Decode(*l.entry);
-    if (e->kind != "reimburse") continue;
-    auto ev = invoice::DecodeEvent("reimburse", std::string(e->payload.begin(), e->payload.end()));
-    const auto& r = std::get<invoice::ReimburseEvent>(std::get<invoice::Event>(ev));
-    (r.action == invoice::ReimburseAction::kClaim ? claims : settles)[r.invoice_no]++;
-  }
+  auto [claims, settles] = ReimbursementsOnChain(authority.db);
   EXPECT_EQ(claims.size(), 2u * kRaces);
   for (const auto& [no, n] : claims) EXPECT_EQ(n, 1) << no;
   EXPECT_EQ(settles.size(), static_cast<size_t>(kRaces));
