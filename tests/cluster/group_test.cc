@@ -181,9 +181,12 @@ TEST_F(AuthorityGroup, KillTheLeaderTwentyTimesUnderLoad) {
   l1.join();
   l2.join();
   claimer.join();
-  for (auto [m, acked] : {std::pair{&m1, &acked1}, std::pair{&m2, &acked2}})
-    EXPECT_TRUE(WaitFor([&] { return Metric(m->port, "einvoice_invoices{status=\"sealed\"}") == acked->size(); }, 120))
-        << m->name << ": sealed " << Metric(m->port, "einvoice_invoices{status=\"sealed\"}") << " of " << acked->size();
+  for (const auto& pair : {std::pair{&m1, &acked1}, std::pair{&m2, &acked2}}) {
+    ProcessNode* m = pair.first;
+    const size_t want = pair.second->size();
+    EXPECT_TRUE(WaitFor([&] { return Metric(m->port, "einvoice_invoices{status=\"sealed\"}") == want; }, 120))
+        << m->name << ": sealed " << Metric(m->port, "einvoice_invoices{status=\"sealed\"}") << " of " << want;
+  }
   // The company's replica, like the merchants', follows the group through the kills.
   const uint64_t height = View(c_->node(Leader(30)).port).height;
   for (ProcessNode* n : {&m1, &m2, &company})
