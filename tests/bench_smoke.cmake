@@ -46,6 +46,9 @@ run("offered at 300/s \\(open loop\\).*acknowledged but missing from the chain +
 # An sm2-sm3 network, and the bench modes over an SM2 store.
 run("starting an sm2-sm3 network.*acknowledged but missing from the chain +0 " "${CLI}" bench e2e --suite sm2-sm3
     --seconds 2 --notifications 1500 --connections 8 --bound-seconds 0.1 --dir "${DIR}/e2e-sm2")
+# An authority group of three over a three-member etcd (Debian's etcd-server).
+run("an authority group of three members.*acknowledged but missing from the chain +0 .*held by a majority" "${CLI}"
+    bench e2e --group --seconds 2 --notifications 3000 --connections 8 --bound-seconds 0.1 --dir "${DIR}/e2e-group")
 run("wrote 1000 entries" "${CLI}" chain synth --node-db "${DIR}/sm2.db" --entries 1000 --per-block 100 --suite sm2-sm3)
 run("full verification: 1000 entries" "${CLI}" bench verify --node-db "${DIR}/sm2.db")
 run("catch-up of a wiped node: 1000 entries" "${CLI}" bench catchup --node-db "${DIR}/sm2.db")
