@@ -301,7 +301,7 @@ std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<const Dec
   };
   reads.reset();  // before the save that follows the seal
   if (accepted.empty()) return finish();
-  auto sealed = group_sealer_ ? group_sealer_(accepted, now_ms) : store_.Seal(accepted, now_ms, key_);
+  auto sealed = group_sealer_ ? group_sealer_(accepted, now_ms, head->header) : store_.Seal(accepted, now_ms, key_);
   OrThrow(sealed, "sealing failed");
   for (size_t k = 0; k < accepted.size(); ++k) {
     EntryOutcome& o = out[accepted_at[k]];

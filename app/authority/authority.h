@@ -94,7 +94,9 @@ class Authority {
   // Commit: written only once a majority holds them) instead of straight into the store,
   // and a chain behind a head this member signed is lag the group repairs, not a reason to
   // stop sealing. Set before Replay.
-  using Sealer = std::function<ledger::Result<ledger::SealedBlock>(const std::vector<ledger::Bytes>&, uint64_t now_ms)>;
+  // `on`: the head the entries were checked against; the sealer refuses if the chain moved.
+  using Sealer = std::function<ledger::Result<ledger::SealedBlock>(const std::vector<ledger::Bytes>&, uint64_t now_ms,
+                                                                   const ledger::BlockHeader& on)>;
   void SetGroupSealer(Sealer sealer) { group_sealer_ = std::move(sealer); }
   // Folds blocks written to the store by others (the group's leader) into the lifecycle.
   void CatchUpLifecycle() EXCLUDES(mu_);

@@ -92,6 +92,40 @@ Group::Group(GroupConfig config, ledger::BlockStore& store, const ledger::Privat
   if (config_.etcd.empty()) throw std::invalid_argument("authority.group.etcd lists no etcd endpoint");
   MutexLock lock(mu_);
   leader_ = store_state_.Promised().leader;
+  if (auto voter = store_state_.Voter()) standing_ = *voter ? Standing::kVoter : Standing::kRecovering;
+  // Restored from an older copy of the chain, or the chain lost its end: what it held is gone.
+  const uint64_t height = Height();
+  if (auto p = store_state_.pending(); standing_ == Standing::kVoter && p && p->height > height + 1)
+    SetStanding(Standing::kRecovering, "its chain ends at block " + std::to_string(height) + ", before block " +
+                                           std::to_string(p->height - 1) + " it held");
+}
+
+void Group::SetStanding(Standing s, const std::string& why) {
+  if (s != Standing::kUndecided) store_state_.SetVoter(s == Standing::kVoter);
+  if (standing_ == s) return;
+  standing_ = s;
+  if (s == Standing::kVoter) Log().information("member %s votes: %s", config_.self, why);
+  else Log().warning("member %s does not vote until it has caught up with the group: %s", config_.self, why);
+}
+
+void Group::DecideStanding() {
+  // The first leader of a group records "founded" before its first proposal; a new group
+  // state before that has lost nothing.
+  const bool founded = etcd_.Get(config_.prefix + "founded").has_value();
+  MutexLock lock(mu_);
+  if (standing_ != Standing::kUndecided) return;
+  SetStanding(founded ? Standing::kRecovering : Standing::kVoter,
+              founded ? "its group state is new, and the group has sealed blocks" : "a new group");
+}
+
+void Group::MaybeVote(uint64_t leader_height, uint64_t in_flight, int64_t epoch) {
+  if (standing_ == Standing::kVoter || Height() < leader_height) return;
+  // The leader's proposal in flight may be one this member acknowledged before it lost it.
+  if (in_flight != 0) {
+    auto p = store_state_.pending();
+    if (!p || p->height != in_flight || p->epoch != epoch) return;
+  }
+  SetStanding(Standing::kVoter, "it holds every block up to " + std::to_string(leader_height) + " again");
 }
 
 Group::~Group() { Stop(); }
@@ -109,9 +143,11 @@ void Group::Stop() {
   int64_t lease = 0;
   {
     MutexLock lock(mu_);
+    if (role_ != Role::kFollower) lease = lease_id_;
+    StepDown("stopping");  // no proposal waits for pushers that are stopping
+    revoke_ = 0;
     changed_.SignalAll();
     fold_wanted_cv_.SignalAll();
-    if (role_ != Role::kFollower) lease = lease_id_;
   }
   if (election_.joinable()) election_.join();
   if (lease_thread_.joinable()) lease_thread_.join();
@@ -169,9 +205,10 @@ Group::State Group::state() {
   s.leader = role_ == Role::kLeader ? config_.self : leader_;
   s.leader_height = role_ == Role::kLeader ? s.height : std::max(leader_height_, s.height);
   s.majority = majority();
+  s.voter = standing_ == Standing::kVoter;
   s.members = static_cast<int>(config_.members.size());
   s.failovers = failovers_;
-  for (const auto& p : peers_) s.peers.push_back({p->member.id, p->committed < 0 ? 0 : static_cast<uint64_t>(p->committed), p->reachable});
+  for (const auto& p : peers_) s.peers.push_back({p->member.id, p->committed < 0 ? 0 : static_cast<uint64_t>(p->committed), p->reachable, p->voter});
   s.commits = commits_;
   if (!commit_ms_.empty()) {
     std::vector<double> sorted = commit_ms_;
@@ -189,17 +226,20 @@ void Group::RunElection() {
   while (!stop_) {
     int64_t revoke = 0;
     Role role;
+    Standing standing;
     {
       MutexLock lock(mu_);
       std::swap(revoke, revoke_);
       role = role_;
+      standing = standing_;
     }
     try {
       if (revoke != 0) etcd_.Revoke(revoke);
+      if (standing == Standing::kUndecided) DecideStanding();
       if (role == Role::kFollower) {
         auto kv = etcd_.Get(key);
         if (!kv) {
-          Campaign();
+          if (standing == Standing::kVoter) Campaign();  // a recovering member's word on what it holds counts for nothing
         } else {
           MutexLock lock(mu_);
           leader_ = kv->value;
@@ -333,7 +373,10 @@ bool Group::TakeOver(int64_t epoch) {
       int status = 0;
       std::string answer = SendTo(*p, "POST", "/group/v1/prepare", body, 1000, &status);
       if (status == 409) return false;  // a newer epoch exists
-      if (status != 200) continue;
+      if (status != 200) {  // 503 recovering: a restored member that has not caught up does not vote
+        Log().information("prepare: member %s answered %d: %s", p->member.id, status, answer.substr(0, 200));
+        continue;
+      }
       Message m = ParseMessage(answer);
       Answer a{p.get(), m.head->getValue<uint64_t>("height"), std::nullopt};
       if (!m.blocks.empty()) {
@@ -357,6 +400,12 @@ bool Group::TakeOver(int64_t epoch) {
     if (a.height > longest->height) longest = &a;
   if (longest->peer) CatchUpFrom(*longest->peer, longest->height);
   if (Height() < longest->height) return false;
+  try {  // before the group's first proposal: a member whose state is new from now on has lost something
+    etcd_.Put(config_.prefix + "founded", config_.self);
+  } catch (const EtcdError& e) {
+    Log().warning("etcd: %s", std::string(e.what()));
+    return false;
+  }
   const uint64_t next = Height() + 1;
   const GroupStore::Pending* best = nullptr;
   for (const Answer& a : answers)
@@ -419,7 +468,8 @@ bool Group::ProposeAndWait(ledger::BlockStore::BlockWithLeaves block, const std:
   return true;
 }
 
-ledger::Result<ledger::SealedBlock> Group::Commit(const std::vector<ledger::Bytes>& entries, uint64_t time_ms) {
+ledger::Result<ledger::SealedBlock> Group::Commit(const std::vector<ledger::Bytes>& entries, uint64_t time_ms,
+                                                  const ledger::BlockHeader& on) {
   int64_t epoch = 0;
   {
     MutexLock lock(mu_);
@@ -431,6 +481,10 @@ ledger::Result<ledger::SealedBlock> Group::Commit(const std::vector<ledger::Byte
   if (!p.ok()) return p.status();
   ledger::SealedBlock out{p->block.head, p->placements};
   if (p->block.leaves.empty()) return out;
+  // The chain moved since the entries were checked (blocks of another leader written here,
+  // while this member led no more, before it led again): they are checked again.
+  if (out.head.header.height != on.height + 1 || out.head.header.prev_hash != on.BlockHash())
+    throw ApiError(503, "not_leader", "the chain moved while this batch was checked; try again");
   std::string bytes;
   AppendBlockBinary(p->block.head, p->block.leaves, &bytes);
   if (!ProposeAndWait(std::move(p->block), bytes, epoch))
@@ -444,7 +498,8 @@ void Group::RunPusher(Peer* peer) {
     int64_t epoch = 0;
     int64_t known = -1;
     std::string proposal;
-    uint64_t proposal_height = 0;
+    uint64_t proposal_height = 0, in_flight = 0;
+    bool leading = false;
     {
       MutexLock lock(mu_);
       auto has_work = [&]() REQUIRES(mu_) {
@@ -458,6 +513,8 @@ void Group::RunPusher(Peer* peer) {
       if (stop_ || role_ == Role::kFollower) continue;
       epoch = epoch_;
       known = peer->committed;
+      leading = role_ == Role::kLeader;
+      if (proposal_ && proposal_->epoch == epoch_) in_flight = proposal_->height;
       if (proposal_ && proposal_->epoch == epoch_ && !proposal_->acks.count(peer->member.id)) {
         proposal = proposal_->block;
         proposal_height = proposal_->height;
@@ -468,7 +525,13 @@ void Group::RunPusher(Peer* peer) {
     uint64_t sent_to = known < 0 ? 0 : static_cast<uint64_t>(known);
     if (known >= 0 && static_cast<uint64_t>(known) < height) {
       auto n = WriteBlocksBinary(store_, known + 1, 64, &page, {}, kMaxEntriesPerPage);
-      if (n.ok()) sent_to = known + *n;
+      if (!n.ok()) {
+        Log().error("reading blocks for %s: %s", peer->member.id, n.status().ToString());
+        MutexLock lock(mu_);
+        changed_.WaitFor(mu_, std::chrono::milliseconds(500));
+        continue;
+      }
+      sent_to = known + *n;
     }
     const bool with_proposal = known >= 0 && !proposal.empty() && sent_to + 1 == proposal_height;
     if (with_proposal) page += proposal;
@@ -477,14 +540,18 @@ void Group::RunPusher(Peer* peer) {
     head.set("leader", config_.self);
     head.set("height", height);
     head.set("proposal", with_proposal);
+    head.set("leading", leading);      // the candidate's takeover is done: its height holds every acknowledged block
+    head.set("in_flight", in_flight);  // the height of its proposal not yet held by a majority (0: none)
     try {
       int status = 0;
       std::string answer = SendTo(*peer, "POST", "/group/v1/append", JsonLine(head) + page, 5000, &status);
       auto o = Poco::JSON::Parser().parse(answer).extract<Poco::JSON::Object::Ptr>();
       MutexLock lock(mu_);
       peer->reachable = true;
-      if (status == 409) {
-        if (epoch_ == epoch) StepDown(peer->member.id + ": " + o->optValue<std::string>("message", "a newer epoch"));
+      Poco::JSON::Object::Ptr error = o->getObject("error");
+      const std::string code = error ? error->optValue<std::string>("code", "") : "";
+      if (status == 409 && code == "stale_epoch") {
+        if (epoch_ == epoch) StepDown(peer->member.id + ": " + error->optValue<std::string>("message", "a newer epoch"));
         continue;
       }
       if (status != 200) {
@@ -493,6 +560,7 @@ void Group::RunPusher(Peer* peer) {
         continue;
       }
       peer->committed = o->getValue<int64_t>("height");
+      peer->voter = o->optValue<bool>("voter", true);
       if (with_proposal && o->getValue<uint64_t>("pending") == proposal_height && proposal_ && proposal_->epoch == epoch &&
           proposal_->height == proposal_height) {
         proposal_->acks.insert(peer->member.id);
@@ -566,9 +634,11 @@ void Group::CatchUpFrom(Peer& peer, uint64_t height) {
 void Group::Add(Router& r) {
   // The caller must name itself a member (X-Node-Id "group:<id>") before its body is read;
   // then the signature over the body must verify with the group's key.
-  auto member = [](Exchange& ex) {
-    if (ex.request().get("X-Node-Id", "").rfind(kMemberPrefix, 0) != 0)
-      throw ApiError(401, "unauthenticated", "authority group members only");
+  auto member = [this](Exchange& ex) {
+    const std::string id = ex.request().get("X-Node-Id", "");
+    for (const auto& m : config_.members)
+      if (kMemberPrefix + m.id == id) return;
+    throw ApiError(401, "unauthenticated", "authority group members only");
   };
   auto verify = [this](Exchange& ex, const std::string& body) {
     verifier_.Verify(ex.request().getMethod(), ex.request().getURI(), ex.request(), body, false);
@@ -583,6 +653,8 @@ void Group::Add(Router& r) {
     {
       MutexLock lock(mu_);
       CheckEpoch(m.head->getValue<int64_t>("epoch"), m.head->getValue<std::string>("leader"));
+      if (standing_ != Standing::kVoter)
+        throw ApiError(503, "recovering", "this member's state was restored and it has not yet caught up with the group: it does not vote");
       out.set("height", Height());
       if (auto p = store_state_.pending()) {
         out.set("pending_epoch", p->epoch);
@@ -627,6 +699,12 @@ void Group::Add(Router& r) {
       }
     }
     Poco::JSON::Object out;
+    {
+      MutexLock lock(mu_);
+      if (m.head->optValue<bool>("leading", false))
+        MaybeVote(m.head->getValue<uint64_t>("height"), m.head->optValue<uint64_t>("in_flight", 0), epoch);
+      out.set("voter", standing_ == Standing::kVoter);
+    }
     out.set("height", Height());
     out.set("pending", pending);
     ex.Json(200, new Poco::JSON::Object(out));

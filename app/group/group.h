@@ -64,7 +64,10 @@ class Group {
   // group, written here once a majority holds it. Throws ApiError 503 `not_leader` when this
   // member does not lead, or stopped leading before a majority held the block (then it was
   // not acknowledged; a later leader may still finish it, the same bytes).
-  ledger::Result<ledger::SealedBlock> Commit(const std::vector<ledger::Bytes>& entries, uint64_t time_ms);
+  // `on`: the head the entries were checked against; if the chain moved meanwhile, 503
+  // (the caller checks them again).
+  ledger::Result<ledger::SealedBlock> Commit(const std::vector<ledger::Bytes>& entries, uint64_t time_ms,
+                                             const ledger::BlockHeader& on);
 
   bool leading() EXCLUDES(mu_);
   // The leader's URL as far as this member knows ("" when none is known, or this member leads).
@@ -75,6 +78,7 @@ class Group {
     std::string id;
     uint64_t height = 0;  // its chain's height, as it last answered (the leader's view)
     bool reachable = false;
+    bool voter = true;
   };
   struct State {
     Role role = Role::kFollower;
@@ -82,6 +86,7 @@ class Group {
     std::string leader;
     uint64_t height = 0, leader_height = 0;  // this member's chain; the leader's, as known
     int majority = 0, members = 0;
+    bool voter = true;  // answers a new leader's prepare (a restored member: once it caught up)
     uint64_t failovers = 0;  // times this member became leader
     std::vector<MemberState> peers;
     // As leader: blocks committed, and the time from a proposal to a majority holding it
@@ -107,8 +112,19 @@ class Group {
     std::unique_ptr<PeerLink> link;
     int64_t committed = -1;  // its chain's height as it last answered (-1: unknown)
     bool reachable = false;
+    bool voter = true;  // as it last answered
     std::thread pusher;
   };
+
+  // A member votes (answers a new leader's prepare) only while it holds every block it ever
+  // acknowledged: one whose state was lost (a new node.group.db in a group that has sealed,
+  // or a chain shorter than a block it held) recovers first: it catches up from a leader.
+  enum class Standing { kUndecided, kRecovering, kVoter };
+  void SetStanding(Standing s, const std::string& why) REQUIRES(mu_);
+  void DecideStanding();  // a new node.group.db: asks etcd whether the group has sealed
+  // Called on an append from a leader that leads (not a candidate still catching up):
+  // a recovering member that now holds all the leader acknowledged votes again.
+  void MaybeVote(uint64_t leader_height, uint64_t in_flight, int64_t epoch) REQUIRES(mu_);
 
   void RunElection();
   void Campaign();
@@ -144,6 +160,7 @@ class Group {
   CondVar changed_;  // role, proposal, acks, commits
   GroupStore store_state_ GUARDED_BY(mu_);
   Role role_ GUARDED_BY(mu_) = Role::kFollower;
+  Standing standing_ GUARDED_BY(mu_) = Standing::kUndecided;
   int64_t epoch_ GUARDED_BY(mu_) = 0;        // the epoch this member leads (0: none)
   int64_t lease_id_ GUARDED_BY(mu_) = 0;
   int64_t revoke_ GUARDED_BY(mu_) = 0;  // a lease given up, to revoke in etcd

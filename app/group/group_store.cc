@@ -11,6 +11,7 @@ constexpr const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS group_promise(id INTEGER PRIMARY KEY CHECK (id = 1), epoch INTEGER NOT NULL, leader TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS group_pending(id INTEGER PRIMARY KEY CHECK (id = 1), height INTEGER NOT NULL,
                                          epoch INTEGER NOT NULL, block BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS group_standing(id INTEGER PRIMARY KEY CHECK (id = 1), voter INTEGER NOT NULL);
 )";
 
 }  // namespace
@@ -42,6 +43,22 @@ void GroupStore::SetPromised(const Promise& p) {
       "ON CONFLICT(id) DO UPDATE SET epoch = excluded.epoch, leader = excluded.leader");
   OrThrow(s);
   OrThrow(s->Bind(1, p.epoch).Bind(2, p.leader).Run(), "recording the promised epoch");
+}
+
+std::optional<bool> GroupStore::Voter() {
+  auto s = db_->Prepare("SELECT voter FROM group_standing WHERE id = 1");
+  OrThrow(s);
+  auto row = s->Step();
+  OrThrow(row);
+  if (!*row) return std::nullopt;
+  return s->Int(0) != 0;
+}
+
+void GroupStore::SetVoter(bool voter) {
+  auto s = db_->Prepare(
+      "INSERT INTO group_standing(id, voter) VALUES (1, ?1) ON CONFLICT(id) DO UPDATE SET voter = excluded.voter");
+  OrThrow(s);
+  OrThrow(s->Bind(1, int64_t{voter ? 1 : 0}).Run(), "recording whether this member votes");
 }
 
 std::optional<GroupStore::Pending> GroupStore::pending() {

@@ -33,6 +33,11 @@ class GroupStore {
     int64_t epoch = 0;      // the epoch of the leader that proposed it to this member
     std::string block;      // one block in the binary page format, leaves in full
   };
+  // Whether this member answers a new leader's prepare ("votes"); nullopt in a new
+  // node.group.db, where it is not yet decided (app/group/README.md, "A restored member").
+  std::optional<bool> Voter();
+  void SetVoter(bool voter);  // durable before it returns
+
   std::optional<Pending> pending();
   void SetPending(const Pending& p);  // replaces the one held; durable before it returns
   void ClearPending();

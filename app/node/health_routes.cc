@@ -32,6 +32,7 @@ std::string Node::HealthBody() {
     go->set("epoch", g.epoch);
     go->set("leader", g.leader);
     go->set("lag", g.leader_height - g.height);
+    go->set("voter", g.voter);
     go->set("majority", g.majority);
     go->set("members", g.members);
     o->set("group", go);
@@ -57,6 +58,9 @@ void Node::AddGroupMetrics(std::ostream& out) {
       << "# HELP einvoice_group_lag_blocks Blocks the leader holds that this member does not yet.\n"
       << "# TYPE einvoice_group_lag_blocks gauge\n"
       << "einvoice_group_lag_blocks " << (g.leader_height - g.height) << "\n"
+      << "# HELP einvoice_group_voter 1 when this member answers a new leader's prepare (0: restored, not yet caught up).\n"
+      << "# TYPE einvoice_group_voter gauge\n"
+      << "einvoice_group_voter " << (g.voter ? 1 : 0) << "\n"
       << "# HELP einvoice_group_majority Members that must hold a block before it is acknowledged.\n"
       << "# TYPE einvoice_group_majority gauge\n"
       << "einvoice_group_majority " << g.majority << "\n"
@@ -80,6 +84,9 @@ void Node::AddGroupMetrics(std::ostream& out) {
     out << "# HELP einvoice_group_member_reachable 1 when the leader reached the member last time it tried.\n"
         << "# TYPE einvoice_group_member_reachable gauge\n";
     for (const auto& p : g.peers) out << "einvoice_group_member_reachable{member=\"" << p.id << "\"} " << (p.reachable ? 1 : 0) << "\n";
+    out << "# HELP einvoice_group_member_voter 1 when the member answered the leader that it votes (0: restored, catching up).\n"
+        << "# TYPE einvoice_group_member_voter gauge\n";
+    for (const auto& p : g.peers) out << "einvoice_group_member_voter{member=\"" << p.id << "\"} " << (p.voter ? 1 : 0) << "\n";
   }
 }
 

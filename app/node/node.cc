@@ -105,8 +105,8 @@ Node::Node(NodeConfig config, Clock clock)
           Poco::Logger::get("group").error("folding the group's blocks into the lifecycle failed: %s", Describe(e));
         }
       });
-      authority_->SetGroupSealer([this](const std::vector<ledger::Bytes>& entries, uint64_t now_ms) {
-        return group_->Commit(entries, now_ms);
+      authority_->SetGroupSealer([this](const std::vector<ledger::Bytes>& entries, uint64_t now_ms, const ledger::BlockHeader& on) {
+        return group_->Commit(entries, now_ms, on);
       });
     }
     authority_->Replay();
@@ -339,6 +339,16 @@ void Node::ProxyToLeader(Exchange& ex) {
     throw ApiError(503, "not_leader", "this authority member does not lead the group now; try again shortly");
   const std::string url = group_->LeaderUrl();
   if (url.empty()) throw ApiError(503, "no_leader", "the authority group has no leader now; try again shortly");
+  // At most half the HTTP threads wait on the leader: the others stay free for the group's own
+  // messages (the leader's append must not queue here behind writes that wait for it).
+  if (proxied_.fetch_add(1) >= std::max(1, config_.http_threads / 2)) {
+    proxied_.fetch_sub(1);
+    throw ApiError(503, "busy", "this authority member passes on all the writes it can now; try again shortly");
+  }
+  struct Done {
+    std::atomic<int>& n;
+    ~Done() { n.fetch_sub(1); }
+  } done{proxied_};
   std::string body = ex.Body();
   PeerLink* link;
   {

@@ -8,6 +8,7 @@
 // are in their headers (Merchant, then PartyView, then the block store).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -80,7 +81,7 @@ class Node {
   std::string HealthBody();
   void AddGroupMetrics(std::ostream& out);  // an authority group member's role, epoch, lag
   // A write that only the group's leader does, sent on to it and its answer passed back.
-  void ProxyToLeader(Exchange& ex);  // GET /healthz: status (ok, degraded with the alarm, starting), role, height
+  void ProxyToLeader(Exchange& ex);
 
   NodeConfig config_;
   Clock clock_;
@@ -95,6 +96,7 @@ class Node {
   std::unique_ptr<Group> group_;  // an authority group's member
   Mutex leader_links_mu_;
   std::map<std::string, std::unique_ptr<PeerLink>> leader_links_ GUARDED_BY(leader_links_mu_);
+  std::atomic<int> proxied_{0};  // writes being passed on to the leader now
   std::unique_ptr<AuditStore> audit_;
   std::unique_ptr<NodeRequestVerifier> node_requests_;
   // A taxpayer node.

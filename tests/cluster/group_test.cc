@@ -23,6 +23,7 @@ struct MemberView {
   std::string role;
   int64_t epoch = 0;
   uint64_t height = 0;
+  bool voter = false;
 };
 MemberView View(uint16_t port) {
   MemberView v;
@@ -33,6 +34,7 @@ MemberView View(uint16_t port) {
     if (!g) return v;
     v.role = g->getValue<std::string>("role");
     v.epoch = g->getValue<int64_t>("epoch");
+    v.voter = g->getValue<bool>("voter");
     v.height = o->getValue<uint64_t>("height");
   } catch (const std::exception&) {
   }
@@ -70,6 +72,15 @@ class AuthorityGroup : public ::testing::Test {
         },
         seconds);
     return found;
+  }
+  // Kills `name` and deletes its chain and group state (not its key or configuration).
+  void Wipe(const std::string& name) {
+    ProcessNode& v = c_->node(name);
+    c_->Kill(name, SIGKILL);
+    for (const auto& f : std::filesystem::directory_iterator(v.dir))
+      if (f.path().filename().string().rfind("node.", 0) == 0 && f.path() != v.key_file && f.path() != v.config &&
+          f.path().extension() != ".log")
+        std::filesystem::remove(f.path());
   }
   int IndexOf(const std::string& m) {
     return static_cast<int>(std::find(kMembers.begin(), kMembers.end(), m) - kMembers.begin());
@@ -270,11 +281,7 @@ TEST_F(AuthorityGroup, AWipedMemberCatchesUpAndRejoins) {
   ASSERT_TRUE(WaitFor([&] { return Metric(m.port, "einvoice_invoices{status=\"sealed\"}") == acked.size(); }, 60));
   std::string victim = leader == "a3" ? "a2" : "a3";
   ProcessNode& v = c_->node(victim);
-  c_->Kill(victim, SIGKILL);
-  for (const auto& f : std::filesystem::directory_iterator(v.dir))
-    if (f.path().filename().string().rfind("node.", 0) == 0 && f.path() != v.key_file && f.path() != v.config &&
-        f.path().extension() != ".log")
-      std::filesystem::remove(f.path());
+  Wipe(victim);
   c_->Restart(victim);
   auto more = PayWithRetries(m, 200, 50);
   acked.insert(more.begin(), more.end());
@@ -292,6 +299,56 @@ TEST_F(AuthorityGroup, AWipedMemberCatchesUpAndRejoins) {
   auto after = PayWithRetries(m, 250, 20);
   acked.insert(after.begin(), after.end());
   EXPECT_TRUE(WaitFor([&] { return Metric(m.port, "einvoice_invoices{status=\"sealed\"}") == acked.size(); }, 60));
+  ExpectOneChain();
+  for (const auto& mem : kMembers) ExpectExactlyOnce(c_->node(mem).db, acked);
+}
+
+// A wiped member has forgotten the blocks it acknowledged: until it holds every block again it
+// must not answer a new leader's question "what do you hold?", or a block held only by it and
+// a dead leader would be overwritten. Here the leader commits with y while x is down; then the
+// leader dies and y is wiped: x and y together must not lead; with the old leader back they do.
+TEST_F(AuthorityGroup, AWipedMemberDoesNotVoteAwayWhatItHeld) {
+  std::string leader = Leader(30);
+  ASSERT_NE(leader, "");
+  ProcessNode& m = c_->StartTaxpayer("merchant", "91440300MA5DQ3QP4X", "44", kApiKey, 1000);
+  ASSERT_TRUE(WaitFor([&] { return Metric(m.port, "einvoice_invoice_numbers_left") > 0; }, 60));
+  std::set<std::string> acked = PayWithRetries(m, 0, 20);
+  ASSERT_TRUE(WaitFor([&] { return Metric(m.port, "einvoice_invoices{status=\"sealed\"}") == acked.size(); }, 60));
+  std::vector<std::string> others;
+  for (const auto& mem : kMembers)
+    if (mem != leader) others.push_back(mem);
+  const std::string x = others[0], y = others[1];
+  ASSERT_TRUE(View(c_->node(y).port).voter);
+  c_->Kill(x, SIGKILL);
+  auto more = PayWithRetries(m, 20, 50);
+  acked.insert(more.begin(), more.end());
+  ASSERT_TRUE(WaitFor([&] { return Metric(m.port, "einvoice_invoices{status=\"sealed\"}") == acked.size(); }, 60));
+  const uint64_t held = View(c_->node(leader).port).height;  // held by the leader and y only
+  c_->Kill(leader, SIGKILL);
+  Wipe(y);
+  c_->Restart(y);
+  c_->Restart(x);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(6);  // three leases
+  bool y_answered = false;
+  while (std::chrono::steady_clock::now() < until) {
+    for (const std::string& mem : {x, y}) {
+      MemberView v = View(c_->node(mem).port);
+      ASSERT_NE(v.role, "leader") << mem << " leads at height " << v.height << " without the blocks up to " << held;
+      if (mem == y && !v.role.empty()) {
+        y_answered = true;
+        EXPECT_FALSE(v.voter) << "the wiped member votes";
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(y_answered);
+  c_->Restart(leader);
+  ASSERT_NE(Leader(30), "");
+  auto after = PayWithRetries(m, 70, 20);
+  acked.insert(after.begin(), after.end());
+  EXPECT_TRUE(WaitFor([&] { return Metric(m.port, "einvoice_invoices{status=\"sealed\"}") == acked.size(); }, 60));
+  EXPECT_TRUE(WaitFor([&] { return View(c_->node(y).port).voter; }, 30)) << "caught up, it votes again";
+  EXPECT_GT(View(c_->node(y).port).height, held);
   ExpectOneChain();
   for (const auto& mem : kMembers) ExpectExactlyOnce(c_->node(mem).db, acked);
 }
