@@ -261,6 +261,10 @@ std::vector<EntryOutcome> Authority::SealBatchLocked(const std::vector<const Dec
   std::vector<std::pair<size_t, size_t>> copies;  // (duplicate, original)
   auto head = store_.Head();
   OrThrow(head);
+  // A group member: the group may have written blocks since the lifecycle caught up (it does
+  // not take this lock); the entries would be checked against a lifecycle without them.
+  if (group_sealer_ && head->header.height != lifecycle_height_)
+    throw ApiError(503, "not_leader", "the chain moved while this batch was checked; try again");
   // Where an accepted entry will be sealed: the next block, after those accepted before it.
   invoice::Place place{head->header.height + 1, 0, "", std::max(now_ms, head->header.time_ms)};
   // The saved lifecycle's lookups (number used? payment invoiced?) in one read transaction.

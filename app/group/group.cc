@@ -140,12 +140,9 @@ void Group::Start() {
 
 void Group::Stop() {
   if (stop_.exchange(true)) return;
-  int64_t lease = 0;
   {
     MutexLock lock(mu_);
-    if (role_ != Role::kFollower) lease = lease_id_;
-    StepDown("stopping");  // no proposal waits for pushers that are stopping
-    revoke_ = 0;
+    StepDown("stopping");  // no proposal waits for pushers that are stopping; its lease is revoked below
     changed_.SignalAll();
     fold_wanted_cv_.SignalAll();
   }
@@ -154,6 +151,11 @@ void Group::Stop() {
   if (folder_.joinable()) folder_.join();
   for (auto& p : peers_)
     if (p->pusher.joinable()) p->pusher.join();
+  int64_t lease = 0;
+  {
+    MutexLock lock(mu_);
+    std::swap(lease, revoke_);  // also one a campaign won meanwhile
+  }
   if (lease != 0) {  // a clean stop hands over at once, without waiting for the lease to run out
     try {
       etcd_.Revoke(lease);
@@ -247,6 +249,8 @@ void Group::RunElection() {
       }
     } catch (const EtcdError& e) {
       Log().warning("etcd: %s", std::string(e.what()));
+    } catch (const std::exception& e) {  // node.group.db could not record a promise or a standing
+      Log().error("election: %s", Describe(e));
     }
     MutexLock lock(mu_);
     if (!stop_) changed_.WaitFor(mu_, std::chrono::milliseconds(100));
@@ -264,6 +268,10 @@ void Group::Campaign() {
   }
   {
     MutexLock lock(mu_);
+    if (stop_) {
+      revoke_ = lease.id;
+      return;
+    }
     if (epoch <= store_state_.Promised().epoch) {  // cannot happen with one etcd cluster: revisions only grow
       Log().error("etcd gave epoch %Ld, not newer than the one this member follows", static_cast<long long>(epoch));
       revoke_ = lease.id;
@@ -284,7 +292,7 @@ void Group::Campaign() {
     Log().warning("taking over epoch %Ld failed: %s", static_cast<long long>(epoch), Describe(e));
   }
   MutexLock lock(mu_);
-  if (!ok || epoch_ != epoch) {
+  if (!ok || epoch_ != epoch || stop_) {
     StepDown("no majority of the group answered in time");
     return;
   }
@@ -375,6 +383,8 @@ bool Group::TakeOver(int64_t epoch) {
       if (status == 409) return false;  // a newer epoch exists
       if (status != 200) {  // 503 recovering: a restored member that has not caught up does not vote
         Log().information("prepare: member %s answered %d: %s", p->member.id, status, answer.substr(0, 200));
+        MutexLock lock(mu_);
+        p->committed = -1;  // its height is learnt again before blocks are sent to it
         continue;
       }
       Message m = ParseMessage(answer);
@@ -390,6 +400,8 @@ bool Group::TakeOver(int64_t epoch) {
       answers.push_back(std::move(a));
     } catch (const std::exception& e) {
       Log().information("prepare: member %s did not answer: %s", p->member.id, Describe(e));
+      MutexLock lock(mu_);
+      p->committed = -1;
     }
   }
   if (static_cast<int>(answers.size()) < majority()) return false;
@@ -556,6 +568,7 @@ void Group::RunPusher(Peer* peer) {
       }
       if (status != 200) {
         Log().warning("append to %s: %d %s", peer->member.id, status, answer.substr(0, 200));
+        peer->committed = -1;  // e.g. 409 conflict: it was wiped meanwhile; learn its height again
         changed_.WaitFor(mu_, std::chrono::milliseconds(200));
         continue;
       }
