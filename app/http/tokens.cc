@@ -36,16 +36,21 @@ std::unique_ptr<TokenStore> TokenStore::Open(const std::string& db_path) {
   return std::unique_ptr<TokenStore>(new TokenStore(std::move(*db)));
 }
 
-std::string TokenStore::Create(TokenRole role, const std::string& tax_id, const std::string& name, uint64_t now_ms) {
+std::string TokenStore::Create(TokenRole role, const std::string& tax_id, const std::string& name, uint64_t now_ms,
+                               const std::string& value) {
   bool taxpayer_role = role == TokenRole::kMerchant || role == TokenRole::kEmployee || role == TokenRole::kFinance;
   if (taxpayer_role && !invoice::IsValidCreditCode(tax_id))
     throw std::invalid_argument("role " + TokenRoleName(role) + " needs --tax-id, a valid unified social credit code");
   if (!taxpayer_role && !tax_id.empty())
     throw std::invalid_argument("role " + TokenRoleName(role) + " is not bound to a tax id");
   if (role == TokenRole::kEmployee && name.empty()) throw std::invalid_argument("an employee token needs --name");
-  std::string token = "eit_" + RandomHex(32);
+  const bool well_formed = value.size() == 68 && value.rfind("eit_", 0) == 0 &&
+                          value.find_first_not_of("0123456789abcdef", 4) == std::string::npos;
+  if (!value.empty() && !well_formed) throw std::invalid_argument("the token to install is not one this platform made");
+  std::string token = value.empty() ? "eit_" + RandomHex(32) : value;
   ledger::Hash h = ledger::Sha256(ledger::AsBytes(token));
   MutexLock lock(mu_);
+  if (!value.empty() && PrincipalOfHash(h)) throw std::invalid_argument("this token is already installed here");
   auto st = db_->Prepare("INSERT INTO app_token(hash, role, tax_id, name, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)");
   OrThrow(st);
   ledger::Status s = st->Bind(1, h.View()).Bind(2, TokenRoleName(role)).Bind(3, tax_id).Bind(4, name)

@@ -30,8 +30,11 @@ class TokenStore {
   static std::unique_ptr<TokenStore> Open(const std::string& db_path);
 
   // Creates a token; throws std::invalid_argument when the binding does not fit the role
-  // (a taxpayer role without a valid tax id, an employee without a name).
-  std::string Create(TokenRole role, const std::string& tax_id, const std::string& name, uint64_t now_ms);
+  // (a taxpayer role without a valid tax id, an employee without a name). `value`: install
+  // this token (made on another node: an authority group's members share their tokens)
+  // instead of a new one; std::invalid_argument if it is malformed or already here.
+  std::string Create(TokenRole role, const std::string& tax_id, const std::string& name, uint64_t now_ms,
+                     const std::string& value = "");
   std::optional<Principal> Authenticate(const std::string& token);
 
   // Page sessions (sign-in with a token): a random id for the cookie, stored only as its

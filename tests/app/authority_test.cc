@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "app/node/node.h"
@@ -366,6 +367,34 @@ TEST(TokenCli, CreatesTokensBoundToTheirRole) {
   auto grep = apptest::RunCommand("grep -l " + token + " " + db + "*");
   EXPECT_EQ(grep.output, "");
   EXPECT_EQ(grep.exit_code, 1);  // grep: no file matched
+}
+
+// An authority group's members share the tokens a bureau hands out: one is created on one
+// member and installed, the same, on the others (read from a file, never from the command line).
+TEST(TokenCli, InstallsTheSameTokenOnAnotherNode) {
+  apptest::TempDir dir;
+  std::string a = dir.File("a.db"), b = dir.File("b.db");
+  { TokenStore::Open(a); TokenStore::Open(b); }
+  std::string cli = EINVOICE_CLI;
+  auto made = apptest::RunCommand(cli + " token create --node-db " + a + " --role admin --name ops > " + dir.File("t"));
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  auto put = apptest::RunCommand(cli + " token create --node-db " + b + " --role admin --name ops --value-file " + dir.File("t"));
+  ASSERT_EQ(put.exit_code, 0) << put.output;
+  EXPECT_EQ(put.output, "") << "the token is not printed again";
+  std::ifstream in(dir.File("t"));
+  std::string token;
+  std::getline(in, token);
+  auto who = TokenStore::Open(b)->Authenticate(token);
+  ASSERT_TRUE(who.has_value());
+  EXPECT_EQ(who->role, TokenRole::kAdmin);
+  // Twice on one node, a malformed value, a missing file: refused, nothing stored.
+  EXPECT_EQ(apptest::RunCommand(cli + " token create --node-db " + b + " --role admin --value-file " + dir.File("t")).exit_code, 2);
+  std::ofstream(dir.File("bad")) << "eit_short\n";
+  auto bad = apptest::RunCommand(cli + " token create --node-db " + b + " --role admin --value-file " + dir.File("bad"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("the token to install is not one this platform made"), std::string::npos) << bad.output;
+  EXPECT_EQ(bad.output.find("eit_short"), std::string::npos) << "a secret is never echoed: " << bad.output;
+  EXPECT_EQ(apptest::RunCommand(cli + " token create --node-db " + b + " --role admin --value-file " + dir.File("none")).exit_code, 2);
 }
 
 }  // namespace

@@ -249,6 +249,20 @@ TEST_F(AuthorityGroup, ALeaderCutOffFromEtcdStopsWithinItsLease) {
   ASSERT_NE(next, "");
   auto more = PayWithRetries(m, 20, 20);
   acked.insert(more.begin(), more.end());
+  // A bureau's token, the same on every member (made on one, installed on the others), admits
+  // a registration sent to a follower: it is passed on to the leader, which knows the token too.
+  const std::string admin =
+      app::TokenStore::Open(c_->node(kMembers[0]).db)->Create(app::TokenRole::kAdmin, "", "ops", app::SystemClockMs());
+  for (size_t i = 1; i < kMembers.size(); ++i)
+    app::TokenStore::Open(c_->node(kMembers[i]).db)->Create(app::TokenRole::kAdmin, "", "ops", app::SystemClockMs(), admin);
+  std::string follower;
+  for (const auto& mem : kMembers)
+    if (mem != leader && mem != next) follower = mem;
+  auto reg = apptest::Http(c_->node(follower).port, "POST", "/v1/taxpayers",
+                           "{\"tax_id\":\"91110108MA01G7GK9M\",\"name\":\"公司\",\"node_public_key\":\"" +
+                               ledger::ToHex(ledger::PrivateKey::Generate()->public_key()) + "\"}",
+                           {{"Authorization", "Bearer " + admin}});
+  EXPECT_EQ(reg.status, 201) << follower << ": " << reg.body;
   EXPECT_TRUE(WaitFor([&] { return Metric(m.port, "einvoice_invoices{status=\"sealed\"}") == acked.size(); }, 60));
   // Fencing: a message of the old epoch, signed with the group's key as the old leader would,
   // is refused by every member that follows the new one.
