@@ -120,6 +120,7 @@ void Group::DecideStanding() {
 
 void Group::MaybeVote(uint64_t leader_height, uint64_t in_flight, int64_t epoch) {
   if (standing_ == Standing::kVoter || Height() < leader_height) return;
+  if (store_state_.Promised().epoch != epoch) return;  // a newer leader spoke meanwhile: its word counts
   // The leader's proposal in flight may be one this member acknowledged before it lost it.
   if (in_flight != 0) {
     auto p = store_state_.pending();
