@@ -101,8 +101,8 @@ Group::Group(GroupConfig config, ledger::BlockStore& store, const ledger::Privat
 }
 
 void Group::SetStanding(Standing s, const std::string& why) {
-  if (s != Standing::kUndecided) store_state_.SetVoter(s == Standing::kVoter);
   if (standing_ == s) return;
+  store_state_.SetVoter(s == Standing::kVoter);
   standing_ = s;
   if (s == Standing::kVoter) Log().information("member %s votes: %s", config_.self, why);
   else Log().warning("member %s does not vote until it has caught up with the group: %s", config_.self, why);

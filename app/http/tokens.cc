@@ -12,6 +12,12 @@ namespace {
 
 const char* const kRoleNames[] = {"admin", "merchant", "employee", "finance", "auditor"};
 
+// A token as Create makes them: "eit_" and 32 random bytes in lower-case hex.
+bool WellFormed(const std::string& token) {
+  return token.size() == 68 && token.rfind("eit_", 0) == 0 &&
+         token.find_first_not_of("0123456789abcdef", 4) == std::string::npos;
+}
+
 }  // namespace
 
 std::optional<TokenRole> ParseTokenRole(const std::string& s) {
@@ -44,9 +50,7 @@ std::string TokenStore::Create(TokenRole role, const std::string& tax_id, const 
   if (!taxpayer_role && !tax_id.empty())
     throw std::invalid_argument("role " + TokenRoleName(role) + " is not bound to a tax id");
   if (role == TokenRole::kEmployee && name.empty()) throw std::invalid_argument("an employee token needs --name");
-  const bool well_formed = value.size() == 68 && value.rfind("eit_", 0) == 0 &&
-                          value.find_first_not_of("0123456789abcdef", 4) == std::string::npos;
-  if (!value.empty() && !well_formed) throw std::invalid_argument("the token to install is not one this platform made");
+  if (!value.empty() && !WellFormed(value)) throw std::invalid_argument("the token to install is not one this platform made");
   std::string token = value.empty() ? "eit_" + RandomHex(32) : value;
   ledger::Hash h = ledger::Sha256(ledger::AsBytes(token));
   MutexLock lock(mu_);
@@ -60,7 +64,7 @@ std::string TokenStore::Create(TokenRole role, const std::string& tax_id, const 
 }
 
 std::optional<Principal> TokenStore::Authenticate(const std::string& token) {
-  if (token.size() != 68 || token.rfind("eit_", 0) != 0) return std::nullopt;
+  if (!WellFormed(token)) return std::nullopt;
   ledger::Hash h = ledger::Sha256(ledger::AsBytes(token));
   MutexLock lock(mu_);
   return PrincipalOfHash(h);

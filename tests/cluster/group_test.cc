@@ -73,6 +73,16 @@ class AuthorityGroup : public ::testing::Test {
         seconds);
     return found;
   }
+  // The merchant the tests pay, started and waited for until it holds invoice numbers
+  // (null if it got none within 60 s).
+  ProcessNode* StartMerchant() {
+    ProcessNode& m = c_->StartTaxpayer("merchant", "91440300MA5DQ3QP4X", "44", kApiKey, 1000);
+    return WaitFor([&] { return Metric(m.port, "einvoice_invoice_numbers_left") > 0; }, 60) ? &m : nullptr;
+  }
+  // Waits (up to 60 s) until `m` holds exactly `n` sealed invoices.
+  bool SealedAll(ProcessNode& m, size_t n) {
+    return WaitFor([&] { return Metric(m.port, "einvoice_invoices{status=\"sealed\"}") == n; }, 60);
+  }
   // Kills `name` and deletes its chain and group state (not its key or configuration).
   void Wipe(const std::string& name) {
     ProcessNode& v = c_->node(name);
@@ -227,8 +237,9 @@ TEST_F(AuthorityGroup, KillTheLeaderTwentyTimesUnderLoad) {
 TEST_F(AuthorityGroup, ALeaderCutOffFromEtcdStopsWithinItsLease) {
   std::string leader = Leader(30);
   ASSERT_NE(leader, "");
-  ProcessNode& m = c_->StartTaxpayer("merchant", "91440300MA5DQ3QP4X", "44", kApiKey, 1000);
-  ASSERT_TRUE(WaitFor([&] { return Metric(m.port, "einvoice_invoice_numbers_left") > 0; }, 60));
+  ProcessNode* merchant = StartMerchant();
+  ASSERT_NE(merchant, nullptr) << "the merchant got no invoice numbers";
+  ProcessNode& m = *merchant;
   std::set<std::string> acked = PayWithRetries(m, 0, 20);
   ProcessNode& old = c_->node(leader);
   const int64_t old_epoch = View(old.port).epoch;
@@ -263,7 +274,7 @@ TEST_F(AuthorityGroup, ALeaderCutOffFromEtcdStopsWithinItsLease) {
                                ledger::ToHex(ledger::PrivateKey::Generate()->public_key()) + "\"}",
                            {{"Authorization", "Bearer " + admin}});
   EXPECT_EQ(reg.status, 201) << follower << ": " << reg.body;
-  EXPECT_TRUE(WaitFor([&] { return Metric(m.port, "einvoice_invoices{status=\"sealed\"}") == acked.size(); }, 60));
+  EXPECT_TRUE(SealedAll(m, acked.size()));
   // Fencing: a message of the old epoch, signed with the group's key as the old leader would,
   // is refused by every member that follows the new one.
   auto key = ledger::PrivateKey::LoadPemFile(old.key_file).value();
@@ -289,10 +300,11 @@ TEST_F(AuthorityGroup, ALeaderCutOffFromEtcdStopsWithinItsLease) {
 TEST_F(AuthorityGroup, AWipedMemberCatchesUpAndRejoins) {
   std::string leader = Leader(30);
   ASSERT_NE(leader, "");
-  ProcessNode& m = c_->StartTaxpayer("merchant", "91440300MA5DQ3QP4X", "44", kApiKey, 1000);
-  ASSERT_TRUE(WaitFor([&] { return Metric(m.port, "einvoice_invoice_numbers_left") > 0; }, 60));
+  ProcessNode* merchant = StartMerchant();
+  ASSERT_NE(merchant, nullptr) << "the merchant got no invoice numbers";
+  ProcessNode& m = *merchant;
   std::set<std::string> acked = PayWithRetries(m, 0, 200);
-  ASSERT_TRUE(WaitFor([&] { return Metric(m.port, "einvoice_invoices{status=\"sealed\"}") == acked.size(); }, 60));
+  ASSERT_TRUE(SealedAll(m, acked.size()));
   std::string victim = leader == "a3" ? "a2" : "a3";
   ProcessNode& v = c_->node(victim);
   Wipe(victim);
@@ -312,7 +324,7 @@ TEST_F(AuthorityGroup, AWipedMemberCatchesUpAndRejoins) {
   }
   auto after = PayWithRetries(m, 250, 20);
   acked.insert(after.begin(), after.end());
-  EXPECT_TRUE(WaitFor([&] { return Metric(m.port, "einvoice_invoices{status=\"sealed\"}") == acked.size(); }, 60));
+  EXPECT_TRUE(SealedAll(m, acked.size()));
   ExpectOneChain();
   for (const auto& mem : kMembers) ExpectExactlyOnce(c_->node(mem).db, acked);
 }
@@ -324,10 +336,11 @@ TEST_F(AuthorityGroup, AWipedMemberCatchesUpAndRejoins) {
 TEST_F(AuthorityGroup, AWipedMemberDoesNotVoteAwayWhatItHeld) {
   std::string leader = Leader(30);
   ASSERT_NE(leader, "");
-  ProcessNode& m = c_->StartTaxpayer("merchant", "91440300MA5DQ3QP4X", "44", kApiKey, 1000);
-  ASSERT_TRUE(WaitFor([&] { return Metric(m.port, "einvoice_invoice_numbers_left") > 0; }, 60));
+  ProcessNode* merchant = StartMerchant();
+  ASSERT_NE(merchant, nullptr) << "the merchant got no invoice numbers";
+  ProcessNode& m = *merchant;
   std::set<std::string> acked = PayWithRetries(m, 0, 20);
-  ASSERT_TRUE(WaitFor([&] { return Metric(m.port, "einvoice_invoices{status=\"sealed\"}") == acked.size(); }, 60));
+  ASSERT_TRUE(SealedAll(m, acked.size()));
   std::vector<std::string> others;
   for (const auto& mem : kMembers)
     if (mem != leader) others.push_back(mem);
@@ -336,7 +349,7 @@ TEST_F(AuthorityGroup, AWipedMemberDoesNotVoteAwayWhatItHeld) {
   c_->Kill(x, SIGKILL);
   auto more = PayWithRetries(m, 20, 50);
   acked.insert(more.begin(), more.end());
-  ASSERT_TRUE(WaitFor([&] { return Metric(m.port, "einvoice_invoices{status=\"sealed\"}") == acked.size(); }, 60));
+  ASSERT_TRUE(SealedAll(m, acked.size()));
   const uint64_t held = View(c_->node(leader).port).height;  // held by the leader and y only
   c_->Kill(leader, SIGKILL);
   Wipe(y);
@@ -360,7 +373,7 @@ TEST_F(AuthorityGroup, AWipedMemberDoesNotVoteAwayWhatItHeld) {
   ASSERT_NE(Leader(30), "");
   auto after = PayWithRetries(m, 70, 20);
   acked.insert(after.begin(), after.end());
-  EXPECT_TRUE(WaitFor([&] { return Metric(m.port, "einvoice_invoices{status=\"sealed\"}") == acked.size(); }, 60));
+  EXPECT_TRUE(SealedAll(m, acked.size()));
   EXPECT_TRUE(WaitFor([&] { return View(c_->node(y).port).voter; }, 30)) << "caught up, it votes again";
   EXPECT_GT(View(c_->node(y).port).height, held);
   ExpectOneChain();
